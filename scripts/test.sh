@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite: install the project with its test dependencies, make
+# sure the broker is up, then mypy --strict and pytest.  Fails on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+"$PYTHON" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+bash scripts/ensure-broker.sh
+
+echo "== mypy --strict"
+"$PYTHON" -m mypy --strict
+echo "== pytest"
+"$PYTHON" -m pytest "$@"
