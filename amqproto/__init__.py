@@ -2,14 +2,33 @@
 
 Layers, imported one way only: :mod:`amqproto.schema` (the protocol's
 methods as typed dataclasses) ← :mod:`amqproto.wire` (the codec) ← the core
-(connection and channel state machines, this package's top level) ←
-:mod:`amqproto.io` (asyncio, curio and blocking adapters).
+(:class:`Connection` and :class:`Channel` state machines, at this package's
+top level) ← :mod:`amqproto.io` (asyncio, curio and blocking adapters).
 """
 
-from . import exceptions
+from . import events, exceptions
+from ._state import ChannelState, ConnectionState
+from ._version import __version__
+from .auth import AMQPLAIN, EXTERNAL, PLAIN, Authentication
+from .channel import Channel, Request
+from .connection import Connection
 from .exceptions import AMQPError
-from .schema import BasicProperties
+from .schema import BasicProperties, DeliveryMode
 
-__version__ = "0.1.0"
-
-__all__ = ["AMQPError", "BasicProperties", "exceptions", "__version__"]
+__all__ = [
+    "AMQPError",
+    "AMQPLAIN",
+    "Authentication",
+    "BasicProperties",
+    "Channel",
+    "ChannelState",
+    "Connection",
+    "ConnectionState",
+    "DeliveryMode",
+    "EXTERNAL",
+    "PLAIN",
+    "Request",
+    "__version__",
+    "events",
+    "exceptions",
+]

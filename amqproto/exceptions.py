@@ -34,7 +34,7 @@ connection with that code ourselves) is told by :attr:`ReplyError.by_peer`.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = [
     "AMQPError",
@@ -93,6 +93,9 @@ class ReplyError(AMQPError):
 
     #: The AMQP reply code of this error class.
     reply_code: ClassVar[int] = 541
+    #: For a violation found by :meth:`amqproto.Connection.receive_data`: the
+    #: events that the same call produced before finding it.
+    events: tuple[Any, ...] = ()
 
     def __init__(
         self,

@@ -1,0 +1,603 @@
+"""The sans-io AMQP 0-9-1 connection.
+
+Theory of operation
+-------------------
+:class:`Connection` is a pure state machine, in the style of h2 and h11:
+
+- :meth:`Connection.receive_data` takes bytes from the transport (``b""``
+  when it closed) and returns a list of :mod:`amqproto.events`;
+- :meth:`Connection.data_to_send` returns the bytes to write;
+- :meth:`Connection.get_timer` and :meth:`Connection.handle_timer` drive
+  heartbeats (aioquic's shape): the caller owns the clock and passes the
+  time in.
+
+It never touches a socket, a clock or a thread.  Frames for channel 0 are
+handled here; every other frame is routed to its :class:`~amqproto.channel.Channel`.
+The connection's state lives in a :class:`~amqproto._state.ConnectionStateMachine`.
+
+Errors.  A peer's protocol violation (a malformed frame, a method not allowed
+in the state, content out of order) makes :meth:`receive_data` queue
+``connection.close`` with the violation's reply code, move to ``CLOSING`` and
+raise the error (a :class:`~amqproto.exceptions.HardError`); events produced
+earlier in the same call are on the error's ``events`` attribute.  The
+``close-ok`` that follows yields :class:`~amqproto.events.ConnectionClosed`
+carrying the same error.  Calling a method that is illegal now raises
+:class:`~amqproto.exceptions.LocalProtocolError` and sends nothing.
+
+Heartbeats.  The core cannot read a clock, so :meth:`receive_data` and
+:meth:`data_to_send` only note *that* traffic happened; :meth:`handle_timer`
+stamps those notes with the time it is given.  A heartbeat goes out when we
+sent nothing for half the negotiated interval (as RabbitMQ's own clients do),
+and the peer is declared dead after two intervals of silence (the spec: "if
+a peer detects no incoming traffic ... for two heartbeat intervals or longer,
+it should close the connection").
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from ._state import ConnectionInput, ConnectionState, ConnectionStateMachine
+from ._version import __version__
+from .auth import PLAIN, Authentication
+from .channel import Channel, Request
+from .events import (
+    ConnectionBlocked,
+    ConnectionClosed,
+    ConnectionOpened,
+    ConnectionUnblocked,
+    Event,
+    HeartbeatTimedOut,
+    ReplyReceived,
+)
+from .exceptions import (
+    AMQPError,
+    AMQPNotImplemented,
+    AuthenticationError,
+    ChannelError,
+    CommandInvalid,
+    ConnectionClosedError,
+    ConnectionLost,
+    HardError,
+    HeartbeatTimeout,
+    LocalProtocolError,
+    NotAllowed,
+    ReplyError,
+    UnexpectedFrame,
+    error_for_reply,
+)
+from .schema.constants import FRAME_MIN_SIZE, PROTOCOL_HEADER
+from .schema.methods import (
+    ConnectionBlocked as ConnectionBlockedMethod,
+)
+from .schema.methods import (
+    ConnectionClose,
+    ConnectionCloseOk,
+    ConnectionOpen,
+    ConnectionOpenOk,
+    ConnectionSecure,
+    ConnectionSecureOk,
+    ConnectionStart,
+    ConnectionStartOk,
+    ConnectionTune,
+    ConnectionTuneOk,
+    ConnectionUpdateSecret,
+    ConnectionUpdateSecretOk,
+    Method,
+)
+from .schema.methods import (
+    ConnectionUnblocked as ConnectionUnblockedMethod,
+)
+from .schema.properties import BasicProperties
+from .schema.types import FieldTable
+from .wire.codec import encode_method_frame
+from .wire.frames import (
+    HEARTBEAT_FRAME_BYTES,
+    Frame,
+    FrameDecoder,
+    HeartbeatFrame,
+    MethodFrame,
+    ProtocolHeaderFrame,
+    encode_content_frames,
+)
+
+__all__ = ["Connection", "DEFAULT_CLIENT_PROPERTIES", "DEFAULT_MAX_MESSAGE_SIZE"]
+
+#: RabbitMQ's own default ``max_message_size``: 128 MiB.
+DEFAULT_MAX_MESSAGE_SIZE = 128 * 1024 * 1024
+
+#: What amqproto tells the broker about itself in ``connection.start-ok``.
+DEFAULT_CLIENT_PROPERTIES: FieldTable = {
+    "product": "amqproto",
+    "version": __version__,
+    "platform": f"Python {sys.version.split()[0]}",
+    "capabilities": {
+        "publisher_confirms": True,
+        "exchange_exchange_bindings": True,
+        "basic.nack": True,
+        "consumer_cancel_notify": True,
+        "connection.blocked": True,
+        "authentication_failure_close": True,
+        "per_consumer_qos": True,
+        "direct_reply_to": True,
+    },
+}
+
+_CONNECTION_INPUTS: dict[type[Method], ConnectionInput] = {
+    ConnectionStart: ConnectionInput.RECV_START,
+    ConnectionSecure: ConnectionInput.RECV_SECURE,
+    ConnectionTune: ConnectionInput.RECV_TUNE,
+    ConnectionOpenOk: ConnectionInput.RECV_OPEN_OK,
+    ConnectionClose: ConnectionInput.RECV_CLOSE,
+    ConnectionCloseOk: ConnectionInput.RECV_CLOSE_OK,
+    ConnectionBlockedMethod: ConnectionInput.RECV_BLOCKED,
+    ConnectionUnblockedMethod: ConnectionInput.RECV_UNBLOCKED,
+    ConnectionUpdateSecretOk: ConnectionInput.RECV_UPDATE_SECRET_OK,
+}
+
+_HANDSHAKE_STATES = (
+    ConnectionState.AWAITING_START,
+    ConnectionState.AWAITING_TUNE,
+    ConnectionState.AWAITING_OPEN_OK,
+)
+
+
+def _negotiate(ours: int, theirs: int) -> int:
+    """The lower non-zero value of two (0 means "no limit")."""
+    if not ours or not theirs:
+        return ours or theirs
+    return min(ours, theirs)
+
+
+class Connection:
+    """A sans-io AMQP 0-9-1 client connection.
+
+    The protocol header is queued at once: call :meth:`data_to_send` and
+    write it as soon as the transport is up.
+
+    Args:
+        auth: The authentication mechanism (anything satisfying
+            :class:`~amqproto.auth.Authentication`); ``PLAIN("guest",
+            "guest")`` when ``None``.
+        virtual_host: The virtual host to open.
+        heartbeat: The heartbeat interval we ask for, in seconds: the lower
+            non-zero of ours and the broker's wins; ``0`` turns heartbeats
+            off; ``None`` takes the broker's.
+        frame_max: The largest frame we accept (and send), framing
+            included; the lower non-zero of ours and the broker's wins.
+        channel_max: The highest channel number we ask for.
+        client_properties: Merged over :data:`DEFAULT_CLIENT_PROPERTIES`
+            (use ``connection_name`` to name the connection in the
+            management UI).
+        locale: The locale asked for in ``start-ok``.
+        max_message_size: The largest incoming message body accepted; a
+            larger announced size is a protocol violation, refused before
+            anything is buffered.
+    """
+
+    def __init__(
+        self,
+        *,
+        auth: Authentication | None = None,
+        virtual_host: str = "/",
+        heartbeat: int | None = 60,
+        frame_max: int = 131072,
+        channel_max: int = 2047,
+        client_properties: Mapping[str, Any] | None = None,
+        locale: str = "en_US",
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+    ) -> None:
+        if heartbeat is not None and not 0 <= heartbeat <= 0xFFFF:
+            raise ValueError(f"heartbeat must be 0..65535 seconds, not {heartbeat}")
+        if frame_max and not FRAME_MIN_SIZE <= frame_max <= 0xFFFF_FFFF:
+            raise ValueError(f"frame_max must be 0 or {FRAME_MIN_SIZE}..4294967295, not {frame_max}")
+        if not 0 <= channel_max <= 0xFFFF:
+            raise ValueError(f"channel_max must be 0..65535, not {channel_max}")
+        self.auth: Authentication = auth if auth is not None else PLAIN()
+        self.virtual_host = virtual_host
+        self.locale = locale
+        self.max_message_size = max_message_size
+        properties = dict(DEFAULT_CLIENT_PROPERTIES)
+        if client_properties:
+            properties.update(client_properties)
+        self.client_properties: FieldTable = properties
+        self._wanted_heartbeat = heartbeat
+        self._wanted_frame_max = frame_max
+        self._wanted_channel_max = channel_max
+
+        #: What the broker said of itself in ``connection.start``.
+        self.server_properties: FieldTable = {}
+        #: Negotiated values, known once ``connection.tune`` arrived.
+        self.channel_max = channel_max or 0xFFFF
+        self.frame_max = FRAME_MIN_SIZE
+        self.heartbeat = 0
+        #: True between ``connection.blocked`` and ``connection.unblocked``.
+        self.blocked = False
+
+        self._machine = ConnectionStateMachine()
+        self._decoder = FrameDecoder(FRAME_MIN_SIZE)
+        self._channels: dict[int, Channel] = {}
+        self._output: list[bytes | bytearray | memoryview] = [PROTOCOL_HEADER]
+        self._secret_request: Request[ConnectionUpdateSecretOk] | None = None
+        self._close_error: AMQPError | None = None
+        # Heartbeat bookkeeping (see the module docstring).
+        self._received_since_tick = False
+        self._sent_since_tick = False
+        self._last_received_at: float | None = None
+        self._last_sent_at: float | None = None
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.state.value} vhost={self.virtual_host!r} channels={len(self._channels)}>"
+
+    # -- public API ------------------------------------------------------------
+
+    @property
+    def state(self) -> ConnectionState:
+        """The connection's state (see :class:`~amqproto._state.ConnectionState`)."""
+        return self._machine.state
+
+    @property
+    def channels(self) -> Mapping[int, Channel]:
+        """The channels not yet closed, by id."""
+        return self._channels
+
+    def data_to_send(self) -> bytes:
+        """Return (and forget) every byte queued for the transport."""
+        output = self._output
+        if not output:
+            return b""
+        self._sent_since_tick = True
+        data = output[0] if len(output) == 1 else b"".join(output)
+        self._output = []
+        return bytes(data) if type(data) is not bytes else data
+
+    def buffers_to_send(self) -> list[bytes | bytearray | memoryview]:
+        """Like :meth:`data_to_send`, but as a list of buffers for ``writelines``.
+
+        Large message bodies stay ``memoryview`` slices of the caller's
+        object instead of being copied into one ``bytes``.
+        """
+        output = self._output
+        if output:
+            self._sent_since_tick = True
+            self._output = []
+        return output
+
+    def receive_data(self, data: bytes | bytearray | memoryview) -> list[Event]:
+        """Feed bytes from the transport; ``b""`` means it closed.
+
+        Returns:
+            The events the bytes completed, in order.
+
+        Raises:
+            HardError: the broker violated the protocol.  ``connection.close``
+                with the error's reply code is queued, the connection is
+                ``CLOSING``, and the events produced before the violation are
+                on the error's ``events`` attribute.
+        """
+        state = self._machine.state
+        if state is ConnectionState.CLOSED:
+            return []
+        events: list[Event] = []
+        if not data:
+            self._handle_eof(events)
+            return events
+        self._received_since_tick = True
+        try:
+            for frame in self._decoder.feed(data):
+                self._handle_frame(frame, events)
+                if self._machine.state is ConnectionState.CLOSED:
+                    break
+            if self._decoder.error is not None and self._machine.state is not ConnectionState.CLOSED:
+                raise self._decoder.error
+        except ReplyError as exc:
+            if not isinstance(exc, HardError):
+                raise  # pragma: no cover - the core raises only hard errors from frames
+            self._violation(exc, events)
+            raise
+        return events
+
+    def open_channel(self, channel_id: int | None = None) -> Channel:
+        """Allocate a channel (the lowest free id by default) and send ``channel.open``.
+
+        Wait for the :class:`~amqproto.events.ReplyReceived` of the
+        channel's :attr:`~amqproto.channel.Channel.open_request` (or the
+        :class:`~amqproto.events.ChannelOpened`) before relying on it;
+        requests made meanwhile are queued.
+
+        Raises:
+            ConnectionClosedError: the connection is not open.
+            LocalProtocolError: no free channel id, or ``channel_id`` is in
+                use or above the negotiated ``channel_max``.
+        """
+        self._check_can_send()
+        if channel_id is None:
+            channel_id = next((i for i in range(1, self.channel_max + 1) if i not in self._channels), None)
+            if channel_id is None:
+                raise LocalProtocolError(f"all {self.channel_max} channels are in use")
+        elif not 1 <= channel_id <= self.channel_max:
+            raise LocalProtocolError(f"channel id {channel_id} is outside 1..{self.channel_max}")
+        elif channel_id in self._channels:
+            raise LocalProtocolError(f"channel {channel_id} is already open")
+        channel = Channel(self, channel_id)
+        self._channels[channel_id] = channel
+        return channel
+
+    def close(self, reply_code: int = 200, reply_text: str = "", class_id: int = 0, method_id: int = 0) -> None:
+        """Send ``connection.close``; :class:`~amqproto.events.ConnectionClosed` follows ``close-ok``.
+
+        During the handshake (before ``tune``) there is nothing to close
+        politely: the connection is simply ``CLOSED`` and the caller drops
+        the transport.  Closing a closing or closed connection does nothing.
+        """
+        state = self._machine.state
+        if state in (ConnectionState.CLOSING, ConnectionState.CLOSED):
+            return
+        self._machine.process(ConnectionInput.SEND_CLOSE)
+        if self._machine.state is ConnectionState.CLOSING:
+            self._send_method(0, ConnectionClose(reply_code, reply_text, class_id, method_id))
+
+    def update_secret(self, new_secret: bytes, reason: str = "") -> Request[ConnectionUpdateSecretOk]:
+        """Send ``connection.update-secret`` (e.g. a refreshed OAuth 2 token).
+
+        Raises:
+            LocalProtocolError: the connection is not open, or an update is
+                already in flight.
+        """
+        if self._secret_request is not None:
+            raise LocalProtocolError("connection.update-secret is already in flight")
+        self._machine.process(ConnectionInput.SEND_UPDATE_SECRET)
+        request: Request[ConnectionUpdateSecretOk] = Request(0, ConnectionUpdateSecret(new_secret, reason), True)
+        self._secret_request = request
+        self._send_method(0, request.method)
+        return request
+
+    def get_timer(self) -> float | None:
+        """When :meth:`handle_timer` must next be called, or ``None`` for never.
+
+        The time is on the caller's clock, as passed to :meth:`handle_timer`;
+        ``0.0`` means "now" (the first call starts the heartbeat clock).
+        """
+        if not self.heartbeat or self._machine.state is ConnectionState.CLOSED:
+            return None
+        if self._last_received_at is None or self._last_sent_at is None:
+            return 0.0
+        return min(self._last_sent_at + self.heartbeat / 2, self._last_received_at + 2 * self.heartbeat)
+
+    def handle_timer(self, now: float) -> list[Event]:
+        """Send a heartbeat or declare the peer dead, as the time ``now`` requires.
+
+        Returns:
+            ``[HeartbeatTimedOut, ConnectionClosed]`` when nothing arrived for
+            two heartbeat intervals, else ``[]``.
+        """
+        if not self.heartbeat or self._machine.state is ConnectionState.CLOSED:
+            return []
+        if self._last_received_at is None or self._last_sent_at is None:
+            self._last_received_at = self._last_sent_at = now
+            self._received_since_tick = self._sent_since_tick = False
+            return []
+        if self._received_since_tick:
+            self._received_since_tick = False
+            self._last_received_at = now
+        if self._sent_since_tick:
+            self._sent_since_tick = False
+            self._last_sent_at = now
+        silence = now - self._last_received_at
+        if silence >= 2 * self.heartbeat:
+            self._machine.state = ConnectionState.CLOSED
+            self._output.clear()
+            error = HeartbeatTimeout(f"no data from the broker for {silence:.1f} s (heartbeat {self.heartbeat} s)")
+            return [
+                HeartbeatTimedOut(silence=silence),
+                self._closed(0, str(error), by_peer=True, error=error),
+            ]
+        if now - self._last_sent_at >= self.heartbeat / 2:
+            self._machine.process(ConnectionInput.SEND_HEARTBEAT)
+            self._output.append(HEARTBEAT_FRAME_BYTES)
+            self._last_sent_at = now
+        return []
+
+    # -- used by channels ------------------------------------------------------
+
+    def _check_can_send(self) -> None:
+        if self._machine.state is not ConnectionState.OPEN:
+            msg = f"cannot send on a connection that is {self._machine.state.value}"
+            raise ConnectionClosedError(msg)
+
+    def _send_method(self, channel_id: int, method: Method) -> None:
+        self._output.append(encode_method_frame(channel_id, method))
+
+    def _send_content(
+        self, channel_id: int, method: Method, properties: BasicProperties, body: bytes | bytearray | memoryview
+    ) -> None:
+        self._check_can_send()
+        self._output.extend(encode_content_frames(channel_id, method, properties, body, self.frame_max))
+
+    def _forget_channel(self, channel_id: int) -> None:
+        self._channels.pop(channel_id, None)
+
+    # -- receiving -------------------------------------------------------------
+
+    def _handle_frame(self, frame: Frame, events: list[Event]) -> None:
+        channel_id = frame.channel if type(frame) is not ProtocolHeaderFrame else 0  # type: ignore[union-attr]
+        if channel_id:
+            state = self._machine.state
+            if state is ConnectionState.OPEN:
+                channel = self._channels.get(channel_id)
+                if channel is None:
+                    msg = f"{type(frame).__name__} on channel {channel_id}, which is not open"
+                    raise ChannelError(msg)
+                channel._handle_frame(frame, events)
+            elif state is not ConnectionState.CLOSING:  # Rule 2: discard while closing
+                msg = f"frame on channel {channel_id} when the connection is {state.value}"
+                raise UnexpectedFrame(msg)
+            return
+        kind = type(frame)
+        if kind is MethodFrame:
+            self._handle_connection_method(frame.method, events)  # type: ignore[union-attr]
+        elif kind is HeartbeatFrame:
+            self._process(ConnectionInput.RECV_HEARTBEAT, "heartbeat")
+        elif kind is ProtocolHeaderFrame:
+            assert isinstance(frame, ProtocolHeaderFrame)
+            error = AMQPNotImplemented(
+                f"the broker refused AMQP 0-9-1 and offered {frame.major}-{frame.minor}-{frame.revision}"
+            )
+            self._machine.state = ConnectionState.CLOSED
+            events.append(self._closed(error.reply_code, str(error), by_peer=True, error=error))
+        else:
+            raise UnexpectedFrame(f"{kind.__name__} on channel 0")
+
+    def _process(self, event: ConnectionInput, what: str, method: Method | None = None) -> bool:
+        """Apply a RECV input; False when the frame is to be discarded (Rule 2)."""
+        previous = self._machine.state
+        if self._machine.process(event) is None:
+            msg = f"{what} is not allowed when the connection is {previous.value}"
+            if method is None:
+                raise UnexpectedFrame(msg)
+            raise CommandInvalid(msg, method.CLASS_ID, method.METHOD_ID)
+        return previous is not ConnectionState.CLOSING or event in (
+            ConnectionInput.RECV_CLOSE,
+            ConnectionInput.RECV_CLOSE_OK,
+        )
+
+    def _handle_connection_method(self, method: Method, events: list[Event]) -> None:
+        event = _CONNECTION_INPUTS.get(type(method))
+        if event is None:
+            msg = f"{method.NAME} on channel 0"
+            raise CommandInvalid(msg, method.CLASS_ID, method.METHOD_ID)
+        state = self._machine.state
+        if not self._process(event, method.NAME, method):
+            return
+        if event is ConnectionInput.RECV_START:
+            self._on_start(method, events)  # type: ignore[arg-type]
+        elif event is ConnectionInput.RECV_SECURE:
+            assert isinstance(method, ConnectionSecure)
+            self._send_method(0, ConnectionSecureOk(self.auth.handle_challenge(method.challenge)))
+        elif event is ConnectionInput.RECV_TUNE:
+            self._on_tune(method)  # type: ignore[arg-type]
+        elif event is ConnectionInput.RECV_OPEN_OK:
+            events.append(
+                ConnectionOpened(
+                    server_properties=self.server_properties,
+                    channel_max=self.channel_max,
+                    frame_max=self.frame_max,
+                    heartbeat=self.heartbeat,
+                )
+            )
+        elif event is ConnectionInput.RECV_CLOSE:
+            self._on_close(method, state, events)  # type: ignore[arg-type]
+        elif event is ConnectionInput.RECV_CLOSE_OK:
+            error = self._close_error
+            events.append(self._closed(200, "", by_peer=False, error=error))
+        elif event is ConnectionInput.RECV_BLOCKED:
+            assert isinstance(method, ConnectionBlockedMethod)
+            self.blocked = True
+            events.append(ConnectionBlocked(reason=method.reason))
+        elif event is ConnectionInput.RECV_UNBLOCKED:
+            self.blocked = False
+            events.append(ConnectionUnblocked())
+        elif event is ConnectionInput.RECV_UPDATE_SECRET_OK:
+            request = self._secret_request
+            if request is None:
+                raise CommandInvalid("connection.update-secret-ok without update-secret", 10, 71)
+            self._secret_request = None
+            events.append(ReplyReceived(channel_id=0, request=request, reply=method))
+
+    def _on_start(self, start: ConnectionStart, events: list[Event]) -> None:
+        error: AMQPError
+        if (start.version_major, start.version_minor) != (0, 9):
+            error = AMQPNotImplemented(f"the broker speaks AMQP {start.version_major}-{start.version_minor}")
+            self._machine.state = ConnectionState.CLOSED
+            events.append(self._closed(error.reply_code, str(error), by_peer=False, error=error))
+            return
+        self.server_properties = start.server_properties
+        offered = start.mechanisms.split()
+        mechanism = self.auth.mechanism
+        if mechanism not in offered:
+            error = AuthenticationError(f"the broker does not offer {mechanism}; it offers {', '.join(offered)}")
+            self._machine.state = ConnectionState.CLOSED
+            events.append(self._closed(error.reply_code, str(error), by_peer=False, error=error))
+            return
+        self._send_method(
+            0,
+            ConnectionStartOk(self.client_properties, mechanism, self.auth.initial_response(), self.locale),
+        )
+
+    def _on_tune(self, tune: ConnectionTune) -> None:
+        self.channel_max = _negotiate(self._wanted_channel_max, tune.channel_max) or 0xFFFF
+        self.frame_max = _negotiate(self._wanted_frame_max, tune.frame_max)
+        wanted = self._wanted_heartbeat
+        self.heartbeat = tune.heartbeat if wanted is None else (_negotiate(wanted, tune.heartbeat) if wanted else 0)
+        self._decoder.frame_max = self.frame_max
+        self._send_method(0, ConnectionTuneOk(self.channel_max, self.frame_max, self.heartbeat))
+        self._send_method(0, ConnectionOpen(self.virtual_host))
+
+    def _on_close(self, close: ConnectionClose, state: ConnectionState, events: list[Event]) -> None:
+        # "After sending close-ok the peer may close the socket": the caller
+        # writes data_to_send() and drops the transport.
+        self._send_method(0, ConnectionCloseOk())
+        error: AMQPError
+        if close.reply_code == 403 and state in _HANDSHAKE_STATES:
+            error = AuthenticationError(close.reply_text, close.class_id, close.method_id, by_peer=True)
+        elif close.reply_code == 530 and state in _HANDSHAKE_STATES:
+            error = NotAllowed(close.reply_text, close.class_id, close.method_id, by_peer=True)
+        else:
+            error = error_for_reply(close.reply_code, close.reply_text, close.class_id, close.method_id, hard=True)
+        if state is ConnectionState.CLOSING and self._close_error is None and close.reply_code == 200:
+            events.append(self._closed(200, close.reply_text, by_peer=False, error=None))
+            return
+        events.append(
+            self._closed(
+                close.reply_code, close.reply_text, close.class_id, close.method_id, by_peer=True, error=error
+            )
+        )
+
+    def _handle_eof(self, events: list[Event]) -> None:
+        state = self._machine.state
+        self._machine.process(ConnectionInput.RECV_EOF)
+        error: AMQPError | None
+        if state is ConnectionState.AWAITING_TUNE:
+            # RabbitMQ drops the socket on a failed login when the client does
+            # not announce authentication_failure_close (and some brokers always do).
+            error = AuthenticationError("the broker closed the connection during authentication", by_peer=True)
+        elif state is ConnectionState.CLOSING:
+            error = self._close_error
+        else:
+            error = ConnectionLost(f"the transport closed while the connection was {state.value}")
+        events.append(self._closed(0, "transport closed", by_peer=True, error=error))
+
+    def _closed(
+        self,
+        reply_code: int,
+        reply_text: str,
+        class_id: int = 0,
+        method_id: int = 0,
+        *,
+        by_peer: bool,
+        error: AMQPError | None,
+    ) -> ConnectionClosed:
+        self._channels.clear()
+        self._secret_request = None
+        return ConnectionClosed(
+            reply_code=reply_code,
+            reply_text=reply_text,
+            class_id=class_id,
+            method_id=method_id,
+            by_peer=by_peer,
+            error=error,
+        )
+
+    def _violation(self, error: HardError, events: list[Event]) -> None:
+        """The broker broke the protocol: close the connection with the error's code."""
+        error.events = tuple(events)
+        if self._machine.state in (ConnectionState.CLOSING, ConnectionState.CLOSED):
+            return
+        self._close_error = error
+        self._machine.state = ConnectionState.CLOSING
+        text = error.reply_text.encode()[:255].decode(errors="ignore")
+        self._output.append(
+            encode_method_frame(0, ConnectionClose(error.reply_code, text, error.class_id, error.method_id))
+        )
