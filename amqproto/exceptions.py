@@ -23,7 +23,7 @@ the method that caused them, exactly as ``connection.close`` and
     ├── EncodeError (ValueError)     a value that cannot go on the wire
     │   └── EncodeTypeError (TypeError)
     ├── ConnectionLost               the transport went away
-    │   └── HeartbeatTimeout
+    │   └── HeartbeatTimeout, ConnectionTimeout
     ├── NackError, UnroutableError   publisher-confirm outcomes
     └── ConsumerCancelledError       the broker cancelled a consumer
 
@@ -67,6 +67,7 @@ __all__ = [
     "EncodeTypeError",
     "ConnectionLost",
     "HeartbeatTimeout",
+    "ConnectionTimeout",
     "NackError",
     "UnroutableError",
     "ConsumerCancelledError",
@@ -314,6 +315,10 @@ class ConnectionLost(AMQPError):
 
 class HeartbeatTimeout(ConnectionLost):
     """Nothing arrived from the broker for two heartbeat intervals."""
+
+
+class ConnectionTimeout(ConnectionLost):
+    """Connecting (TCP, TLS and the AMQP handshake) took longer than allowed."""
 
 
 class NackError(AMQPError):

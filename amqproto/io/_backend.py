@@ -1,0 +1,151 @@
+"""What an I/O library must provide for the adapters to drive the core.
+
+The adapters in :mod:`amqproto.io._async` (asyncio, curio) and their
+generated blocking twin in :mod:`amqproto.io._sync` are written once,
+against these small protocols (httpcore's ``NetworkBackend`` shape): a byte
+stream, a one-shot waiter, an unbounded queue, locks, background tasks and a
+clock.  Each I/O library implements them in a few dozen lines.
+
+Locks.  ``core_lock()`` guards the sans-io core and the adapter's maps of
+waiters; it is a real lock only in the blocking adapter (user threads and
+the reader thread share the core) and a no-op in async ones, where code
+between two ``await``\\ s already runs alone.  ``write_lock()`` serialises
+writes so that frames never interleave.  The rule that keeps the two from
+deadlocking: never write (or wait) while holding ``core_lock``.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from typing import Any, Protocol
+
+__all__ = [
+    "AsyncStream",
+    "AsyncWaiter",
+    "AsyncQueue",
+    "AsyncTask",
+    "AsyncBackend",
+    "SyncStream",
+    "SyncWaiter",
+    "SyncQueue",
+    "SyncTask",
+    "SyncBackend",
+]
+
+
+class AsyncStream(Protocol):
+    async def read(self, max_bytes: int) -> bytes:
+        """Up to ``max_bytes``; ``b""`` once the peer closed."""
+
+    async def write(self, data: bytes) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class AsyncWaiter(Protocol):
+    """A one-shot result: set once, awaited by one task."""
+
+    def done(self) -> bool: ...
+
+    async def set_result(self, value: Any) -> None: ...
+
+    async def set_exception(self, error: BaseException) -> None: ...
+
+    async def wait(self) -> Any: ...
+
+
+class AsyncQueue(Protocol):
+    async def put(self, item: Any) -> None: ...
+
+    async def get(self) -> Any: ...
+
+
+class AsyncTask(Protocol):
+    async def cancel(self) -> None: ...
+
+
+class AsyncBackend(Protocol):
+    async def connect(
+        self,
+        host: str,
+        port: int,
+        ssl_context: ssl.SSLContext | None,
+        server_hostname: str | None,
+        timeout: float,
+    ) -> AsyncStream:
+        """Open a TCP (and TLS) stream; ``OSError``/``TimeoutError`` on failure."""
+
+    def create_waiter(self) -> AsyncWaiter: ...
+
+    def create_queue(self) -> AsyncQueue: ...
+
+    def core_lock(self) -> AbstractContextManager[Any]: ...
+
+    def write_lock(self) -> AbstractAsyncContextManager[Any]: ...
+
+    async def spawn(self, function: Callable[[], Awaitable[None]]) -> AsyncTask: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+    def monotonic(self) -> float: ...
+
+    async def wait_for(self, waiter: AsyncWaiter, timeout: float) -> Any:
+        """``waiter.wait()``, raising ``TimeoutError`` after ``timeout`` seconds."""
+
+
+class SyncStream(Protocol):
+    def read(self, max_bytes: int) -> bytes: ...
+
+    def write(self, data: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SyncWaiter(Protocol):
+    def done(self) -> bool: ...
+
+    def set_result(self, value: Any) -> None: ...
+
+    def set_exception(self, error: BaseException) -> None: ...
+
+    def wait(self) -> Any: ...
+
+
+class SyncQueue(Protocol):
+    def put(self, item: Any) -> None: ...
+
+    def get(self) -> Any: ...
+
+
+class SyncTask(Protocol):
+    def cancel(self) -> None: ...
+
+
+class SyncBackend(Protocol):
+    def connect(
+        self,
+        host: str,
+        port: int,
+        ssl_context: ssl.SSLContext | None,
+        server_hostname: str | None,
+        timeout: float,
+    ) -> SyncStream: ...
+
+    def create_waiter(self) -> SyncWaiter: ...
+
+    def create_queue(self) -> SyncQueue: ...
+
+    def core_lock(self) -> AbstractContextManager[Any]: ...
+
+    def write_lock(self) -> AbstractContextManager[Any]: ...
+
+    def spawn(self, function: Callable[[], None]) -> SyncTask: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+    def monotonic(self) -> float: ...
+
+    def wait_for(self, waiter: SyncWaiter, timeout: float) -> Any:
+        """``waiter.wait()``, raising ``TimeoutError`` after ``timeout`` seconds."""
