@@ -356,12 +356,13 @@ class AsyncConnection:
         """Drop the stream and the background tasks; fail whatever still waits."""
         await self._lose(ConnectionClosedError("the connection was closed"))
         stream, self._stream = self._stream, None
+        # Close first: a blocking reader wakes up only when its socket closes.
+        if stream is not None:
+            await stream.close()
         for task in (self._timer_task, self._reader_task):
             if task is not None:
                 await task.cancel()
         self._timer_task = self._reader_task = None
-        if stream is not None:
-            await stream.close()
 
     # -- dispatching events ----------------------------------------------------
 

@@ -1,0 +1,189 @@
+"""The blocking adapter: :class:`BlockingConnection`, on plain sockets and threads.
+
+::
+
+    from amqproto.io.blocking import BlockingConnection
+
+    with BlockingConnection("amqp://guest:guest@localhost/%2F") as connection:
+        with connection.get_channel() as channel:
+            channel.basic_publish(b"hello", routing_key="queue")
+            with channel.basic_consume("queue") as consumer:
+                for message in consumer:
+                    message.ack()
+                    break
+
+A background **reader thread** reads the socket and a **timer thread** sends
+heartbeats, so the connection stays alive while the calling thread does
+unrelated work for minutes.  The connection, its channels and its messages
+may be used from several threads: calls into the sans-io core are serialised
+by a lock, and each call waits on its own event.  Callbacks (returns,
+blocked/unblocked) run on the reader thread and must not wait for the broker.
+
+The implementation is generated from the async one
+(:mod:`amqproto.io._sync`, by ``scripts/unasync.py``); this module supplies
+the socket-and-thread primitives.  TLS: Python's ``ssl`` sockets do not
+support a read in one thread concurrent with a write in another, so with
+``amqps://`` use one of the async adapters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from ._backend import SyncBackend
+from ._sync.channel import ReturnedMessage, SyncChannel, SyncConsumer, SyncMessage
+from ._sync.connection import SyncConnection
+
+__all__ = [
+    "BlockingConnection",
+    "BlockingChannel",
+    "BlockingConsumer",
+    "BlockingMessage",
+    "ReturnedMessage",
+    "ThreadingBackend",
+]
+
+#: The channel, consumer and message types of this adapter.
+BlockingChannel = SyncChannel
+BlockingConsumer = SyncConsumer
+BlockingMessage = SyncMessage
+
+
+class _Stream:
+    __slots__ = ("_socket",)
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._socket = sock
+
+    def read(self, max_bytes: int) -> bytes:
+        return self._socket.recv(max_bytes)
+
+    def write(self, data: bytes) -> None:
+        self._socket.sendall(data)
+
+    def close(self) -> None:
+        # shutdown() wakes the reader thread blocked in recv(); close() alone may not.
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+        self._socket.close()
+
+
+class _Waiter:
+    __slots__ = ("_event", "_value", "_error")
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    def done(self) -> bool:
+        return self._event.is_set()
+
+    def set_result(self, value: Any) -> None:
+        if not self._event.is_set():
+            self._value = value
+            self._event.set()
+
+    def set_exception(self, error: BaseException) -> None:
+        if not self._event.is_set():
+            self._error = error
+            self._event.set()
+
+    def wait(self, timeout: float | None = None) -> Any:
+        if not self._event.wait(timeout):
+            raise TimeoutError
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+class _Queue:
+    __slots__ = ("_queue",)
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def put(self, item: Any) -> None:
+        self._queue.put(item)
+
+    def get(self) -> Any:
+        return self._queue.get()
+
+
+class _Task:
+    __slots__ = ("_thread",)
+
+    def __init__(self, thread: threading.Thread) -> None:
+        self._thread = thread
+
+    def cancel(self) -> None:
+        # The threads end by themselves once the socket is closed (reader) or
+        # the core is closed (timer); wait briefly for the reader.
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=1.0)
+
+
+class ThreadingBackend:
+    """Sockets and threads for :class:`~amqproto.io._sync.SyncConnection`."""
+
+    def connect(
+        self,
+        host: str,
+        port: int,
+        ssl_context: ssl.SSLContext | None,
+        server_hostname: str | None,
+        timeout: float,
+    ) -> _Stream:
+        try:
+            sock = socket.create_connection((host, port), timeout=timeout)
+        except socket.timeout:
+            raise TimeoutError from None
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if ssl_context is not None:
+                sock = ssl_context.wrap_socket(sock, server_hostname=server_hostname)
+            sock.settimeout(None)
+        except BaseException:
+            sock.close()
+            raise
+        return _Stream(sock)
+
+    def create_waiter(self) -> _Waiter:
+        return _Waiter()
+
+    def create_queue(self) -> _Queue:
+        return _Queue()
+
+    def core_lock(self) -> threading.RLock:
+        return threading.RLock()
+
+    def write_lock(self) -> threading.Lock:
+        return threading.Lock()
+
+    def spawn(self, function: Callable[[], None]) -> _Task:
+        thread = threading.Thread(target=function, name=f"amqproto-{function.__name__}", daemon=True)
+        thread.start()
+        return _Task(thread)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def wait_for(self, waiter: Any, timeout: float) -> Any:
+        return waiter.wait(timeout)
+
+
+class BlockingConnection(SyncConnection):
+    """An AMQP connection on blocking sockets.  See :class:`~amqproto.io._async.AsyncConnection`
+    for the arguments; every ``async`` method here is a plain blocking one."""
+
+    backend: ClassVar[SyncBackend] = ThreadingBackend()
