@@ -118,10 +118,17 @@ CONNECTION_TRANSITIONS: dict[tuple[ConnectionState, ConnectionInput], Connection
     (_C.OPEN, _CI.SEND_UPDATE_SECRET): _C.OPEN,
     (_C.OPEN, _CI.SEND_CHANNEL_FRAME): _C.OPEN,
     (_C.OPEN, _CI.SEND_HEARTBEAT): _C.OPEN,
-    # Rule 2: after close, only close and close-ok count.
+    # Rule 2: after close, only close and close-ok count.  Everything else
+    # is discarded, the handshake methods included: close may have been sent
+    # while ``open-ok`` (or, after a violation found during the handshake,
+    # ``secure`` or ``tune``) was already on its way.
     (_C.CLOSING, _CI.RECV_CLOSE_OK): _C.CLOSED,
     (_C.CLOSING, _CI.RECV_CLOSE): _C.CLOSED,
     (_C.CLOSING, _CI.RECV_EOF): _C.CLOSED,
+    (_C.CLOSING, _CI.RECV_START): _C.CLOSING,
+    (_C.CLOSING, _CI.RECV_SECURE): _C.CLOSING,
+    (_C.CLOSING, _CI.RECV_TUNE): _C.CLOSING,
+    (_C.CLOSING, _CI.RECV_OPEN_OK): _C.CLOSING,
     (_C.CLOSING, _CI.RECV_BLOCKED): _C.CLOSING,
     (_C.CLOSING, _CI.RECV_UNBLOCKED): _C.CLOSING,
     (_C.CLOSING, _CI.RECV_UPDATE_SECRET_OK): _C.CLOSING,

@@ -466,6 +466,8 @@ class Connection:
     def _handle_connection_method(self, method: Method, events: list[Event]) -> None:
         event = _CONNECTION_INPUTS.get(type(method))
         if event is None:
+            if self._machine.state is ConnectionState.CLOSING:
+                return  # Rule 2: discarded after we sent connection.close
             msg = f"{method.NAME} on channel 0"
             raise CommandInvalid(msg, method.CLASS_ID, method.METHOD_ID)
         state = self._machine.state
