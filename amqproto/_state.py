@@ -180,9 +180,13 @@ CHANNEL_TRANSITIONS: dict[tuple[ChannelState, ChannelInput], ChannelState] = {
     (_S.OPEN, _SI.RECV_CONTENT): _S.OPEN,
     (_S.OPEN, _SI.SEND_CLOSE): _S.CLOSING,
     (_S.OPEN, _SI.RECV_CLOSE): _S.CLOSED,
-    # Rule 2: after close, only close and close-ok count.
+    # Rule 2: after close, only close and close-ok count.  A close crossing
+    # ours is answered with close-ok, but the channel stays CLOSING: "the
+    # response to receiving a Close after sending Close must be to send
+    # Close-Ok", so the broker answers our close too, and that close-ok must
+    # still find the channel.
     (_S.CLOSING, _SI.RECV_CLOSE_OK): _S.CLOSED,
-    (_S.CLOSING, _SI.RECV_CLOSE): _S.CLOSED,
+    (_S.CLOSING, _SI.RECV_CLOSE): _S.CLOSING,
     (_S.CLOSING, _SI.RECV_METHOD): _S.CLOSING,
     (_S.CLOSING, _SI.RECV_CONTENT): _S.CLOSING,
     (_S.CLOSING, _SI.RECV_OPEN_OK): _S.CLOSING,

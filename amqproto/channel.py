@@ -186,6 +186,8 @@ class Channel:
         self._queued: deque[Request[Any]] = deque()
         self._incoming: _IncomingContent | None = None
         self._close_request: Request[ChannelCloseOk] | None = None
+        # The broker's channel.close that crossed ours, reported at close-ok.
+        self._peer_close: ChannelClose | None = None
         self.confirm_mode = False
         self._publish_seq = 0
         self._unconfirmed: deque[int] = deque()
@@ -545,9 +547,15 @@ class Channel:
 
     def _on_close(self, method: Method, events: list[Event]) -> None:
         assert isinstance(method, ChannelClose)
+        previous = self._machine.state
         self._expect(ChannelInput.RECV_CLOSE, method)
         # "On receipt of close the peer MUST send close-ok", then the channel is gone.
         self._connection._send_method(self.id, ChannelCloseOk())
+        if previous is ChannelState.CLOSING:
+            # Our close crossed the broker's: its close-ok to ours is still to
+            # come, and the channel (and its id) lives until it does.
+            self._peer_close = method
+            return
         error = error_for_reply(
             method.reply_code, method.reply_text, method.class_id, method.method_id, hard=False
         )
@@ -559,6 +567,12 @@ class Channel:
         assert request is not None  # CLOSING implies we sent close
         assert isinstance(request.method, ChannelClose)
         events.append(ReplyReceived(channel_id=self.id, request=request, reply=method))
+        peer = self._peer_close
+        if peer is not None:
+            # The broker's reason is the informative one.
+            reason = error_for_reply(peer.reply_code, peer.reply_text, peer.class_id, peer.method_id, hard=False)
+            self._finish(events, peer.reply_code, peer.reply_text, peer.class_id, peer.method_id, True, reason)
+            return
         sent = request.method
         error = ChannelClosedError(f"channel {self.id} was closed: {sent.reply_code} {sent.reply_text}".rstrip())
         self._finish(events, sent.reply_code, sent.reply_text, sent.class_id, sent.method_id, False, error)
