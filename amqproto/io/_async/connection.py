@@ -339,6 +339,13 @@ class AsyncConnection:
             with self._lock:
                 events = self._core.handle_timer(backend.monotonic())
                 await self._dispatch(events)
+            if self._core.state is ConnectionState.CLOSED:
+                # The peer is dead (heartbeat timeout): drop the stream so the
+                # reader, possibly blocked in a read, ends too.
+                stream = self._stream
+                if stream is not None:
+                    await stream.close()
+                return
             try:
                 await self._flush()
             except AMQPError:

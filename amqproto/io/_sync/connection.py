@@ -340,6 +340,13 @@ class SyncConnection:
             with self._lock:
                 events = self._core.handle_timer(backend.monotonic())
                 self._dispatch(events)
+            if self._core.state is ConnectionState.CLOSED:
+                # The peer is dead (heartbeat timeout): drop the stream so the
+                # reader, possibly blocked in a read, ends too.
+                stream = self._stream
+                if stream is not None:
+                    stream.close()
+                return
             try:
                 self._flush()
             except AMQPError:
