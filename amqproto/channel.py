@@ -219,7 +219,11 @@ class Channel:
     # -- sending -------------------------------------------------------------
 
     def _request(self, method: Method, nowait: bool = False) -> Request[Any]:
-        self._machine.process(ChannelInput.SEND_METHOD)
+        try:
+            self._machine.process(ChannelInput.SEND_METHOD)
+        except ChannelClosedError:
+            msg = f"cannot send {method.NAME} when channel {self.id} is {self._machine.state.value}"
+            raise ChannelClosedError(msg) from None
         self._connection._check_can_send()
         request: Request[Any] = Request(self.id, method, not nowait)
         if self._waiting is None and self._machine.state is ChannelState.OPEN:
@@ -262,6 +266,9 @@ class Channel:
         """
         if self._close_request is not None and self._machine.state is ChannelState.CLOSING:
             return self._close_request
+        if self._machine.state is not ChannelState.CLOSED:
+            # Nothing may follow connection.close, on any channel.
+            self._connection._check_can_send()
         self._machine.process(ChannelInput.SEND_CLOSE)
         method = ChannelClose(reply_code, reply_text, class_id, method_id)
         request: Request[ChannelCloseOk] = Request(self.id, method, True)
@@ -605,6 +612,16 @@ class Channel:
             )
         )
         self._connection._forget_channel(self.id)
+
+    def _abandon(self) -> None:
+        """The connection closed under the channel: it is closed too, with nothing pending."""
+        self._machine.state = ChannelState.CLOSED
+        self._waiting = None
+        self._queued.clear()
+        self._incoming = None
+        self._held_returns.clear()
+        self.consumers.clear()
+        self._unconfirmed.clear()
 
     def _on_flow(self, method: Method, events: list[Event]) -> None:
         assert isinstance(method, ChannelFlow)

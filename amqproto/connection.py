@@ -581,6 +581,8 @@ class Connection:
         by_peer: bool,
         error: AMQPError | None,
     ) -> ConnectionClosed:
+        for channel in self._channels.values():
+            channel._abandon()
         self._channels.clear()
         self._secret_request = None
         return ConnectionClosed(
