@@ -1,0 +1,122 @@
+"""A broker that goes silent is detected by heartbeats, for every adapter.
+
+The connection runs through a TCP proxy to the real broker.  Once the proxy
+freezes (it keeps the sockets open but forwards nothing either way), the
+next call must fail with :class:`~amqproto.exceptions.HeartbeatTimeout`
+after about two heartbeat intervals instead of hanging.  The suite-wide
+pytest timeout turns a hang into a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+
+import curio
+import pytest
+
+from amqproto.exceptions import AMQPError, ConnectionClosedError, HeartbeatTimeout
+from amqproto.io.asyncio import AsyncioConnection
+from amqproto.io.blocking import BlockingConnection
+from amqproto.io.curio import CurioConnection
+
+pytestmark = pytest.mark.broker
+
+BROKER = ("127.0.0.1", 5672)
+
+
+class FreezableProxy:
+    """Forwards one TCP connection to the broker until :meth:`freeze`."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self._frozen = threading.Event()
+        self._sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def freeze(self) -> None:
+        self._frozen.set()
+
+    def close(self) -> None:
+        for sock in [self._listener, *self._sockets]:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    def _accept(self) -> None:
+        try:
+            client, _ = self._listener.accept()
+        except OSError:
+            return
+        upstream = socket.create_connection(BROKER)
+        self._sockets += [client, upstream]
+        threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+        threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                if not self._frozen.is_set():
+                    target.sendall(data)
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def proxy() -> Iterator[FreezableProxy]:
+    proxy = FreezableProxy()
+    yield proxy
+    proxy.close()
+
+
+def _url(proxy: FreezableProxy) -> str:
+    return f"amqp://guest:guest@127.0.0.1:{proxy.port}/%2F?heartbeat=1"
+
+
+def test_asyncio_detects_a_silent_broker(proxy: FreezableProxy) -> None:
+    async def main() -> None:
+        async with AsyncioConnection(_url(proxy)) as connection:
+            assert connection.core.heartbeat == 1
+            async with connection.get_channel() as channel:
+                proxy.freeze()
+                with pytest.raises(HeartbeatTimeout, match="no data from the broker"):
+                    await channel.queue_declare("", exclusive=True)
+                with pytest.raises(ConnectionClosedError):
+                    await channel.queue_declare("", exclusive=True)
+
+    asyncio.run(main())
+
+
+def test_curio_detects_a_silent_broker(proxy: FreezableProxy) -> None:
+    async def main() -> None:
+        async with CurioConnection(_url(proxy)) as connection:
+            async with connection.get_channel() as channel:
+                proxy.freeze()
+                with pytest.raises(HeartbeatTimeout, match="no data from the broker"):
+                    await channel.queue_declare("", exclusive=True)
+
+    curio.run(main)
+
+
+def test_blocking_detects_a_silent_broker(proxy: FreezableProxy) -> None:
+    with BlockingConnection(_url(proxy)) as connection:
+        with connection.get_channel() as channel:
+            proxy.freeze()
+            with pytest.raises(HeartbeatTimeout, match="no data from the broker"):
+                channel.queue_declare("", exclusive=True)
+            assert not connection.is_open
+
+
+def test_blocking_consumer_iteration_fails_when_the_broker_goes_silent(proxy: FreezableProxy) -> None:
+    with BlockingConnection(_url(proxy)) as connection:
+        with connection.get_channel() as channel:
+            queue = channel.queue_declare("", exclusive=True).queue
+            with pytest.raises(AMQPError):
+                with channel.basic_consume(queue) as consumer:
+                    proxy.freeze()
+                    for _message in consumer:
+                        pass
