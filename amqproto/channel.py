@@ -56,6 +56,7 @@ from .exceptions import (
     AMQPError,
     ChannelClosedError,
     CommandInvalid,
+    EncodeTypeError,
     ResourceError,
     UnexpectedFrame,
     error_for_reply,
@@ -117,6 +118,7 @@ from .schema.methods import (
 )
 from .schema.properties import BasicProperties
 from .schema.types import FieldTable
+from .wire.codec import encode_method_frame
 from .wire.frames import ContentBodyFrame, ContentHeaderFrame, Frame, MethodFrame
 
 if TYPE_CHECKING:
@@ -269,12 +271,14 @@ class Channel:
         if self._machine.state is not ChannelState.CLOSED:
             # Nothing may follow connection.close, on any channel.
             self._connection._check_can_send()
-        self._machine.process(ChannelInput.SEND_CLOSE)
         method = ChannelClose(reply_code, reply_text, class_id, method_id)
+        # Encode before changing state: a bad reply_text must leave the channel as it was.
+        frame = encode_method_frame(self.id, method)
+        self._machine.process(ChannelInput.SEND_CLOSE)
         request: Request[ChannelCloseOk] = Request(self.id, method, True)
         self._close_request = request
         self._queued.clear()
-        self._connection._send_method(self.id, method)
+        self._connection._send_frame(frame)
         return request
 
     def flow(self, active: bool) -> Request[ChannelFlowOk]:
@@ -439,6 +443,12 @@ class Channel:
         if self._machine.state is not ChannelState.OPEN:
             msg = f"cannot publish when channel {self.id} is {self._machine.state.value}"
             raise ChannelClosedError(msg)
+        if not isinstance(body, (bytes, bytearray, memoryview)):
+            msg = f"basic.publish body must be bytes, bytearray or memoryview, not {type(body).__name__}"
+            raise EncodeTypeError(msg)
+        if properties is not None and not isinstance(properties, BasicProperties):
+            msg = f"basic.publish properties must be BasicProperties, not {type(properties).__name__}"
+            raise EncodeTypeError(msg)
         self._connection._send_content(
             self.id,
             BasicPublish(0, exchange, routing_key, mandatory, immediate),

@@ -222,9 +222,15 @@ class Connection:
         self._output: list[bytes | bytearray | memoryview] = [PROTOCOL_HEADER]
         self._secret_request: Request[ConnectionUpdateSecretOk] | None = None
         self._close_error: AMQPError | None = None
-        # Heartbeat bookkeeping (see the module docstring).
+        # Heartbeat bookkeeping (see the module docstring).  Sending is noted
+        # by counting buffers: how many were ever drained, plus those still
+        # queued, against that total at the last tick.  Every way of queueing
+        # output counts without having to flag it, and the heartbeat queued
+        # by the timer itself (already stamped) is added to the tick's total,
+        # so draining it is not taken for new traffic.
         self._received_since_tick = False
-        self._sent_since_tick = False
+        self._drained = 0
+        self._queued_at_tick = 0
         self._last_received_at: float | None = None
         self._last_sent_at: float | None = None
 
@@ -248,7 +254,7 @@ class Connection:
         output = self._output
         if not output:
             return b""
-        self._sent_since_tick = True
+        self._drained += len(output)
         data = output[0] if len(output) == 1 else b"".join(output)
         self._output = []
         return bytes(data) if type(data) is not bytes else data
@@ -261,7 +267,7 @@ class Connection:
         """
         output = self._output
         if output:
-            self._sent_since_tick = True
+            self._drained += len(output)
             self._output = []
         return output
 
@@ -335,9 +341,11 @@ class Connection:
         state = self._machine.state
         if state in (ConnectionState.CLOSING, ConnectionState.CLOSED):
             return
+        # Encode before changing state: a bad reply_text must leave the connection as it was.
+        frame = encode_method_frame(0, ConnectionClose(reply_code, reply_text, class_id, method_id))
         self._machine.process(ConnectionInput.SEND_CLOSE)
         if self._machine.state is ConnectionState.CLOSING:
-            self._send_method(0, ConnectionClose(reply_code, reply_text, class_id, method_id))
+            self._send_frame(frame)
 
     def update_secret(self, new_secret: bytes, reason: str = "") -> Request[ConnectionUpdateSecretOk]:
         """Send ``connection.update-secret`` (e.g. a refreshed OAuth 2 token).
@@ -348,10 +356,12 @@ class Connection:
         """
         if self._secret_request is not None:
             raise LocalProtocolError("connection.update-secret is already in flight")
+        method = ConnectionUpdateSecret(new_secret, reason)
+        frame = encode_method_frame(0, method)
         self._machine.process(ConnectionInput.SEND_UPDATE_SECRET)
-        request: Request[ConnectionUpdateSecretOk] = Request(0, ConnectionUpdateSecret(new_secret, reason), True)
+        request: Request[ConnectionUpdateSecretOk] = Request(0, method, True)
         self._secret_request = request
-        self._send_method(0, request.method)
+        self._send_frame(frame)
         return request
 
     def get_timer(self) -> float | None:
@@ -375,15 +385,17 @@ class Connection:
         """
         if not self.heartbeat or self._machine.state is ConnectionState.CLOSED:
             return []
+        queued = self._drained + len(self._output)
         if self._last_received_at is None or self._last_sent_at is None:
             self._last_received_at = self._last_sent_at = now
-            self._received_since_tick = self._sent_since_tick = False
+            self._received_since_tick = False
+            self._queued_at_tick = queued
             return []
         if self._received_since_tick:
             self._received_since_tick = False
             self._last_received_at = now
-        if self._sent_since_tick:
-            self._sent_since_tick = False
+        if queued != self._queued_at_tick:
+            self._queued_at_tick = queued
             self._last_sent_at = now
         silence = now - self._last_received_at
         if silence >= 2 * self.heartbeat:
@@ -397,6 +409,7 @@ class Connection:
         if now - self._last_sent_at >= self.heartbeat / 2:
             self._machine.process(ConnectionInput.SEND_HEARTBEAT)
             self._output.append(HEARTBEAT_FRAME_BYTES)
+            self._queued_at_tick += 1
             self._last_sent_at = now
         return []
 
@@ -409,6 +422,10 @@ class Connection:
 
     def _send_method(self, channel_id: int, method: Method) -> None:
         self._output.append(encode_method_frame(channel_id, method))
+
+    def _send_frame(self, frame: bytes) -> None:
+        """Queue an already encoded frame (encoded early so that a bad argument changes no state)."""
+        self._output.append(frame)
 
     def _send_content(
         self, channel_id: int, method: Method, properties: BasicProperties, body: bytes | bytearray | memoryview
