@@ -24,9 +24,10 @@ earlier in the same call are on the error's ``events`` attribute.  The
 carrying the same error.  Calling a method that is illegal now raises
 :class:`~amqproto.exceptions.LocalProtocolError` and sends nothing.
 
-Heartbeats.  The core cannot read a clock, so :meth:`receive_data` and
-:meth:`data_to_send` only note *that* traffic happened; :meth:`handle_timer`
-stamps those notes with the time it is given.  A heartbeat goes out when we
+Heartbeats.  The core cannot read a clock, so :meth:`receive_data` only
+notes *that* data arrived, and the output queue shows that data was queued
+to go out; :meth:`handle_timer` stamps both with the time it is given (the
+heartbeat it queues itself is stamped then, not counted again when drained).  A heartbeat goes out when we
 sent nothing for half the negotiated interval (as RabbitMQ's own clients do),
 and the peer is declared dead after two intervals of silence (the spec: "if
 a peer detects no incoming traffic ... for two heartbeat intervals or longer,
