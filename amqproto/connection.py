@@ -223,6 +223,8 @@ class Connection:
         self._output: list[bytes | bytearray | memoryview] = [PROTOCOL_HEADER]
         self._secret_request: Request[ConnectionUpdateSecretOk] | None = None
         self._close_error: AMQPError | None = None
+        # The connection.close we sent, reported again when its close-ok arrives.
+        self._sent_close: ConnectionClose | None = None
         # Heartbeat bookkeeping (see the module docstring).  Sending is noted
         # by counting buffers: how many were ever drained, plus those still
         # queued, against that total at the last tick.  Every way of queueing
@@ -343,9 +345,11 @@ class Connection:
         if state in (ConnectionState.CLOSING, ConnectionState.CLOSED):
             return
         # Encode before changing state: a bad reply_text must leave the connection as it was.
-        frame = encode_method_frame(0, ConnectionClose(reply_code, reply_text, class_id, method_id))
+        close = ConnectionClose(reply_code, reply_text, class_id, method_id)
+        frame = encode_method_frame(0, close)
         self._machine.process(ConnectionInput.SEND_CLOSE)
         if self._machine.state is ConnectionState.CLOSING:
+            self._sent_close = close
             self._send_frame(frame)
 
     def update_secret(self, new_secret: bytes, reason: str = "") -> Request[ConnectionUpdateSecretOk]:
@@ -510,8 +514,18 @@ class Connection:
         elif event is ConnectionInput.RECV_CLOSE:
             self._on_close(method, state, events)  # type: ignore[arg-type]
         elif event is ConnectionInput.RECV_CLOSE_OK:
-            error = self._close_error
-            events.append(self._closed(200, "", by_peer=False, error=error))
+            sent = self._sent_close
+            assert sent is not None  # CLOSING implies we sent close
+            events.append(
+                self._closed(
+                    sent.reply_code,
+                    sent.reply_text,
+                    sent.class_id,
+                    sent.method_id,
+                    by_peer=False,
+                    error=self._close_error,
+                )
+            )
         elif event is ConnectionInput.RECV_BLOCKED:
             assert isinstance(method, ConnectionBlockedMethod)
             self.blocked = True
@@ -620,6 +634,5 @@ class Connection:
         self._close_error = error
         self._machine.state = ConnectionState.CLOSING
         text = error.reply_text.encode()[:255].decode(errors="ignore")
-        self._output.append(
-            encode_method_frame(0, ConnectionClose(error.reply_code, text, error.class_id, error.method_id))
-        )
+        self._sent_close = ConnectionClose(error.reply_code, text, error.class_id, error.method_id)
+        self._output.append(encode_method_frame(0, self._sent_close))

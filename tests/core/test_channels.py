@@ -257,7 +257,8 @@ def test_client_closes_connection() -> None:
     # Rule 2: a method in flight on a channel is discarded.
     assert broker.send_method(1, QueueDeclareOk("q", 0, 0)) == []
     events = broker.send_method(0, ConnectionCloseOk())
-    assert events == [ConnectionClosed(reply_code=200, reply_text="", by_peer=False, error=None)]
+    # The close-ok reports the close it answers.
+    assert events == [ConnectionClosed(reply_code=200, reply_text="done", by_peer=False, error=None)]
     assert state(connection) is ConnectionState.CLOSED
     assert connection.channels == {}
     assert broker.sent() == []
@@ -278,6 +279,16 @@ def test_broker_closes_connection() -> None:
     # After the close, everything is ignored.
     assert broker.send_method(0, ConnectionCloseOk()) == []
     assert connection.receive_data(b"") == []
+
+
+def test_client_closes_connection_with_a_reason() -> None:
+    connection, broker = open_connection()
+    connection.close(320, "operator says so", 10, 50)
+    broker.expect((0, ConnectionClose(320, "operator says so", 10, 50)))
+    (closed,) = broker.send_method(0, ConnectionCloseOk())
+    assert closed == ConnectionClosed(
+        reply_code=320, reply_text="operator says so", class_id=10, method_id=50, by_peer=False, error=None
+    )
 
 
 def test_connection_close_crossing_ours() -> None:
