@@ -1,0 +1,1 @@
+"""The tutorials on asyncio (:class:`amqproto.io.asyncio.AsyncioConnection`)."""

@@ -1,0 +1,1 @@
+"""The tutorials on blocking sockets and threads (:class:`amqproto.io.blocking.BlockingConnection`)."""

@@ -1,0 +1,115 @@
+"""Tutorial five, "Topics", on blocking sockets: a topic exchange routes logs by patterns.
+
+Routing keys are words separated by dots (``<facility>.<severity>``); a
+binding key may use ``*`` for exactly one word and ``#`` for zero or more.
+The emitter publishes in confirm mode with ``mandatory=True``, so a log that
+matches no binding raises :class:`~amqproto.exceptions.UnroutableError`.
+
+https://www.rabbitmq.com/tutorials/tutorial-five-python
+
+Run: ``python -m examples.blocking.topics``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from amqproto.exceptions import UnroutableError
+from amqproto.io.blocking import BlockingConnection
+
+URL = "amqp://guest:guest@localhost:5672/%2F"
+#: A log: (routing key, message).
+Log = tuple[str, str]
+LOGS = (
+    ("kern.critical", "A critical kernel error"),
+    ("kern.info", "Kernel booted"),
+    ("cron.critical", "crontab is corrupt"),
+    ("cron.info", "Job started"),
+    ("auth.warning", "3 failed logins"),
+)
+#: The binding keys of each subscriber.
+BINDINGS = (("kern.*",), ("*.critical",), ("kern.*", "*.critical"))
+
+
+def matches(binding_key: str, routing_key: str) -> bool:
+    """Whether a topic binding key matches a routing key (to know how many logs to wait for)."""
+
+    def match(pattern: list[str], words: list[str]) -> bool:
+        if not pattern:
+            return not words
+        if pattern[0] == "#":
+            return match(pattern[1:], words) or (bool(words) and match(pattern, words[1:]))
+        return bool(words) and pattern[0] in ("*", words[0]) and match(pattern[1:], words[1:])
+
+    return match(binding_key.split("."), routing_key.split("."))
+
+
+def emit_log_topic(exchange: str, logs: Sequence[Log], url: str = URL) -> list[Log]:
+    """Publish each ``(routing key, message)``; returns those that matched no binding."""
+    unroutable: list[Log] = []
+    with BlockingConnection(url) as connection:
+        with connection.get_channel() as channel:
+            channel.exchange_declare(exchange, "topic", auto_delete=True)
+            channel.confirm_select()
+            for routing_key, message in logs:
+                try:
+                    channel.basic_publish(message.encode(), exchange, routing_key, mandatory=True)
+                    print(f" [x] Sent {routing_key}: {message!r}")
+                except UnroutableError:
+                    print(f" [!] Nobody wants {routing_key} logs: {message!r} came back")
+                    unroutable.append((routing_key, message))
+    return unroutable
+
+
+def receive_logs_topic(
+    exchange: str, binding_keys: Sequence[str], count: int, ready: threading.Event, url: str = URL
+) -> list[Log]:
+    """Receive ``count`` logs matching ``binding_keys``; ``ready`` is set once the queue is bound."""
+    logs: list[Log] = []
+    with BlockingConnection(url) as connection:
+        with connection.get_channel() as channel:
+            channel.exchange_declare(exchange, "topic", auto_delete=True)
+            queue = channel.queue_declare(exclusive=True).queue
+            for binding_key in binding_keys:
+                channel.queue_bind(queue, exchange, routing_key=binding_key)
+            with channel.basic_consume(queue, no_ack=True) as consumer:
+                print(f" [*] {queue} waiting for {', '.join(binding_keys)} logs")
+                ready.set()
+                for message in consumer:
+                    print(f" [x] {queue} received {message.routing_key}: {message.body!r}")
+                    logs.append((message.routing_key, message.body.decode()))
+                    if len(logs) == count:
+                        break
+    return logs
+
+
+def main(
+    logs: Sequence[Log] = LOGS,
+    bindings: Sequence[Sequence[str]] = BINDINGS,
+    exchange: str = "topic_logs",
+    url: str = URL,
+) -> tuple[list[list[Log]], list[Log]]:
+    """Emit ``logs`` to one subscriber thread per entry of ``bindings``.
+
+    Returns what each subscriber received, and the logs that matched no binding.
+    """
+    ready = [threading.Event() for _ in bindings]
+    with ThreadPoolExecutor(len(bindings)) as pool:
+        threads = []
+        for binding_keys, event in zip(bindings, ready):
+            count = sum(any(matches(key, routing_key) for key in binding_keys) for routing_key, _ in logs)
+            threads.append(pool.submit(receive_logs_topic, exchange, binding_keys, count, event, url))
+        for event, thread in zip(ready, threads):
+            if not event.wait(timeout=10):
+                thread.result(timeout=0)  # re-raises what stopped the subscriber
+        unroutable = emit_log_topic(exchange, logs, url)
+        return [thread.result() for thread in threads], unroutable
+
+
+if __name__ == "__main__":
+    received, unroutable = main()
+    for binding_keys, logs in zip(BINDINGS, received):
+        print(f"the {' '.join(binding_keys)} subscriber received {logs}")
+    print(f"nobody received {unroutable}")

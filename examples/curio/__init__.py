@@ -1,0 +1,1 @@
+"""The tutorials on curio (:class:`amqproto.io.curio.CurioConnection`)."""
