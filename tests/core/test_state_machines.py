@@ -1,0 +1,481 @@
+"""Every input in every state, in the style of h2's tests/test_state_machines.py.
+
+Two layers:
+
+1. The pure tables of :mod:`amqproto._state`: every ``(state, input)`` pair
+   gives the table's next state, or, when missing, raises
+   :class:`~amqproto.exceptions.LocalProtocolError` for ``SEND_*`` and returns
+   ``None`` for ``RECV_*``, leaving the state alone.
+2. The real :class:`~amqproto.Connection`, driven into each connection state
+   (and its channel 1 into each channel state), fed every method a server
+   may send (found by reflection over :data:`amqproto.schema.METHODS`) on
+   channel 0 and on channel 1, content header/body frames, a heartbeat and
+   the end of the stream: the result is a list of events or a
+   :class:`~amqproto.exceptions.HardError`, never anything else.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from amqproto import BasicProperties, Channel, ChannelState, Connection, ConnectionState
+from amqproto._state import (
+    CHANNEL_TRANSITIONS,
+    CONNECTION_TRANSITIONS,
+    ChannelInput,
+    ChannelStateMachine,
+    ConnectionInput,
+    ConnectionStateMachine,
+)
+from amqproto.events import Event
+from amqproto.exceptions import (
+    ChannelClosedError,
+    ConnectionClosedError,
+    HardError,
+    LocalProtocolError,
+)
+from amqproto.schema import (
+    METHODS,
+    ChannelClose,
+    ChannelCloseOk,
+    ChannelOpenOk,
+    ConnectionClose,
+    ConnectionCloseOk,
+    ConnectionOpenOk,
+    ConnectionTune,
+    Method,
+)
+from amqproto.wire import (
+    ContentBodyFrame,
+    ContentHeaderFrame,
+    Frame,
+    FrameDecoder,
+    HeartbeatFrame,
+    MethodFrame,
+    encode_frame,
+)
+
+from .helpers import FakeBroker, content_frames, encode, start
+
+# =============================================================================
+# 1. The pure tables
+# =============================================================================
+
+CONNECTION_PAIRS = list(itertools.product(ConnectionState, ConnectionInput))
+CHANNEL_PAIRS = list(itertools.product(ChannelState, ChannelInput))
+
+
+def _connection_machine(state: ConnectionState) -> ConnectionStateMachine:
+    machine = ConnectionStateMachine()
+    machine.state = state
+    return machine
+
+
+def _channel_machine(state: ChannelState) -> ChannelStateMachine:
+    machine = ChannelStateMachine(3)
+    machine.state = state
+    return machine
+
+
+@pytest.mark.parametrize(("state", "event"), CONNECTION_PAIRS, ids=lambda v: getattr(v, "name", str(v)))
+def test_every_connection_state_and_input(state: ConnectionState, event: ConnectionInput) -> None:
+    machine = _connection_machine(state)
+    expected = CONNECTION_TRANSITIONS.get((state, event))
+    if expected is not None:
+        assert machine.process(event) is expected
+        assert machine.state is expected
+    elif event.name.startswith("SEND_"):
+        with pytest.raises(ConnectionClosedError, match=f"cannot {event.value} when the connection is {state.value}"):
+            machine.process(event)
+        assert machine.state is state
+    else:
+        assert machine.process(event) is None
+        assert machine.state is state
+
+
+@pytest.mark.parametrize(("state", "event"), CHANNEL_PAIRS, ids=lambda v: getattr(v, "name", str(v)))
+def test_every_channel_state_and_input(state: ChannelState, event: ChannelInput) -> None:
+    machine = _channel_machine(state)
+    expected = CHANNEL_TRANSITIONS.get((state, event))
+    if expected is not None:
+        assert machine.process(event) is expected
+        assert machine.state is expected
+    elif event.name.startswith("SEND_"):
+        with pytest.raises(ChannelClosedError, match=f"cannot {event.value} when channel 3 is {state.value}"):
+            machine.process(event)
+        assert machine.state is state
+    else:
+        assert machine.process(event) is None
+        assert machine.state is state
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start_state=st.sampled_from(ConnectionState),
+    events=st.lists(st.sampled_from(ConnectionInput), max_size=12),
+)
+def test_connection_table_walks(start_state: ConnectionState, events: list[ConnectionInput]) -> None:
+    machine = _connection_machine(start_state)
+    for event in events:
+        before = machine.state
+        try:
+            after = machine.process(event)
+        except LocalProtocolError:
+            assert event.name.startswith("SEND_")
+            assert machine.state is before
+            continue
+        if after is None:
+            assert event.name.startswith("RECV_")
+            assert machine.state is before
+        else:
+            assert machine.state is after is CONNECTION_TRANSITIONS[before, event]
+        # CLOSED is final.
+        if before is ConnectionState.CLOSED:
+            assert machine.state is ConnectionState.CLOSED
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start_state=st.sampled_from(ChannelState),
+    events=st.lists(st.sampled_from(ChannelInput), max_size=12),
+)
+def test_channel_table_walks(start_state: ChannelState, events: list[ChannelInput]) -> None:
+    machine = _channel_machine(start_state)
+    for event in events:
+        before = machine.state
+        try:
+            after = machine.process(event)
+        except LocalProtocolError:
+            assert event.name.startswith("SEND_")
+            assert machine.state is before
+            continue
+        if after is None:
+            assert event.name.startswith("RECV_")
+            assert machine.state is before
+        else:
+            assert machine.state is after is CHANNEL_TRANSITIONS[before, event]
+
+
+def test_tables_hold_only_valid_states() -> None:
+    for (state, event), target in CONNECTION_TRANSITIONS.items():
+        assert isinstance(state, ConnectionState) and isinstance(event, ConnectionInput)
+        assert isinstance(target, ConnectionState)
+    for (channel_state, channel_event), channel_target in CHANNEL_TRANSITIONS.items():
+        assert isinstance(channel_state, ChannelState) and isinstance(channel_event, ChannelInput)
+        assert isinstance(channel_target, ChannelState)
+
+
+S = TypeVar("S")
+
+
+def _reachable(start_state: S, table: Mapping[tuple[S, Any], S]) -> set[S]:
+    seen = {start_state}
+    todo = [start_state]
+    while todo:
+        current = todo.pop()
+        for (state, _), target in table.items():
+            if state == current and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def test_every_connection_state_is_reachable_and_can_close() -> None:
+    table = CONNECTION_TRANSITIONS
+    assert _reachable(ConnectionState.AWAITING_START, table) == set(ConnectionState)
+    for state in ConnectionState:
+        assert ConnectionState.CLOSED in _reachable(state, table)
+        # The transport may go away in any state.
+        assert CONNECTION_TRANSITIONS[state, ConnectionInput.RECV_EOF] is ConnectionState.CLOSED
+
+
+def test_every_channel_state_is_reachable_and_can_close() -> None:
+    table = CHANNEL_TRANSITIONS
+    assert _reachable(ChannelState.CLOSED, table) == set(ChannelState)
+    for state in ChannelState:
+        assert ChannelState.CLOSED in _reachable(state, table)
+
+
+def test_rule_2_closing_discards_every_input_from_the_peer() -> None:
+    """After sending close, every RECV input is legal (discarded or closing)."""
+    for event in ConnectionInput:
+        if event.name.startswith("RECV_"):
+            assert (ConnectionState.CLOSING, event) in CONNECTION_TRANSITIONS, event
+    for channel_event in ChannelInput:
+        if channel_event.name.startswith("RECV_"):
+            assert (ChannelState.CLOSING, channel_event) in CHANNEL_TRANSITIONS, channel_event
+
+
+# =============================================================================
+# 2. The real Connection
+# =============================================================================
+
+#: Every method a server may send, by reflection, in (class, method) order.
+SERVER_METHODS: list[type[Method]] = [cls for _, cls in sorted(METHODS.items()) if cls.SENT_BY_SERVER]
+
+
+@dataclass(frozen=True)
+class Input:
+    """One thing the broker can do: send some frames, or close the transport."""
+
+    name: str
+    frames: tuple[Frame, ...]
+
+    @property
+    def data(self) -> bytes:
+        return encode(self.frames)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+EOF_INPUT = Input("EOF", ())
+
+
+def _inputs() -> list[Input]:
+    inputs: list[Input] = []
+    for channel in (0, 1):
+        for cls in SERVER_METHODS:
+            inputs.append(Input(f"{cls.NAME}@{channel}", (MethodFrame(channel, cls()),)))
+            if cls.HAS_CONTENT:
+                frames = tuple(content_frames(channel, cls(), b"body", chunk=2))
+                inputs.append(Input(f"{cls.NAME}+content@{channel}", frames))
+        inputs.append(Input(f"header@{channel}", (ContentHeaderFrame(channel, 3, BasicProperties()),)))
+        inputs.append(Input(f"empty-header@{channel}", (ContentHeaderFrame(channel, 0, BasicProperties()),)))
+        inputs.append(Input(f"body@{channel}", (ContentBodyFrame(channel, b"xyz"),)))
+    inputs.append(Input("heartbeat", (HeartbeatFrame(),)))
+    inputs.append(Input("method@unopened-channel", (MethodFrame(9, ChannelOpenOk()),)))
+    inputs.append(EOF_INPUT)
+    return inputs
+
+
+INPUTS = _inputs()
+
+
+def _handshake_to(target: ConnectionState) -> tuple[Connection, FakeBroker]:
+    connection = Connection(heartbeat=0)
+    broker = FakeBroker(connection)
+    broker.sent()
+    if target is ConnectionState.AWAITING_START:
+        return connection, broker
+    broker.send(MethodFrame(0, start()))
+    if target is ConnectionState.AWAITING_TUNE:
+        return connection, broker
+    broker.send(MethodFrame(0, ConnectionTune(2047, 131072, 0)))
+    if target is ConnectionState.AWAITING_OPEN_OK:
+        return connection, broker
+    broker.send(MethodFrame(0, ConnectionOpenOk()))
+    # Channel 1 open, with a request in flight, so channel frames have a target.
+    channel = connection.open_channel()
+    broker.send(MethodFrame(1, ChannelOpenOk()))
+    channel.queue_declare("q")
+    if target is ConnectionState.OPEN:
+        return connection, broker
+    if target is ConnectionState.CLOSING:
+        connection.close()
+        return connection, broker
+    assert target is ConnectionState.CLOSED
+    broker.send(MethodFrame(0, ConnectionClose(320, "bye", 0, 0)))
+    return connection, broker
+
+
+def _open_with_channel_in(target: ChannelState) -> tuple[Connection, FakeBroker, Channel]:
+    connection, broker = _handshake_to(ConnectionState.OPEN)
+    channel = connection.channels[1]
+    broker.sent()
+    if target is ChannelState.OPEN:
+        return connection, broker, channel
+    if target is ChannelState.CLOSING:
+        channel.close()
+        return connection, broker, channel
+    assert target is ChannelState.OPENING
+    second = connection.open_channel()
+    # Route the channel inputs of the tests (on channel 1) to the opening one.
+    channel.close()
+    broker.send(MethodFrame(1, ChannelCloseOk()))
+    assert second.id == 2
+    reopened = connection.open_channel()
+    assert reopened.id == 1 and reopened.state is ChannelState.OPENING
+    return connection, broker, reopened
+
+
+def _check_feed(connection: Connection, broker: FakeBroker, data: bytes) -> list[Event] | HardError:
+    """Feed ``data``; check the invariants; return the events or the error."""
+    before = connection.state
+    try:
+        events = connection.receive_data(data)
+    except HardError as error:
+        # h2's _terminate_connection: the close goes out before the raise.
+        if before in (ConnectionState.CLOSING, ConnectionState.CLOSED):
+            assert connection.state is before
+        else:
+            assert connection.state is ConnectionState.CLOSING
+            sent = broker.sent()
+            assert sent, "a violation must queue connection.close"
+            last = sent[-1]
+            assert isinstance(last, MethodFrame) and last.channel == 0
+            assert isinstance(last.method, ConnectionClose)
+            assert last.method.reply_code == error.reply_code
+        assert all(isinstance(event, Event) for event in error.events)
+        return error
+    # Anything else escaping (AssertionError, KeyError, ...) fails the test here.
+    assert isinstance(events, list)
+    assert all(isinstance(event, Event) for event in events)
+    assert isinstance(connection.state, ConnectionState)
+    for channel in connection.channels.values():
+        assert channel.state in (ChannelState.OPENING, ChannelState.OPEN, ChannelState.CLOSING)
+    # Whatever the client queued decodes cleanly.
+    broker.sent()
+    return events
+
+
+@pytest.mark.parametrize("state", list(ConnectionState), ids=lambda s: s.name)
+@pytest.mark.parametrize("given_input", INPUTS, ids=repr)
+def test_every_server_input_in_every_connection_state(state: ConnectionState, given_input: Input) -> None:
+    connection, broker = _handshake_to(state)
+    broker.sent()
+    assert connection.state is state
+    result = _check_feed(connection, broker, given_input.data)
+    if state is ConnectionState.CLOSED:
+        assert result == []
+    if given_input is EOF_INPUT and state is not ConnectionState.CLOSED:
+        assert connection.state is ConnectionState.CLOSED
+        assert isinstance(result, list) and len(result) == 1
+    content_on_channel_0 = any(
+        isinstance(frame, (ContentHeaderFrame, ContentBodyFrame)) and frame.channel == 0
+        for frame in given_input.frames
+    )
+    if state is ConnectionState.CLOSING and not content_on_channel_0:
+        # Rule 2: after connection.close every method (and every channel's
+        # frame) is discarded; only framing nonsense is still an error.
+        assert isinstance(result, list), result
+        if given_input.name not in ("connection.close-ok@0", "connection.close@0", "EOF"):
+            assert result == []
+            assert connection.state is ConnectionState.CLOSING
+
+
+@pytest.mark.parametrize("state", [ChannelState.OPENING, ChannelState.OPEN, ChannelState.CLOSING], ids=lambda s: s.name)
+@pytest.mark.parametrize("given_input", [i for i in INPUTS if i.name.endswith("@1")], ids=repr)
+def test_every_server_input_in_every_channel_state(state: ChannelState, given_input: Input) -> None:
+    connection, broker, channel = _open_with_channel_in(state)
+    broker.sent()
+    assert channel.state is state
+    result = _check_feed(connection, broker, given_input.data)
+    if state is ChannelState.CLOSING and isinstance(given_input.frames[0], MethodFrame):
+        # Rule 2: a closing channel discards every method (and the content
+        # that follows one); only close-ok ends it.
+        assert isinstance(result, list), result
+        assert connection.state is ConnectionState.OPEN
+        if given_input.name != "channel.close-ok@1":
+            assert channel.state is ChannelState.CLOSING
+            assert result == []
+
+
+@pytest.mark.parametrize("method", [ChannelClose(404, "x", 0, 0), ChannelCloseOk()], ids=lambda m: m.NAME)
+@pytest.mark.parametrize("state", [ChannelState.OPENING, ChannelState.OPEN, ChannelState.CLOSING], ids=lambda s: s.name)
+def test_channel_close_and_close_ok_in_every_channel_state(state: ChannelState, method: Method) -> None:
+    connection, broker, channel = _open_with_channel_in(state)
+    result = _check_feed(connection, broker, encode_frame(MethodFrame(1, method)))
+    if isinstance(method, ChannelCloseOk) and state is not ChannelState.CLOSING:
+        assert isinstance(result, HardError) and result.reply_code == 503
+    else:
+        assert isinstance(result, list)
+
+
+STATES = st.sampled_from(list(ConnectionState))
+INPUT_SEQUENCES = st.lists(st.sampled_from(INPUTS), min_size=1, max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(state=STATES, inputs=INPUT_SEQUENCES)
+def test_input_sequences_yield_events_or_hard_errors(state: ConnectionState, inputs: Sequence[Input]) -> None:
+    connection, broker = _handshake_to(state)
+    broker.sent()
+    for given_input in inputs:
+        _check_feed(connection, broker, given_input.data)
+
+
+ClientAction = Callable[[Connection], object]
+
+
+def _client_actions() -> list[tuple[str, ClientAction]]:
+    def on_channel(call: Callable[[Channel], object]) -> ClientAction:
+        def act(connection: Connection) -> object:
+            channel = connection.channels.get(1)
+            return None if channel is None else call(channel)
+
+        return act
+
+    return [
+        ("open_channel", lambda c: c.open_channel()),
+        ("close", lambda c: c.close()),
+        ("update_secret", lambda c: c.update_secret(b"t")),
+        ("queue_declare", on_channel(lambda ch: ch.queue_declare("q"))),
+        ("basic_publish", on_channel(lambda ch: ch.basic_publish(b"m"))),
+        ("basic_ack", on_channel(lambda ch: ch.basic_ack(1))),
+        ("basic_get", on_channel(lambda ch: ch.basic_get("q"))),
+        ("confirm_select", on_channel(lambda ch: ch.confirm_select())),
+        ("channel.close", on_channel(lambda ch: ch.close())),
+    ]
+
+
+CLIENT_ACTIONS = _client_actions()
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    state=STATES,
+    steps=st.lists(
+        st.one_of(st.sampled_from(INPUTS), st.sampled_from(CLIENT_ACTIONS)),
+        min_size=1,
+        max_size=10,
+    ),
+)
+def test_interleaved_client_calls_and_server_inputs(
+    state: ConnectionState, steps: Sequence[Input | tuple[str, ClientAction]]
+) -> None:
+    """Client calls either work or raise LocalProtocolError; server input as above."""
+    connection, broker = _handshake_to(state)
+    broker.sent()
+    for step in steps:
+        if isinstance(step, Input):
+            _check_feed(connection, broker, step.data)
+            continue
+        _, action = step
+        before = broker.connection.state
+        try:
+            action(connection)
+        except LocalProtocolError:
+            pass
+        # Whatever the client queued decodes cleanly, and nothing follows a close.
+        frames = broker.sent()
+        if before in (ConnectionState.CLOSING, ConnectionState.CLOSED):
+            assert frames == []
+
+
+def test_inputs_cover_every_server_method() -> None:
+    names = {given_input.name for given_input in INPUTS}
+    for cls in SERVER_METHODS:
+        assert f"{cls.NAME}@0" in names and f"{cls.NAME}@1" in names
+    assert len(SERVER_METHODS) == sum(1 for cls in METHODS.values() if cls.SENT_BY_SERVER)
+
+
+def test_decoder_accepts_what_broker_sends() -> None:
+    # Guard for the harness itself: every input is well-formed on the wire.
+    for given_input in INPUTS:
+        assert len(FrameDecoder(0).feed(given_input.data)) == len(given_input.frames)
+
+
+def test_closed_connection_ignores_everything() -> None:
+    connection, broker = _handshake_to(ConnectionState.CLOSED)
+    assert broker.sent_methods()[-1] == (0, ConnectionCloseOk())
+    for given_input in INPUTS:
+        assert connection.receive_data(given_input.data) == []
+    assert connection.data_to_send() == b""
