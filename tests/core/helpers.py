@@ -10,12 +10,12 @@ methods rather than on hand-written bytes.  No sockets anywhere.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import dataclasses
 from typing import Any, TypeVar
 
 from amqproto import Connection
-from amqproto.channel import Channel
-from amqproto.events import Event, ReplyReceived
+from amqproto.channel import Channel, Request
+from amqproto.events import Event
 from amqproto.schema import (
     PROTOCOL_HEADER,
     BasicProperties,
@@ -174,27 +174,24 @@ def open_channel(connection: Connection, broker: FakeBroker, channel_id: int | N
 # -- comparing events ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Reply:
-    """A :class:`ReplyReceived` without its request object, for comparisons."""
+def comparable(events: Sequence[Event]) -> list[tuple[str, dict[str, object]]]:
+    """Events as values that compare equal across two runs of the same session.
 
-    channel_id: int
-    request_method: Method
-    reply: Method
-    properties: BasicProperties | None
-    body: bytes | None
-
-
-def comparable(events: Sequence[Event]) -> list[object]:
-    """Events with each ``ReplyReceived`` replaced by a value-comparable :class:`Reply`."""
-    result: list[object] = []
+    A ``ReplyReceived`` carries its request object, and errors are exception
+    instances: neither compares by value, so a request becomes its method
+    and an error its type, text and (for reply errors) code.
+    """
+    result: list[tuple[str, dict[str, object]]] = []
     for event in events:
-        if isinstance(event, ReplyReceived):
-            result.append(
-                Reply(event.channel_id, event.request.method, event.reply, event.properties, event.body)
-            )
-        else:
-            result.append(event)
+        values: dict[str, object] = {}
+        for field in dataclasses.fields(event):
+            value = getattr(event, field.name)
+            if isinstance(value, Request):
+                value = ("request", value.channel_id, value.method)
+            elif isinstance(value, BaseException):
+                value = (type(value).__name__, str(value), getattr(value, "reply_code", None))
+            values[field.name] = value
+        result.append((type(event).__name__, values))
     return result
 
 
