@@ -185,7 +185,9 @@ class Channel:
         self.id = channel_id
         self._machine = ChannelStateMachine(channel_id)
         self._waiting: Request[Any] | None = None
-        self._queued: deque[Request[Any]] = deque()
+        # Requests waiting for their turn, each with its frame, encoded when the
+        # request was made so that a bad argument is the caller's error then.
+        self._queued: deque[tuple[Request[Any], bytes]] = deque()
         self._incoming: _IncomingContent | None = None
         self._close_request: Request[ChannelCloseOk] | None = None
         # The broker's channel.close that crossed ours, reported at close-ok.
@@ -218,6 +220,11 @@ class Channel:
         """Publish sequence numbers not yet acked or nacked (confirm mode)."""
         return tuple(self._unconfirmed)
 
+    @property
+    def unconfirmed_count(self) -> int:
+        """How many publishes are not yet acked or nacked (confirm mode); O(1)."""
+        return len(self._unconfirmed)
+
     # -- sending -------------------------------------------------------------
 
     def _request(self, method: Method, nowait: bool = False) -> Request[Any]:
@@ -227,16 +234,20 @@ class Channel:
             msg = f"cannot send {method.NAME} when channel {self.id} is {self._machine.state.value}"
             raise ChannelClosedError(msg) from None
         self._connection._check_can_send()
+        # Encode now, even if the request must queue: an argument that cannot
+        # be encoded raises EncodeError here, to the caller, rather than from
+        # receive_data() when the reply to the request before it arrives.
+        frame = encode_method_frame(self.id, method)
         request: Request[Any] = Request(self.id, method, not nowait)
         if self._waiting is None and self._machine.state is ChannelState.OPEN:
-            self._send_request(request)
+            self._send_request(request, frame)
         else:
-            self._queued.append(request)
+            self._queued.append((request, frame))
         return request
 
-    def _send_request(self, request: Request[Any]) -> None:
+    def _send_request(self, request: Request[Any], frame: bytes) -> None:
         method = request.method
-        self._connection._send_method(self.id, method)
+        self._connection._send_frame(frame)
         if type(method) is ConfirmSelect:
             # The broker numbers publishes from the moment it reads select.
             self.confirm_mode = True
@@ -245,7 +256,7 @@ class Channel:
 
     def _send_queued(self) -> None:
         while self._waiting is None and self._queued and self._machine.state is ChannelState.OPEN:
-            self._send_request(self._queued.popleft())
+            self._send_request(*self._queued.popleft())
 
     def _send_async(self, method: Method) -> None:
         if self._machine.state is not ChannelState.OPEN:

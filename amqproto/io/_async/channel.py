@@ -42,7 +42,7 @@ from ...schema.methods import (
 )
 from ...schema.properties import BasicProperties
 from ...schema.types import FieldTable
-from .._backend import AsyncQueue
+from .._backend import AsyncQueue, AsyncWaiter
 
 if TYPE_CHECKING:
     from .connection import AsyncConnection
@@ -233,6 +233,10 @@ class AsyncChannel:
         self._consumers: dict[str, AsyncConsumer] = {}
         self._return_callbacks: list[Callable[[ReturnedMessage], object]] = []
         self._error: AMQPError | None = None
+        # wait_for_confirms(): (max_unconfirmed, waiter) pairs, and the errors
+        # of publishes made with wait=False that were nacked or returned.
+        self._confirm_windows: list[tuple[int, AsyncWaiter]] = []
+        self._confirm_errors: list[AMQPError] = []
 
     def __repr__(self) -> str:
         state = "new" if self._core is None else self._core.state.value
@@ -343,9 +347,29 @@ class AsyncChannel:
         if consumer is not None:
             await consumer._end(error)
 
+    async def _confirms_settled(self, errors: list[AMQPError]) -> None:
+        """Confirms arrived: record the errors of ``wait=False`` publishes, wake windows."""
+        if errors:
+            self._confirm_errors.extend(errors)
+        windows = self._confirm_windows
+        if not windows:
+            return
+        core = self._core
+        unconfirmed = core.unconfirmed_count if core is not None else 0
+        still = []
+        for limit, waiter in windows:
+            if unconfirmed <= limit:
+                await waiter.set_result(None)
+            else:
+                still.append((limit, waiter))
+        self._confirm_windows = still
+
     async def _closed(self, error: AMQPError) -> None:
         if self._error is None:
             self._error = error
+        windows, self._confirm_windows = self._confirm_windows, []
+        for _, waiter in windows:
+            await waiter.set_exception(error)
         consumers = list(self._consumers.values())
         self._consumers.clear()
         for consumer in consumers:
@@ -457,13 +481,23 @@ class AsyncChannel:
         properties: BasicProperties | None = None,
         mandatory: bool = False,
         immediate: bool = False,
-    ) -> None:
+        wait: bool = True,
+    ) -> int | None:
         """Publish a message.
 
         Outside confirm mode this returns once the message is written, without
         waiting for the broker.  In confirm mode (:meth:`confirm_select`) it
         returns once the broker has acked the message; concurrent publishes
         stream (each waits for its own ack only).
+
+        With ``wait=False`` a confirm-mode publish returns at once instead,
+        and :meth:`wait_for_confirms` settles it later: publishing in a loop
+        with ``await channel.wait_for_confirms(window)`` after each publish
+        streams with at most ``window`` messages unconfirmed, and no waiter
+        per message.
+
+        Returns:
+            The publish sequence number in confirm mode, else ``None``.
 
         Raises:
             NackError: the broker nacked the message (confirm mode).
@@ -478,12 +512,41 @@ class AsyncChannel:
             sequence = core.basic_publish(
                 body, exchange, routing_key, properties=properties, mandatory=mandatory, immediate=immediate
             )
-            if sequence is not None:
+            if sequence is not None and wait:
                 waiter = connection.backend.create_waiter()
                 connection._confirm_waiters[(core.id, sequence)] = waiter
         await connection._flush()
         if waiter is not None:
             await waiter.wait()
+        return sequence
+
+    async def wait_for_confirms(self, max_unconfirmed: int = 0) -> None:
+        """Wait until at most ``max_unconfirmed`` publishes of this channel await their confirm.
+
+        Returns at once when that is already so.  Publishes made with
+        ``wait=False`` that the broker nacked or returned since the last call
+        are reported here.
+
+        Raises:
+            NackError: a ``wait=False`` publish was nacked.
+            UnroutableError: a ``wait=False`` ``mandatory`` publish was returned.
+            ChannelClosedError: the channel closed (or the connection did).
+        """
+        connection = self._connection
+        waiter = None
+        with connection._lock:
+            core = self._open_core()
+            if core.unconfirmed_count > max_unconfirmed:
+                waiter = connection.backend.create_waiter()
+                self._confirm_windows.append((max_unconfirmed, waiter))
+        if waiter is not None:
+            await connection._flush()
+            await waiter.wait()
+        errors = self._confirm_errors
+        if errors:
+            error = errors[0]
+            errors.clear()
+            raise error
 
     async def basic_get(self, queue: str = "", *, no_ack: bool = False) -> AsyncMessage | None:
         """Fetch one message, or ``None`` when the queue is empty."""

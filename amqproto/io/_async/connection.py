@@ -423,24 +423,36 @@ class AsyncConnection:
         confirm_waiters = self._confirm_waiters
         channel_id = event.channel_id
         nacked = type(event) is PublishNacked
-        for tag in event.delivery_tags:
-            waiter = confirm_waiters.pop((channel_id, tag), None)
-            if waiter is None or waiter.done():
-                continue
-            if nacked:
-                await waiter.set_exception(NackError(tag))
-            else:
-                await waiter.set_result(None)
+        errors: list[AMQPError] = []
+        if confirm_waiters:
+            for tag in event.delivery_tags:
+                waiter = confirm_waiters.pop((channel_id, tag), None)
+                if waiter is None:
+                    if nacked:
+                        errors.append(NackError(tag))  # a wait=False publish
+                    continue
+                if waiter.done():
+                    continue
+                if nacked:
+                    await waiter.set_exception(NackError(tag))
+                else:
+                    await waiter.set_result(None)
+        elif nacked:
+            errors = [NackError(tag) for tag in event.delivery_tags]
+        channel = self._channels.get(channel_id)
+        if channel is not None:
+            await channel._confirms_settled(errors)
 
     async def _returned(self, event: MessageReturned) -> None:
+        channel = self._channels.get(event.channel_id)
         if event.delivery_tag is not None:
             waiter = self._confirm_waiters.pop((event.channel_id, event.delivery_tag), None)
+            method = event.method
+            error = UnroutableError(method.reply_code, method.reply_text, method.exchange, method.routing_key)
             if waiter is not None:
-                method = event.method
-                await waiter.set_exception(
-                    UnroutableError(method.reply_code, method.reply_text, method.exchange, method.routing_key)
-                )
-        channel = self._channels.get(event.channel_id)
+                await waiter.set_exception(error)
+            elif channel is not None:
+                channel._confirm_errors.append(error)  # a wait=False publish
         if channel is not None:
             channel._returned(event)
 

@@ -43,7 +43,7 @@ from ...schema.methods import (
 )
 from ...schema.properties import BasicProperties
 from ...schema.types import FieldTable
-from .._backend import SyncQueue
+from .._backend import SyncQueue, SyncWaiter
 
 if TYPE_CHECKING:
     from .connection import SyncConnection
@@ -234,6 +234,10 @@ class SyncChannel:
         self._consumers: dict[str, SyncConsumer] = {}
         self._return_callbacks: list[Callable[[ReturnedMessage], object]] = []
         self._error: AMQPError | None = None
+        # wait_for_confirms(): (max_unconfirmed, waiter) pairs, and the errors
+        # of publishes made with wait=False that were nacked or returned.
+        self._confirm_windows: list[tuple[int, SyncWaiter]] = []
+        self._confirm_errors: list[AMQPError] = []
 
     def __repr__(self) -> str:
         state = "new" if self._core is None else self._core.state.value
@@ -344,9 +348,29 @@ class SyncChannel:
         if consumer is not None:
             consumer._end(error)
 
+    def _confirms_settled(self, errors: list[AMQPError]) -> None:
+        """Confirms arrived: record the errors of ``wait=False`` publishes, wake windows."""
+        if errors:
+            self._confirm_errors.extend(errors)
+        windows = self._confirm_windows
+        if not windows:
+            return
+        core = self._core
+        unconfirmed = core.unconfirmed_count if core is not None else 0
+        still = []
+        for limit, waiter in windows:
+            if unconfirmed <= limit:
+                waiter.set_result(None)
+            else:
+                still.append((limit, waiter))
+        self._confirm_windows = still
+
     def _closed(self, error: AMQPError) -> None:
         if self._error is None:
             self._error = error
+        windows, self._confirm_windows = self._confirm_windows, []
+        for _, waiter in windows:
+            waiter.set_exception(error)
         consumers = list(self._consumers.values())
         self._consumers.clear()
         for consumer in consumers:
@@ -458,13 +482,23 @@ class SyncChannel:
         properties: BasicProperties | None = None,
         mandatory: bool = False,
         immediate: bool = False,
-    ) -> None:
+        wait: bool = True,
+    ) -> int | None:
         """Publish a message.
 
         Outside confirm mode this returns once the message is written, without
         waiting for the broker.  In confirm mode (:meth:`confirm_select`) it
         returns once the broker has acked the message; concurrent publishes
         stream (each waits for its own ack only).
+
+        With ``wait=False`` a confirm-mode publish returns at once instead,
+        and :meth:`wait_for_confirms` settles it later: publishing in a loop
+        with ``channel.wait_for_confirms(window)`` after each publish
+        streams with at most ``window`` messages unconfirmed, and no waiter
+        per message.
+
+        Returns:
+            The publish sequence number in confirm mode, else ``None``.
 
         Raises:
             NackError: the broker nacked the message (confirm mode).
@@ -479,12 +513,41 @@ class SyncChannel:
             sequence = core.basic_publish(
                 body, exchange, routing_key, properties=properties, mandatory=mandatory, immediate=immediate
             )
-            if sequence is not None:
+            if sequence is not None and wait:
                 waiter = connection.backend.create_waiter()
                 connection._confirm_waiters[(core.id, sequence)] = waiter
         connection._flush()
         if waiter is not None:
             waiter.wait()
+        return sequence
+
+    def wait_for_confirms(self, max_unconfirmed: int = 0) -> None:
+        """Wait until at most ``max_unconfirmed`` publishes of this channel their confirm.
+
+        Returns at once when that is already so.  Publishes made with
+        ``wait=False`` that the broker nacked or returned since the last call
+        are reported here.
+
+        Raises:
+            NackError: a ``wait=False`` publish was nacked.
+            UnroutableError: a ``wait=False`` ``mandatory`` publish was returned.
+            ChannelClosedError: the channel closed (or the connection did).
+        """
+        connection = self._connection
+        waiter = None
+        with connection._lock:
+            core = self._open_core()
+            if core.unconfirmed_count > max_unconfirmed:
+                waiter = connection.backend.create_waiter()
+                self._confirm_windows.append((max_unconfirmed, waiter))
+        if waiter is not None:
+            connection._flush()
+            waiter.wait()
+        errors = self._confirm_errors
+        if errors:
+            error = errors[0]
+            errors.clear()
+            raise error
 
     def basic_get(self, queue: str = "", *, no_ack: bool = False) -> SyncMessage | None:
         """Fetch one message, or ``None`` when the queue is empty."""

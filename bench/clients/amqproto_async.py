@@ -1,0 +1,129 @@
+"""amqproto on asyncio (default loop and uvloop) and on curio."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+
+from amqproto.io._async.channel import AsyncChannel
+from amqproto.io._async.connection import AsyncConnection
+from amqproto.schema.properties import BasicProperties
+
+from ..common import Job, Probe
+from ._aio import run_loop, wait_done
+
+__all__ = ["run_asyncio", "run_uvloop", "run_curio"]
+
+
+async def _publish(channel: AsyncChannel, job: Job, probe: Probe, wait: Callable[[Probe], Awaitable[None]]) -> None:
+    body = b"x" * job.size
+    queue = job.queue
+    publish = channel.basic_publish
+    if job.kind == "confirm":
+        await channel.confirm_select()
+        probe.start()
+        window = job.window
+        for _ in range(job.count):
+            await publish(body, "", queue, wait=False)
+            await channel.wait_for_confirms(window)
+        await channel.wait_for_confirms(0)
+        probe.stop()
+        return
+    probe.start()
+    for _ in range(job.count):
+        await publish(body, "", queue)
+    probe.published()
+    await wait(probe)
+
+
+async def _consume(channel: AsyncChannel, job: Job, probe: Probe) -> None:
+    await channel.basic_qos(prefetch_count=job.prefetch)
+    count, ack_every = job.count, job.ack_every
+    received = 0
+    probe.start()
+    async with channel.basic_consume(job.queue) as consumer:
+        async for message in consumer:
+            received += 1
+            if received % ack_every == 0 or received == count:
+                await message.ack(multiple=True)
+                if received == count:
+                    probe.stop()
+                    break
+
+
+async def _rpc(channel: AsyncChannel, job: Job, probe: Probe, clock: Callable[[], float]) -> None:
+    reply_queue = (await channel.queue_declare("", exclusive=True)).queue
+    body = b"x" * job.size
+    latencies = probe.latencies
+    async with channel.basic_consume(reply_queue, no_ack=True) as consumer:
+        replies = consumer.__aiter__()
+        for number in range(job.warmup + job.count):
+            if number == job.warmup:
+                probe.start()
+            correlation_id = str(number)
+            started = clock()
+            await channel.basic_publish(
+                body,
+                "",
+                job.queue,
+                properties=BasicProperties(reply_to=reply_queue, correlation_id=correlation_id),
+            )
+            reply = await replies.__anext__()
+            if number >= job.warmup:
+                latencies.append(clock() - started)
+            assert reply.properties.correlation_id == correlation_id
+        probe.stop()
+
+
+async def _run(
+    connection_class: type[AsyncConnection],
+    job: Job,
+    probe: Probe,
+    wait: Callable[[Probe], Awaitable[None]],
+    clock: Callable[[], float],
+) -> None:
+    async with connection_class(job.url) as connection:
+        async with connection.get_channel() as channel:
+            if job.kind in ("publish", "confirm"):
+                await _publish(channel, job, probe, wait)
+            elif job.kind == "consume":
+                await _consume(channel, job, probe)
+            elif job.kind == "rpc":
+                await _rpc(channel, job, probe, clock)
+            else:
+                raise ValueError(job.kind)
+
+
+def _asyncio(job: Job, probe: Probe, uvloop: bool) -> None:
+    import time
+
+    from amqproto.io.asyncio import AsyncioConnection
+
+    run_loop(lambda: _run(AsyncioConnection, job, probe, wait_done, time.perf_counter), uvloop)
+
+
+def run_asyncio(job: Job, probe: Probe) -> None:
+    _asyncio(job, probe, uvloop=False)
+
+
+def run_uvloop(job: Job, probe: Probe) -> None:
+    _asyncio(job, probe, uvloop=True)
+
+
+def run_curio(job: Job, probe: Probe) -> None:
+    import time
+
+    import curio
+
+    from amqproto.io.curio import CurioConnection
+
+    async def wait(probe: Probe) -> None:
+        await curio.run_in_thread(probe.wait)
+
+    async def main() -> None:
+        await _run(CurioConnection, job, probe, wait, time.perf_counter)
+
+    curio.run(main)
+
+
+

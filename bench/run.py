@@ -1,0 +1,388 @@
+"""The benchmark's entry point: ``python -m bench`` (or ``python bench/run.py``).
+
+Runs every client side by side against the same local RabbitMQ in one run.
+For each scenario, repetition ``r`` runs the clients in the order rotated by
+``r`` (A B C, B C A, ...), each client-run in a fresh process
+(:mod:`bench.worker`), and the table shows medians with min–max, the
+client's own CPU time per message, how busy the client and the broker were,
+and the ratios of each amqproto adapter against each peer.
+
+    python -m bench                          # everything, 3 repetitions
+    python -m bench --quick                  # a smoke-sized run
+    python -m bench --scenario publish-32B --client amqproto-uvloop --client pika-select
+    python -m bench --markdown results.md --json results.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: python bench/run.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.clients import AMQPROTO_CLIENTS, CLIENTS, PEER_CLIENTS  # noqa: E402
+from bench.common import Job  # noqa: E402
+
+__all__ = ["SCENARIOS", "Scenario", "main"]
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    #: publish, confirm, consume, rpc or codec.
+    kind: str
+    size: int
+    count: int
+    description: str
+
+
+SCENARIOS: dict[str, Scenario] = {
+    scenario.name: scenario
+    for scenario in [
+        Scenario("publish-32B", "publish", 32, 20_000, "publish, no confirms, until the broker holds them all"),
+        Scenario("publish-1KiB", "publish", 1024, 20_000, "publish, no confirms, until the broker holds them all"),
+        Scenario("publish-64KiB", "publish", 64 * 1024, 2_000, "publish, no confirms, until the broker holds them all"),
+        Scenario("publish-1MiB", "publish", 1 << 20, 200, "publish, no confirms, until the broker holds them all"),
+        Scenario("confirm-32B", "confirm", 32, 20_000, "publish with confirms, sliding window of 500 unconfirmed"),
+        Scenario("consume-32B", "consume", 32, 20_000, "consume a pre-filled queue, prefetch 1000, ack multiple every 100"),
+        Scenario("rpc-32B", "rpc", 32, 2_000, "request/reply round trips through the broker (after 200 warm-up)"),
+        Scenario("codec", "codec", 0, 0, "encode/decode only, no broker (bench/codec.py)"),
+    ]
+}
+
+#: The peers each target compares with (see bench/README.md).
+_LATENCY_KINDS = ("rpc",)
+
+
+# -- running ------------------------------------------------------------------
+
+
+def _run_worker(job: Job, timeout: float) -> dict[str, Any]:
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "bench.worker", json.dumps(job.to_dict())],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {"client": job.client, "scenario": job.scenario, "error": f"timed out after {timeout:.0f} s"}
+    for line in completed.stdout.splitlines():
+        if line.startswith("RESULT "):
+            report: dict[str, Any] = json.loads(line[len("RESULT ") :])
+            return report
+    tail = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+    return {"client": job.client, "scenario": job.scenario, "error": tail}
+
+
+def _run_codec(timeout: float) -> dict[str, Any]:
+    code = "import json, bench.codec as c; print('RESULT ' + json.dumps(c.main(), default=str))"
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": "timed out"}
+    for line in completed.stdout.splitlines():
+        if line.startswith("RESULT "):
+            figures: Any = json.loads(line[len("RESULT ") :])
+            return {"figures": figures}
+    tail = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+    return {"error": tail}
+
+
+def rotations(clients: Sequence[str], repetitions: int) -> list[list[str]]:
+    """The client order of each repetition: A B C, B C A, C A B, ..."""
+    n = len(clients)
+    return [[clients[(start + i) % n] for i in range(n)] for start in (r % n for r in range(repetitions))]
+
+
+def run_all(
+    scenarios: Sequence[Scenario],
+    clients: Sequence[str],
+    repetitions: int,
+    scale: float,
+    log: Callable[[str], None],
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    results: list[dict[str, Any]] = []
+    codec: dict[str, Any] | None = None
+    for scenario in scenarios:
+        if scenario.kind == "codec":
+            log("codec: running bench/codec.py")
+            codec = _run_codec(timeout=600)
+            continue
+        count = max(10, int(scenario.count * scale))
+        for repetition, order in enumerate(rotations(clients, repetitions), 1):
+            for client in order:
+                job = Job(
+                    client=client,
+                    scenario=scenario.name,
+                    kind=scenario.kind,
+                    size=scenario.size,
+                    count=count,
+                    queue=f"bench.{scenario.name}",
+                )
+                started = time.monotonic()
+                report = _run_worker(job, timeout=600)
+                report["repetition"] = repetition
+                results.append(report)
+                if "error" in report:
+                    log(f"{scenario.name} #{repetition} {client}: FAILED {report['error']}")
+                else:
+                    log(
+                        f"{scenario.name} #{repetition} {client}: {_headline(report)} "
+                        f"({time.monotonic() - started:.1f} s)"
+                    )
+    return results, codec
+
+
+def _headline(report: dict[str, Any]) -> str:
+    if report["kind"] in _LATENCY_KINDS:
+        return f"median {report['latency_median_us']:.0f} µs, p99 {report['latency_p99_us']:.0f} µs"
+    return f"{report['msgs_per_s']:,.0f} msgs/s, {report['cpu_us_per_msg']:.1f} µs CPU/msg"
+
+
+# -- summarising -------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    client: str
+    runs: int
+    errors: int
+    value: float  # msgs/s, or the median latency in µs for rpc
+    low: float
+    high: float
+    cpu_us: float
+    client_cpu_pct: float
+    broker_cpu_pct: float | None
+    p99_us: float | None
+    rss_growth_kib: float
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def summarise(results: list[dict[str, Any]], scenario: Scenario, clients: Sequence[str]) -> list[Summary]:
+    summaries = []
+    for client in clients:
+        runs = [r for r in results if r.get("scenario") == scenario.name and r.get("client") == client]
+        good = [r for r in runs if "error" not in r]
+        if not runs:
+            continue
+        key = "latency_median_us" if scenario.kind in _LATENCY_KINDS else "msgs_per_s"
+        values = [float(r[key]) for r in good]
+        brokers = [float(r["broker_cpu_pct"]) for r in good if r.get("broker_cpu_pct") is not None]
+        summaries.append(
+            Summary(
+                client=client,
+                runs=len(runs),
+                errors=len(runs) - len(good),
+                value=_median(values),
+                low=min(values, default=float("nan")),
+                high=max(values, default=float("nan")),
+                cpu_us=_median([float(r["cpu_us_per_msg"]) for r in good]),
+                client_cpu_pct=_median([float(r["client_cpu_pct"]) for r in good]),
+                broker_cpu_pct=_median(brokers) if brokers else None,
+                p99_us=_median([float(r["latency_p99_us"]) for r in good]) if scenario.kind in _LATENCY_KINDS else None,
+                rss_growth_kib=_median([float(r["rss_growth_kib"]) for r in good]),
+            )
+        )
+    return summaries
+
+
+def _saturated(summary: Summary) -> str:
+    busy = []
+    if summary.client_cpu_pct >= 90:
+        busy.append("client")
+    if summary.broker_cpu_pct is not None and summary.broker_cpu_pct >= 90:
+        busy.append("broker")
+    return " + ".join(busy) if busy else "neither"
+
+
+def _fmt_value(value: float, latency: bool) -> str:
+    if value != value:  # NaN
+        return "—"
+    return f"{value:,.0f}" if not latency else f"{value:,.0f} µs"
+
+
+def speedup(amqproto: Summary, peer: Summary, latency: bool) -> float:
+    """How many times better amqproto is (>1: amqproto is faster)."""
+    if latency:
+        return peer.value / amqproto.value
+    return amqproto.value / peer.value
+
+
+def render(
+    results: list[dict[str, Any]],
+    codec: dict[str, Any] | None,
+    scenarios: Sequence[Scenario],
+    clients: Sequence[str],
+    header: str,
+) -> str:
+    """The report as markdown (it reads fine on a terminal too)."""
+    lines = [header, ""]
+    for scenario in scenarios:
+        if scenario.kind == "codec":
+            lines += _render_codec(codec)
+            continue
+        summaries = summarise(results, scenario, clients)
+        if not summaries:
+            continue
+        latency = scenario.kind in _LATENCY_KINDS
+        count = next((r["count"] for r in results if r.get("scenario") == scenario.name and "count" in r), scenario.count)
+        lines += [f"### {scenario.name}: {scenario.description} ({count:,} messages)", ""]
+        if latency:
+            lines += [
+                "| client | median latency (min–max) | p99 | client CPU µs/round trip | client CPU | broker CPU | saturated a core |",
+                "|---|---|---|---|---|---|---|",
+            ]
+        else:
+            lines += [
+                "| client | msgs/s median (min–max) | client CPU µs/msg | client CPU | broker CPU | saturated a core | peak RSS growth |",
+                "|---|---|---|---|---|---|---|",
+            ]
+        for s in summaries:
+            errors = f" ({s.errors} failed)" if s.errors else ""
+            broker = f"{s.broker_cpu_pct:.0f}%" if s.broker_cpu_pct is not None else "?"
+            span = f"{_fmt_value(s.value, latency)} ({_fmt_value(s.low, latency)}–{_fmt_value(s.high, latency)}){errors}"
+            if latency:
+                p99 = f"{s.p99_us:,.0f} µs" if s.p99_us is not None else "—"
+                lines.append(
+                    f"| {s.client} | {span} | {p99} | {s.cpu_us:.0f} | {s.client_cpu_pct:.0f}% | {broker} | {_saturated(s)} |"
+                )
+            else:
+                growth = f"{s.rss_growth_kib / 1024:.1f} MiB"
+                lines.append(
+                    f"| {s.client} | {span} | {s.cpu_us:.1f} | {s.client_cpu_pct:.0f}% | {broker} | {_saturated(s)} | {growth} |"
+                )
+        ours = [s for s in summaries if s.client in AMQPROTO_CLIENTS]
+        peers = [s for s in summaries if s.client in PEER_CLIENTS]
+        if ours and peers:
+            what = "latency: peer's / amqproto's" if latency else "throughput: amqproto's / peer's"
+            lines += ["", f"Ratios ({what}; above 1 means amqproto is better):", ""]
+            lines.append("| amqproto \\ peer | " + " | ".join(p.client for p in peers) + " |")
+            lines.append("|---|" + "---|" * len(peers))
+            for o in ours:
+                cells = [f"{speedup(o, p, latency):.2f}×" for p in peers]
+                lines.append(f"| {o.client} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _render_codec(codec: dict[str, Any] | None) -> list[str]:
+    lines = ["### codec: encode/decode only, no broker (bench/codec.py)", ""]
+    if codec is None:
+        return []
+    if "error" in codec:
+        return lines + [f"bench/codec.py failed: {codec['error']}", ""]
+    figures = codec["figures"]
+    lines += ["```", json.dumps(figures, indent=2, default=str), "```", ""]
+    return lines
+
+
+def machine_header(command: str) -> str:
+    versions = []
+    for package in ("pika", "amqp", "aiormq", "aio-pika", "uvloop", "curio", "pamqp"):
+        try:
+            versions.append(f"{package} {importlib.metadata.version(package)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{package} (not installed)")
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    broker = "RabbitMQ ?"
+    try:
+        from bench.broker import BrokerClient
+
+        client = BrokerClient()
+        properties = client.core.server_properties
+        broker = f"{properties.get('product', 'RabbitMQ')} {properties.get('version', '?')}"
+        client.close()
+    except OSError:
+        pass
+    return "\n".join(
+        [
+            f"Command: `{command}`",
+            "",
+            f"Machine: {os.cpu_count()} × {cpu}, Linux {platform.release()}; Python {platform.python_version()}; "
+            f"{broker} on 127.0.0.1 (sharing the machine's cores with the client).",
+            "",
+            f"Versions: amqproto (this tree), {', '.join(versions)}.",
+        ]
+    )
+
+
+# -- command line ------------------------------------------------------------
+
+
+def _pick(names: list[str] | None, known: Sequence[str], what: str) -> list[str]:
+    if not names:
+        return list(known)
+    picked: list[str] = []
+    for item in names:
+        for name in item.split(","):
+            matches = [k for k in known if k == name] or [k for k in known if k.startswith(name)]
+            if not matches:
+                raise SystemExit(f"unknown {what} {name!r}; known: {', '.join(known)}")
+            picked += [m for m in matches if m not in picked]
+    return picked
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenario", action="append", help=f"scenarios (prefixes allowed): {', '.join(SCENARIOS)}")
+    parser.add_argument("--client", action="append", help=f"clients (prefixes allowed): {', '.join(CLIENTS)}")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions of each client-run (default 3)")
+    parser.add_argument("--quick", action="store_true", help="a tenth of the messages, one repetition")
+    parser.add_argument("--scale", type=float, default=None, help="multiply every message count by this")
+    parser.add_argument("--json", type=Path, help="write the raw results here")
+    parser.add_argument("--markdown", type=Path, help="write the report here")
+    args = parser.parse_args(argv)
+    scenarios = [SCENARIOS[name] for name in _pick(args.scenario, list(SCENARIOS), "scenario")]
+    clients = _pick(args.client, list(CLIENTS), "client")
+    repetitions = 1 if args.quick and args.repeat == 3 else args.repeat
+    scale = args.scale if args.scale is not None else (0.1 if args.quick else 1.0)
+    command = "python -m bench" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
+    header = machine_header(command)
+    print(header, flush=True)
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    started = time.monotonic()
+    results, codec = run_all(scenarios, clients, repetitions, scale, log)
+    report = render(results, codec, scenarios, clients, header="")
+    report += f"\nTotal time: {time.monotonic() - started:.0f} s.\n"
+    print(report)
+    if args.json:
+        args.json.write_text(json.dumps({"results": results, "codec": codec}, indent=1, default=str))
+    if args.markdown:
+        args.markdown.write_text(header + "\n" + report)
+    return 1 if any("error" in r for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
