@@ -17,6 +17,7 @@ from amqproto.exceptions import (
     ChannelClosedError,
     ConnectionClosedError,
     ConnectionForced,
+    EncodeError,
     ContentTooLarge,
     LocalProtocolError,
     NotFound,
@@ -409,6 +410,24 @@ def test_nowait_requests_do_not_block_the_queue() -> None:
     broker.expect((1, QueuePurge(queue="a", nowait=True)), (1, QueueDelete(queue="a")))
     (reply,) = broker.send_method(1, QueueDeleteOk(0))
     assert isinstance(reply, ReplyReceived) and reply.request is delete
+
+
+def test_bad_argument_to_a_queued_request_is_refused_at_the_call() -> None:
+    """The caller's mistake must not surface later, from receive_data()."""
+    connection, broker = open_connection()
+    channel = open_channel(connection, broker)
+    first = channel.queue_declare("a")
+    with pytest.raises(EncodeError, match="queue.declare.queue is 300 bytes long"):
+        channel.queue_declare("b" * 300)
+    with pytest.raises(EncodeError, match="exchange.declare"):
+        channel.exchange_declare("x", arguments={"bad": object()})  # type: ignore[dict-item]
+    later = channel.queue_declare("c")
+    broker.expect((1, QueueDeclare(queue="a")))
+    (reply,) = broker.send_method(1, QueueDeclareOk("a", 0, 0))
+    assert isinstance(reply, ReplyReceived) and reply.request is first
+    broker.expect((1, QueueDeclare(queue="c")))
+    (reply,) = broker.send_method(1, QueueDeclareOk("c", 0, 0))
+    assert isinstance(reply, ReplyReceived) and reply.request is later
 
 
 def test_reply_to_nothing_is_a_violation() -> None:
