@@ -60,6 +60,7 @@ from .exceptions import (
     ChannelError,
     CommandInvalid,
     ConnectionClosedError,
+    FrameError,
     ConnectionLost,
     HardError,
     HeartbeatTimeout,
@@ -462,8 +463,13 @@ class Connection:
             self._handle_connection_method(frame.method, events)  # type: ignore[union-attr]
         elif kind is HeartbeatFrame:
             self._process(ConnectionInput.RECV_HEARTBEAT, "heartbeat")
+        elif self._machine.state is ConnectionState.CLOSING:
+            return  # Rule 2: stray content (of a method refused on channel 0) is discarded too
         elif kind is ProtocolHeaderFrame:
             assert isinstance(frame, ProtocolHeaderFrame)
+            if self._machine.state is not ConnectionState.AWAITING_START:
+                # A broker sends a header only to refuse ours, and only first.
+                raise FrameError(f"protocol header when the connection is {self._machine.state.value}")
             error = AMQPNotImplemented(
                 f"the broker refused AMQP 0-9-1 and offered {frame.major}-{frame.minor}-{frame.revision}"
             )

@@ -24,9 +24,9 @@ from amqproto.schema import (
     ConnectionTune,
     QueueDeclareOk,
 )
-from amqproto.wire import ContentHeaderFrame, HeartbeatFrame, MethodFrame
+from amqproto.wire import ContentHeaderFrame, HeartbeatFrame, MethodFrame, ProtocolHeaderFrame
 
-from .helpers import FakeBroker, encode, open_channel, open_connection, start, state
+from .helpers import FakeBroker, content_frames, encode, open_channel, open_connection, start, state
 
 
 def _close_sent(broker: FakeBroker, error: HardError) -> ConnectionClose:
@@ -173,3 +173,24 @@ def test_broker_close_while_we_are_closing_after_a_violation() -> None:
     assert isinstance(closed, ConnectionClosed)
     assert closed.by_peer and closed.reply_code == 541
     assert info.value is not closed.error
+
+
+def test_protocol_header_after_the_handshake_is_a_frame_error() -> None:
+    """Only a broker refusing our version sends a header, and only first."""
+    connection, broker = open_connection()
+    with pytest.raises(FrameError, match="protocol header when the connection is open") as info:
+        connection.receive_data(encode([ProtocolHeaderFrame(1, 0, 0)]))
+    assert _close_sent(broker, info.value).reply_code == 501
+    _finish(broker, info.value)
+
+
+def test_content_on_channel_0_discarded_while_closing() -> None:
+    """Rule 2: the header and body of a method refused on channel 0 do not raise again."""
+    connection, broker = open_connection()
+    frames = content_frames(0, BasicDeliver(), b"body")
+    with pytest.raises(CommandInvalid, match="basic.deliver on channel 0") as info:
+        broker.send(frames[0])
+    _close_sent(broker, info.value)
+    assert broker.send(*frames[1:]) == []
+    assert connection.receive_data(encode([ProtocolHeaderFrame(0, 8, 0)])) == []
+    _finish(broker, info.value)
