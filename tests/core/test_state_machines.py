@@ -475,3 +475,29 @@ def test_closed_connection_ignores_everything() -> None:
     for given_input in INPUTS:
         assert connection.receive_data(given_input.data) == []
     assert connection.data_to_send() == b""
+
+
+def _mutated(data: bytes, edits: list[tuple[int, int]]) -> bytes:
+    buffer = bytearray(data)
+    for position, value in edits:
+        if buffer:
+            buffer[position % len(buffer)] = value
+    return bytes(buffer)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    state=STATES,
+    given_input=st.sampled_from(INPUTS),
+    edits=st.lists(st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=255)), max_size=4),
+    tail=st.binary(max_size=16),
+)
+def test_garbled_bytes_yield_events_or_hard_errors(
+    state: ConnectionState, given_input: Input, edits: list[tuple[int, int]], tail: bytes
+) -> None:
+    """Valid frames with a few octets overwritten, plus random trailing bytes."""
+    connection, broker = _handshake_to(state)
+    broker.sent()
+    data = _mutated(given_input.data, edits) + tail
+    if data:
+        _check_feed(connection, broker, data)
