@@ -4,9 +4,11 @@ With the asyncio adapter, on one connection:
 
 1. declare an exclusive, server-named queue (the broker deletes it when the
    connection closes);
-2. publish a batch of messages to it in confirm mode: each ``basic_publish``
-   returns once the broker acked that message, and the publishes run
-   concurrently, so they stream instead of waiting for each other;
+2. publish a batch of messages to it in confirm mode, streaming: each
+   ``basic_publish(..., wait=False)`` returns at once, and
+   ``wait_for_confirms(window)`` holds the publisher back only while more
+   than ``window`` messages await the broker's ack; a last
+   ``wait_for_confirms()`` waits for them all;
 3. check that the broker holds them all (``queue.declare``, passive);
 4. consume them back on a second channel, acking each one, and check that
    every message arrived exactly once, intact, and in order.
@@ -65,7 +67,13 @@ def _rate(count: int, seconds: float) -> str:
 
 
 async def round_trip(
-    count: int = 1000, size: int = 256, url: str = DEFAULT_URL, prefetch: int = 200, log: bool = True
+    count: int = 1000,
+    size: int = 256,
+    url: str = DEFAULT_URL,
+    *,
+    window: int = 256,
+    prefetch: int = 200,
+    log: bool = True,
 ) -> Report:
     """Publish ``count`` messages of ``size`` bytes and consume them back.
 
@@ -92,19 +100,21 @@ async def round_trip(
             # -- publish, in confirm mode ----------------------------------------
             await publisher.confirm_select()
             started = time.perf_counter()
-            await asyncio.gather(
-                *(
-                    publisher.basic_publish(
-                        _body(index, size),
-                        routing_key=queue,
-                        properties=BasicProperties(message_id=str(index), content_type="text/plain"),
-                    )
-                    for index in range(count)
+            for index in range(count):
+                await publisher.basic_publish(
+                    _body(index, size),
+                    routing_key=queue,
+                    properties=BasicProperties(message_id=str(index), content_type="text/plain"),
+                    wait=False,
                 )
-            )
+                # Stream: go on publishing while at most `window` await their confirm.
+                await publisher.wait_for_confirms(window)
+            # Every one confirmed; raises NackError if the broker nacked any.
+            await publisher.wait_for_confirms()
             publish_seconds = time.perf_counter() - started
             say(
-                f"published {count:,} messages of {size} bytes in confirm mode, all acked by the broker, "
+                f"published {count:,} messages of {size} bytes in confirm mode "
+                f"(at most {window} unconfirmed), all acked by the broker, "
                 f"in {publish_seconds:.3f} s ({_rate(count, publish_seconds)})"
             )
             held = (await publisher.queue_declare(queue, passive=True)).message_count
@@ -160,17 +170,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=1000, help="how many messages")
     parser.add_argument("--size", type=int, default=256, help="body size in bytes (at least 10)")
     parser.add_argument("--url", default=DEFAULT_URL, help="the broker's AMQP URI")
+    parser.add_argument("--window", type=int, default=256, help="the most publishes awaiting their confirm")
     parser.add_argument("--prefetch", type=int, default=200, help="the consumer's prefetch count")
     parser.add_argument("--timeout", type=float, default=120.0, help="give up after this many seconds")
     args = parser.parse_args(argv)
-    if args.count < 1 or args.size < 10 or args.prefetch < 0:
-        parser.error("--count must be at least 1, --size at least 10, --prefetch at least 0")
+    if args.count < 1 or args.size < 10 or args.window < 0 or args.prefetch < 0:
+        parser.error("--count must be at least 1, --size at least 10, --window and --prefetch at least 0")
 
     print(f"amqproto {__version__} demo: asyncio adapter, {args.count:,} messages")
 
     async def run() -> Report:
         async with asyncio.timeout(args.timeout):
-            return await round_trip(args.count, args.size, args.url, args.prefetch)
+            return await round_trip(
+                args.count, args.size, args.url, window=args.window, prefetch=args.prefetch
+            )
 
     started = time.perf_counter()
     try:

@@ -153,9 +153,10 @@ def test_rpc_returns_fibonacci_numbers(adapter: str) -> None:
 
 
 def test_the_demo_round_trips_a_batch(capsys: pytest.CaptureFixture[str]) -> None:
-    assert demo.main(["--count", "300", "--size", "64", "--url", URL, "--timeout", str(TIMEOUT)]) == 0
+    arguments = ["--count", "300", "--size", "64", "--window", "50", "--url", URL, "--timeout", str(TIMEOUT)]
+    assert demo.main(arguments) == 0
     output = capsys.readouterr().out
-    assert "published 300 messages of 64 bytes in confirm mode, all acked by the broker" in output
+    assert "published 300 messages of 64 bytes in confirm mode (at most 50 unconfirmed), all acked" in output
     assert "the queue holds 300 messages" in output
     assert "consumed and acked 300 messages" in output
     assert output.splitlines()[-1].startswith("OK: 300 published and confirmed, 300 consumed and acked")
