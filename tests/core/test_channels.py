@@ -487,3 +487,19 @@ def _frame(channel: int, method: object) -> bytes:
 
     assert isinstance(method, Method)
     return encode_frame(MethodFrame(channel, method))
+
+
+def test_transport_closed_while_open() -> None:
+    from amqproto.exceptions import ConnectionLost
+
+    connection, broker = open_connection()
+    channel = open_channel(connection, broker)
+    channel.queue_declare("q")
+    (closed,) = connection.receive_data(b"")
+    assert isinstance(closed, ConnectionClosed)
+    assert (closed.reply_code, closed.by_peer) == (0, True)
+    assert type(closed.error) is ConnectionLost
+    assert "open" in str(closed.error)
+    assert state(connection) is ConnectionState.CLOSED
+    assert state(channel) is ChannelState.CLOSED
+    assert connection.get_timer() is None

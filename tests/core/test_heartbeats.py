@@ -129,3 +129,16 @@ def test_timer_deadline_is_the_earlier_of_send_and_receive() -> None:
     connection.handle_timer(5.0)
     connection.data_to_send()
     assert connection.get_timer() == 10.0
+
+
+def test_heartbeat_timeout_closes_the_channels() -> None:
+    from amqproto import ChannelState
+
+    connection, broker = _connected()
+    channel = open_channel(connection, broker)
+    assert connection.handle_timer(1.0) == []  # stamps the open-ok received
+    assert connection.handle_timer(20.9) == []
+    events = connection.handle_timer(21.0)
+    assert [type(event).__name__ for event in events] == ["HeartbeatTimedOut", "ConnectionClosed"]
+    assert state(channel) is ChannelState.CLOSED
+    assert connection.channels == {}
