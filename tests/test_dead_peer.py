@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import curio
 import pytest
 
-from amqproto.exceptions import AMQPError, ConnectionClosedError, HeartbeatTimeout
+from amqproto.exceptions import AMQPError, ConnectionClosedError, FrameError, HeartbeatTimeout
 from amqproto.io.asyncio import AsyncioConnection
 from amqproto.io.blocking import BlockingConnection
 from amqproto.io.curio import CurioConnection
@@ -39,6 +39,10 @@ class FreezableProxy:
 
     def freeze(self) -> None:
         self._frozen.set()
+
+    def inject(self, data: bytes) -> None:
+        """Send ``data`` to the client as if the broker had sent it."""
+        self._sockets[0].sendall(data)
 
     def close(self) -> None:
         for sock in [self._listener, *self._sockets]:
@@ -120,3 +124,36 @@ def test_blocking_consumer_iteration_fails_when_the_broker_goes_silent(proxy: Fr
                     proxy.freeze()
                     for _message in consumer:
                         pass
+
+
+GARBAGE = b"\x09\x00\x00\x00\x00\x00\x00\xce"  # frame type 9 does not exist
+
+
+def test_asyncio_fails_pending_calls_on_garbage_from_the_broker(proxy: FreezableProxy) -> None:
+    async def main() -> None:
+        async with AsyncioConnection(_url(proxy)) as connection:
+            async with connection.get_channel() as channel:
+                queue = (await channel.queue_declare("", exclusive=True)).queue
+                async with channel.basic_consume(queue) as consumer:
+                    proxy.inject(GARBAGE)
+                    with pytest.raises(FrameError, match="unknown frame type 9"):
+                        async for _message in consumer:
+                            pass
+                assert not connection.is_open
+                with pytest.raises(ConnectionClosedError, match="unknown frame type 9"):
+                    await channel.queue_declare("", exclusive=True)
+
+    asyncio.run(main())
+
+
+def test_blocking_fails_pending_calls_on_garbage_from_the_broker(proxy: FreezableProxy) -> None:
+    with BlockingConnection(_url(proxy)) as connection:
+        with connection.get_channel() as channel:
+            queue = channel.queue_declare("", exclusive=True).queue
+            with channel.basic_consume(queue) as consumer:
+                proxy.inject(GARBAGE)
+                with pytest.raises(FrameError, match="unknown frame type 9"):
+                    for _message in consumer:
+                        pass
+            with pytest.raises(ConnectionClosedError, match="unknown frame type 9"):
+                channel.queue_declare("", exclusive=True)

@@ -310,16 +310,24 @@ class AsyncConnection:
             except (OSError, _ssl.SSLError) as exc:
                 await self._lose(ConnectionLost(f"reading from {self.host}:{self.port} failed: {exc}"))
                 return
+            violation: ReplyError | None = None
             with self._lock:
                 try:
                     events = self._core.receive_data(data)
                 except ReplyError as exc:
                     # A violation by the broker: the core queued connection.close.
                     events = list(exc.events)
+                    violation = exc
                 await self._dispatch(events)
             try:
                 await self._flush()
             except AMQPError:
+                return
+            if violation is not None:
+                # The byte stream cannot be trusted past the violation (not even
+                # to find the close-ok): the connection is over, with its error.
+                await self._lose(violation)
+                await stream.close()
                 return
             if not data or self._core.state is ConnectionState.CLOSED:
                 await self._lose(ConnectionLost("the broker closed the connection"))
