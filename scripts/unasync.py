@@ -29,6 +29,7 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"__aexit__", "__exit__"),
     (r"__aiter__", "__iter__"),
     (r"__anext__", "__next__"),
+    (r"\bStopAsyncIteration\b", "StopIteration"),
     (r"\bAsyncIterator\b", "Iterator"),
     (r"\bAsyncioConnection\b", "BlockingConnection"),
     (r"\bAsync([A-Z]\w*)", r"Sync\1"),

@@ -154,8 +154,10 @@ class AsyncioBackend:
     async def spawn(self, function: Callable[[], Awaitable[None]]) -> _Task:
         return _Task(asyncio.ensure_future(function()))
 
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+    async def wait_timeout(self, waiter: Any, seconds: float) -> bool:
+        assert isinstance(waiter, _Waiter)
+        done, _ = await asyncio.wait({waiter._future}, timeout=seconds)
+        return bool(done)
 
     def monotonic(self) -> float:
         return time.monotonic()

@@ -172,8 +172,9 @@ class ThreadingBackend:
         thread.start()
         return _Task(thread)
 
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
+    def wait_timeout(self, waiter: Any, seconds: float) -> bool:
+        assert isinstance(waiter, _Waiter)
+        return waiter._event.wait(seconds)
 
     def monotonic(self) -> float:
         return time.monotonic()

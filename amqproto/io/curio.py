@@ -158,8 +158,15 @@ class CurioBackend:
     async def spawn(self, function: Callable[[], Awaitable[None]]) -> _Task:
         return _Task(await curio.spawn(function, daemon=True))
 
-    async def sleep(self, seconds: float) -> None:
-        await curio.sleep(seconds)
+    async def wait_timeout(self, waiter: Any, seconds: float) -> bool:
+        assert isinstance(waiter, _Waiter)
+        event = waiter._event
+
+        async def wait_set() -> bool:
+            await event.wait()
+            return True
+
+        return bool(await curio.ignore_after(seconds, wait_set(), timeout_result=False))
 
     def monotonic(self) -> float:
         return time.monotonic()

@@ -185,13 +185,18 @@ class AsyncConsumer:
             raise
 
     async def cancel(self) -> None:
-        """Send ``basic.cancel`` (unless the consumer already ended)."""
+        """Send ``basic.cancel`` (unless the consumer already ended).
+
+        Iteration, in this task or another, then yields the messages that
+        arrived before the broker's ``cancel-ok`` and stops.
+        """
         if self._ended:
             return
         self._ended = True
         if self.channel.is_open:
             await self.channel._rpc(lambda core: core.basic_cancel(self.consumer_tag))
         self.channel._consumers.pop(self.consumer_tag, None)
+        await self._messages.put(StopAsyncIteration())
 
     async def _end(self, error: BaseException) -> None:
         self._ended = True
@@ -469,7 +474,7 @@ class AsyncChannel:
         reply = await self._rpc(lambda core: core.basic_cancel(consumer_tag))
         consumer = self._consumers.pop(consumer_tag, None)
         if consumer is not None:
-            consumer._ended = True
+            await consumer._end(StopAsyncIteration())
         return reply
 
     async def basic_publish(
@@ -492,7 +497,7 @@ class AsyncChannel:
 
         With ``wait=False`` a confirm-mode publish returns at once instead,
         and :meth:`wait_for_confirms` settles it later: publishing in a loop
-        with ``await channel.wait_for_confirms(window)`` after each publish
+        with ``channel.wait_for_confirms(window)`` after each publish
         streams with at most ``window`` messages unconfirmed, and no waiter
         per message.
 
@@ -521,7 +526,7 @@ class AsyncChannel:
         return sequence
 
     async def wait_for_confirms(self, max_unconfirmed: int = 0) -> None:
-        """Wait until at most ``max_unconfirmed`` publishes of this channel await their confirm.
+        """Wait until at most ``max_unconfirmed`` publishes of this channel are unconfirmed.
 
         Returns at once when that is already so.  Publishes made with
         ``wait=False`` that the broker nacked or returned since the last call

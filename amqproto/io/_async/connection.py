@@ -240,7 +240,7 @@ class AsyncConnection:
     def get_channel(self) -> AsyncChannel:
         """A new channel, opened on entering ``async with`` and closed on leaving.
 
-        Or call ``await channel.open()`` / ``await channel.close()``.
+        Or call ``channel.open()`` / ``channel.close()`` (awaited, in the async adapters).
         """
         return AsyncChannel(self)
 
@@ -342,7 +342,9 @@ class AsyncConnection:
                 return
             delay = deadline - backend.monotonic()
             if delay > 0:
-                await backend.sleep(delay)
+                # Sleep, but wake up at once when the connection closes.
+                if await backend.wait_timeout(self._closed, delay):
+                    return
                 continue
             with self._lock:
                 events = self._core.handle_timer(backend.monotonic())

@@ -186,13 +186,18 @@ class SyncConsumer:
             raise
 
     def cancel(self) -> None:
-        """Send ``basic.cancel`` (unless the consumer already ended)."""
+        """Send ``basic.cancel`` (unless the consumer already ended).
+
+        Iteration, in this task or another, then yields the messages that
+        arrived before the broker's ``cancel-ok`` and stops.
+        """
         if self._ended:
             return
         self._ended = True
         if self.channel.is_open:
             self.channel._rpc(lambda core: core.basic_cancel(self.consumer_tag))
         self.channel._consumers.pop(self.consumer_tag, None)
+        self._messages.put(StopIteration())
 
     def _end(self, error: BaseException) -> None:
         self._ended = True
@@ -470,7 +475,7 @@ class SyncChannel:
         reply = self._rpc(lambda core: core.basic_cancel(consumer_tag))
         consumer = self._consumers.pop(consumer_tag, None)
         if consumer is not None:
-            consumer._ended = True
+            consumer._end(StopIteration())
         return reply
 
     def basic_publish(
@@ -522,7 +527,7 @@ class SyncChannel:
         return sequence
 
     def wait_for_confirms(self, max_unconfirmed: int = 0) -> None:
-        """Wait until at most ``max_unconfirmed`` publishes of this channel their confirm.
+        """Wait until at most ``max_unconfirmed`` publishes of this channel are unconfirmed.
 
         Returns at once when that is already so.  Publishes made with
         ``wait=False`` that the broker nacked or returned since the last call

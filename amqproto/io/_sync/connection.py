@@ -241,7 +241,7 @@ class SyncConnection:
     def get_channel(self) -> SyncChannel:
         """A new channel, opened on entering ``with`` and closed on leaving.
 
-        Or call ``channel.open()`` / ``channel.close()``.
+        Or call ``channel.open()`` / ``channel.close()`` (awaited, in the async adapters).
         """
         return SyncChannel(self)
 
@@ -343,7 +343,9 @@ class SyncConnection:
                 return
             delay = deadline - backend.monotonic()
             if delay > 0:
-                backend.sleep(delay)
+                # Sleep, but wake up at once when the connection closes.
+                if backend.wait_timeout(self._closed, delay):
+                    return
                 continue
             with self._lock:
                 events = self._core.handle_timer(backend.monotonic())
