@@ -55,6 +55,7 @@ from .events import (
 )
 from .exceptions import (
     AMQPError,
+    AMQPSyntaxError,
     AMQPNotImplemented,
     AuthenticationError,
     ChannelError,
@@ -567,6 +568,10 @@ class Connection:
         )
 
     def _on_tune(self, tune: ConnectionTune) -> None:
+        if tune.frame_max and tune.frame_max < FRAME_MIN_SIZE:
+            # "frame-max ... must be at least frame-min-size (4096)" (connection.tune).
+            msg = f"connection.tune proposes frame_max {tune.frame_max}, below the minimum {FRAME_MIN_SIZE}"
+            raise AMQPSyntaxError(msg, tune.CLASS_ID, tune.METHOD_ID)
         self.channel_max = _negotiate(self._wanted_channel_max, tune.channel_max) or 0xFFFF
         self.frame_max = _negotiate(self._wanted_frame_max, tune.frame_max)
         wanted = self._wanted_heartbeat

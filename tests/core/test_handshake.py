@@ -8,6 +8,7 @@ from amqproto import AMQPLAIN, EXTERNAL, PLAIN, Authentication, Connection, Conn
 from amqproto.events import ConnectionClosed, ConnectionOpened
 from amqproto.exceptions import (
     AMQPNotImplemented,
+    AMQPSyntaxError,
     AuthenticationError,
     ConnectionClosedError,
     ConnectionLost,
@@ -349,3 +350,15 @@ def test_methods_before_open_raise_connection_closed_error() -> None:
 def test_open_connection_helper_reaches_open() -> None:
     connection, _ = open_connection()
     assert state(connection) is ConnectionState.OPEN
+
+
+def test_a_frame_max_below_the_minimum_is_a_syntax_error() -> None:
+    connection = Connection()
+    broker = FakeBroker(connection)
+    broker.send_method(0, start())
+    broker.sent()
+    with pytest.raises(AMQPSyntaxError, match="frame_max 1024, below the minimum 4096") as raised:
+        broker.send_method(0, ConnectionTune(2047, 1024, 60))
+    assert raised.value.reply_code == 502
+    close = broker.expect_one(0, ConnectionClose)
+    assert (close.reply_code, close.class_id, close.method_id) == (502, 10, 30)
