@@ -31,11 +31,18 @@ the spec's own list: ``s`` is a signed 16-bit integer and ``l`` a signed
 Decoding reads from any buffer (``bytes``, ``bytearray``, ``memoryview``) at
 an offset and returns the new offset, never slicing the input to move on.
 Malformed input raises :class:`~amqproto.exceptions.AMQPSyntaxError`.
+
+Fast and slow paths.  The codec calls the *raw* coders, :func:`_encode_table`
+and :func:`_decode_table`, which handle the common tags inline and let
+malformed input surface as whatever Python raises (``struct.error``,
+``IndexError``, ``UnicodeDecodeError``...); their callers turn that into an
+AMQP error once, around a whole frame.  The public functions wrap the raw
+ones.  When encoding fails, :func:`table_error` walks the table again, without
+recursion, to name the offending entry (``arguments['x-args'][2]: ...``).
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import decimal
 import struct
@@ -52,12 +59,21 @@ __all__ = [
     "decode_array",
     "datetime_to_timestamp",
     "timestamp_to_datetime",
+    "table_error",
 ]
 
 _UTC = datetime.timezone.utc
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
+_NAIVE_EPOCH = datetime.datetime(1970, 1, 1)
+_SECOND = datetime.timedelta(seconds=1)
+_fromtimestamp = datetime.datetime.fromtimestamp
+
+#: ``bytes((n,))`` for every octet, without building it each time.
+OCTETS = tuple(bytes((n,)) for n in range(256))
 
 _pack_long = struct.Struct(">I").pack
 _unpack_long = struct.Struct(">I").unpack_from
+_unpack_i32 = struct.Struct(">i").unpack_from
 _tagged_i32 = struct.Struct(">ci").pack
 _tagged_i64 = struct.Struct(">cq").pack
 _tagged_f64 = struct.Struct(">cd").pack
@@ -67,16 +83,32 @@ _tagged_len = struct.Struct(">cI").pack
 
 Buffer = bytes | bytearray | memoryview
 
+#: What the raw coders let through on malformed input or unencodable values.
+RAW_DECODE_ERRORS = (struct.error, IndexError, UnicodeDecodeError, RecursionError, OverflowError, OSError, ValueError)
+RAW_ENCODE_ERRORS = (
+    struct.error,
+    IndexError,
+    AttributeError,
+    TypeError,
+    ValueError,  # UnicodeEncodeError among them
+    OverflowError,
+    RecursionError,
+)
+
 
 def datetime_to_timestamp(value: datetime.datetime) -> int:
-    """Whole seconds since the epoch; a naive ``datetime`` is taken as UTC."""
-    return calendar.timegm(value.utctimetuple())
+    """Whole seconds since the epoch (floored); a naive ``datetime`` is taken as UTC."""
+    try:
+        return (value - _EPOCH) // _SECOND
+    except TypeError:
+        # Naive (or with a tzinfo that gives no offset): read it as UTC.
+        return (value.replace(tzinfo=None) - _NAIVE_EPOCH) // _SECOND
 
 
 def timestamp_to_datetime(seconds: int) -> datetime.datetime:
     """An aware UTC ``datetime``; raises ``AMQPSyntaxError`` when out of range."""
     try:
-        return datetime.datetime.fromtimestamp(seconds, _UTC)
+        return _fromtimestamp(seconds, _UTC)
     except (OverflowError, OSError, ValueError):
         raise AMQPSyntaxError(f"timestamp {seconds} is out of range") from None
 
@@ -84,113 +116,214 @@ def timestamp_to_datetime(seconds: int) -> datetime.datetime:
 # -- encoding ---------------------------------------------------------------
 
 
-def _encode_short_name(name: str, parts: list[bytes]) -> None:
-    raw = name.encode()
-    if len(raw) > 255:
-        msg = f"field-table name {name[:40]!r}... is longer than 255 bytes"
-        raise EncodeError(msg)
-    parts.append(bytes((len(raw),)))
-    parts.append(raw)
+#: Encoded names (length octet and UTF-8) of recently seen table keys.  Keys
+#: repeat from message to message; the cache stops growing at 1024 names.
+_ENCODED_NAMES: dict[str, bytes] = {}
+_ENCODED_NAMES_MAX = 1024
 
 
-def _encode_value(value: FieldValue, parts: list[bytes]) -> None:
-    # Order matters: bool is an int, and str/bytes are sequences.
+def _encode_table(table: FieldTable) -> bytes:
+    """Encode a table, size included; raw errors escape (see the module doc)."""
+    parts: list[bytes] = []
+    append = parts.append
+    names = _ENCODED_NAMES
+    for name, value in table.items():
+        encoded_name = names.get(name)
+        if encoded_name is None:
+            raw = name.encode()
+            encoded_name = OCTETS[len(raw)] + raw  # IndexError past 255
+            if len(names) < _ENCODED_NAMES_MAX:
+                names[name] = encoded_name
+        append(encoded_name)
+        kind = type(value)
+        if kind is str:
+            raw = value.encode()  # type: ignore[union-attr]
+            append(_tagged_len(b"S", len(raw)))
+            append(raw)
+        elif kind is bool:
+            append(b"t\x01" if value else b"t\x00")
+        elif kind is int:
+            if -0x8000_0000 <= value <= 0x7FFF_FFFF:  # type: ignore[operator]
+                append(_tagged_i32(b"I", value))
+            else:
+                append(_tagged_i64(b"l", value))  # struct.error past 64 bits
+        else:
+            append(_encode_tagged(value))
+    data = b"".join(parts)
+    return _pack_long(len(data)) + data
+
+
+def _encode_array(array: FieldArray) -> bytes:
+    data = b"".join([_encode_tagged(value) for value in array])
+    return _pack_long(len(data)) + data
+
+
+def _encode_tagged(value: FieldValue) -> bytes:
+    """One tagged value.  Order matters: ``bool`` is an ``int``, ``str`` a sequence."""
     kind = type(value)
     if kind is str:
         raw = value.encode()  # type: ignore[union-attr]
-        parts.append(_tagged_len(b"S", len(raw)))
-        parts.append(raw)
-    elif kind is bool:
-        parts.append(b"t\x01" if value else b"t\x00")
-    elif kind is int or isinstance(value, int) and not isinstance(value, bool):
-        number: int = value  # type: ignore[assignment]
+        return _tagged_len(b"S", len(raw)) + raw
+    if kind is bool:
+        return b"t\x01" if value else b"t\x00"
+    if kind is int or isinstance(value, int):
+        number = int(value)  # type: ignore[arg-type]
         if -0x8000_0000 <= number <= 0x7FFF_FFFF:
-            parts.append(_tagged_i32(b"I", number))
-        elif -0x8000_0000_0000_0000 <= number <= 0x7FFF_FFFF_FFFF_FFFF:
-            parts.append(_tagged_i64(b"l", number))
-        else:
-            msg = f"integer {number} does not fit a signed 64-bit field-table value"
-            raise EncodeError(msg)
-    elif isinstance(value, Mapping):
-        parts.append(b"F")
-        parts.append(encode_table(value))
-    elif kind is float:
-        parts.append(_tagged_f64(b"d", value))
-    elif isinstance(value, (bytes, bytearray, memoryview)):
-        raw_bytes = bytes(value)
-        parts.append(_tagged_len(b"x", len(raw_bytes)))
-        parts.append(raw_bytes)
-    elif isinstance(value, (list, tuple)):
-        parts.append(b"A")
-        parts.append(encode_array(value))
-    elif value is None:
-        parts.append(b"V")
-    elif isinstance(value, datetime.datetime):
-        parts.append(_tagged_u64(b"T", datetime_to_timestamp(value)))
-    elif isinstance(value, decimal.Decimal):
-        parts.append(_encode_decimal(value))
-    elif isinstance(value, float):
-        parts.append(_tagged_f64(b"d", value))
-    elif isinstance(value, str):
-        _encode_value(str(value), parts)
-    else:
-        msg = f"cannot put a {kind.__name__} in a field table: {value!r}"
-        raise EncodeTypeError(msg)
+            return _tagged_i32(b"I", number)
+        return _tagged_i64(b"l", number)
+    if isinstance(value, Mapping):
+        return b"F" + _encode_table(value)
+    if isinstance(value, float):
+        return _tagged_f64(b"d", value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return _tagged_len(b"x", len(value)) + bytes(value)
+    if isinstance(value, (list, tuple)):
+        return b"A" + _encode_array(value)
+    if value is None:
+        return b"V"
+    if isinstance(value, datetime.datetime):
+        return _tagged_u64(b"T", datetime_to_timestamp(value))  # struct.error before 1970
+    if isinstance(value, decimal.Decimal):
+        return _encode_decimal(value)
+    if isinstance(value, str):
+        return _encode_tagged(str(value))
+    raise EncodeTypeError(f"cannot put a {kind.__name__} in a field table")
+
+
+def _decimal_parts(value: decimal.Decimal) -> tuple[int, int] | None:
+    """``(scale, unscaled)`` of a decimal, or ``None`` when AMQP cannot carry it.
+
+    Exact: computed from the digits, not through a context that would round.
+    """
+    if not value.is_finite():
+        return None
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite decimals have an int exponent
+    unscaled = int("".join(map(str, digits)))
+    if exponent > 0:
+        if unscaled and exponent > 10:  # at least 10**11: no 32-bit value holds it
+            return None
+        unscaled *= 10**exponent
+        exponent = 0
+    if sign:
+        unscaled = -unscaled
+    if -exponent > 255 or not -0x8000_0000 <= unscaled <= 0x7FFF_FFFF:
+        return None
+    return -exponent, unscaled
 
 
 def _encode_decimal(value: decimal.Decimal) -> bytes:
-    if not value.is_finite():
-        msg = f"decimal {value} cannot be encoded"
-        raise EncodeError(msg)
-    exponent = value.as_tuple().exponent
-    assert isinstance(exponent, int)  # finite decimals have an int exponent
-    scale = -exponent if exponent < 0 else 0
-    unscaled = int(value.scaleb(scale))
-    if scale > 255 or not -0x8000_0000 <= unscaled <= 0x7FFF_FFFF:
-        msg = f"decimal {value} does not fit AMQP's scale octet and 32-bit value"
-        raise EncodeError(msg)
-    return _tagged_decimal(b"D", scale, unscaled)
+    parts = _decimal_parts(value)
+    if parts is None:
+        raise EncodeError(f"decimal {value} does not fit AMQP's scale octet and signed 32-bit value")
+    return _tagged_decimal(b"D", *parts)
+
+
+def table_error(value: object, where: str = "field table", *, array: bool = False) -> EncodeError:
+    """The error that explains why a table (or, with ``array``, an array) cannot be encoded.
+
+    Walks the value without recursion, so that self-containing or absurdly
+    deep tables are explained too.  The message names the entry by its path
+    below ``where``: ``"queue.declare.arguments['x'][0]: ..."``.
+    """
+    if array and not isinstance(value, (list, tuple)):
+        return EncodeTypeError(f"{where}: a field array must be a list or tuple, got {type(value).__name__}")
+    seen: set[int] = set()
+    # (path, value, whether the value must be a table)
+    stack: list[tuple[str, object, bool]] = [(where, value, not array)]
+    while stack:
+        path, item, must_be_table = stack.pop()
+        if must_be_table and not isinstance(item, Mapping):
+            return EncodeTypeError(f"{path}: a field table must be a mapping, got {type(item).__name__}")
+        if isinstance(item, (Mapping, list, tuple)):
+            if id(item) in seen:
+                return EncodeError(f"{path}: a field table or array contains itself")
+            seen.add(id(item))
+        if isinstance(item, Mapping):
+            for name, entry in item.items():
+                if not isinstance(name, str):
+                    return EncodeTypeError(f"{path}: field-table names must be str, got {name!r:.60}")
+                entry_path = f"{path}[{name!r}]"
+                try:
+                    size = len(name.encode())
+                except UnicodeEncodeError as exc:
+                    return EncodeError(f"{entry_path}: the name is not UTF-8 encodable: {exc.reason}")
+                if size > 255:
+                    return EncodeError(f"{entry_path}: the name is {size} bytes long; at most 255 fit")
+                stack.append((entry_path, entry, False))
+        elif isinstance(item, (list, tuple)):
+            stack.extend((f"{path}[{index}]", entry, False) for index, entry in enumerate(item))
+        else:
+            problem = _value_problem(item)
+            if problem is not None:
+                return type(problem)(f"{path}: {problem}")
+    return EncodeError(f"{where} cannot be encoded")
+
+
+def _value_problem(value: object) -> EncodeError | None:
+    """What is wrong with one value that is not a table or an array, if anything."""
+    if value is None or isinstance(value, (bool, float)):
+        return None
+    if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            return EncodeError(f"integer {value} does not fit a signed 64-bit field-table value")
+        return None
+    if isinstance(value, str):
+        try:
+            size = len(value.encode())
+        except UnicodeEncodeError as exc:
+            return EncodeError(f"the string is not UTF-8 encodable: {exc.reason}")
+        return EncodeError("the string is longer than 4 GiB") if size > 0xFFFF_FFFF else None
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return EncodeError("the bytes are longer than 4 GiB") if len(value) > 0xFFFF_FFFF else None
+    if isinstance(value, datetime.datetime):
+        if not 0 <= datetime_to_timestamp(value) < 2**64:
+            return EncodeError(f"timestamp {value} is before the Unix epoch")
+        return None
+    if isinstance(value, decimal.Decimal):
+        if _decimal_parts(value) is None:
+            return EncodeError(f"decimal {value} does not fit AMQP's scale octet and signed 32-bit value")
+        return None
+    return EncodeTypeError(f"cannot put a {type(value).__name__} in a field table: {value!r:.60}")
 
 
 def encode_table(table: FieldTable) -> bytes:
     """Encode a field table, its 32-bit byte count included.
 
     Raises:
-        EncodeError: a name over 255 bytes or a value out of range.
-        EncodeTypeError: a value of a type no tag carries.
+        EncodeError: a name over 255 bytes or a value out of range (names it).
+        EncodeTypeError: a value of a type no tag carries (names it).
     """
     if not table:
         return b"\x00\x00\x00\x00"
-    parts: list[bytes] = [b""]
     try:
-        for name, value in table.items():
-            _encode_short_name(name, parts)
-            _encode_value(value, parts)
-    except AttributeError:
-        msg = f"field-table names must be str, got {table!r}"
-        raise EncodeTypeError(msg) from None
-    body_size = sum(map(len, parts))
-    if body_size > 0xFFFF_FFFF:
+        encoded = _encode_table(table)
+    except RAW_ENCODE_ERRORS:
+        raise table_error(table) from None
+    if len(encoded) > 0xFFFF_FFFF + 4:
         raise EncodeError("field table is larger than 4 GiB")
-    parts[0] = _pack_long(body_size)
-    return b"".join(parts)
+    return encoded
 
 
 def encode_array(array: FieldArray) -> bytes:
-    """Encode a field array, its 32-bit byte count included."""
-    parts: list[bytes] = [b""]
-    for value in array:
-        _encode_value(value, parts)
-    parts[0] = _pack_long(sum(map(len, parts)))
-    return b"".join(parts)
+    """Encode a field array, its 32-bit byte count included.
+
+    Raises:
+        EncodeError, EncodeTypeError: as :func:`encode_table`.
+    """
+    try:
+        return _encode_array(array)
+    except RAW_ENCODE_ERRORS:
+        raise table_error(array, "field array", array=True) from None
 
 
 # -- decoding ---------------------------------------------------------------
 #
 # Each reader takes (buffer, offset) just past the tag and returns
-# (value, new offset).  A read past the end of the buffer surfaces as
-# struct.error or IndexError, which decode_table turns into AMQPSyntaxError;
-# a read past the *table's* end is caught by the size check.
+# (value, new offset).  Buffers are bytes or bytearray (the public functions
+# copy a memoryview first).  A read past the end of the buffer surfaces as
+# struct.error or IndexError; a read past the *table's* end, or a string cut
+# short by the buffer's end, is caught by the size check at the end.
 
 _Reader = Callable[[Any, int], tuple[FieldValue, int]]
 
@@ -244,14 +377,6 @@ def _read_void(buf: Any, offset: int) -> tuple[FieldValue, int]:
     return None, offset
 
 
-def _read_table(buf: Any, offset: int) -> tuple[FieldValue, int]:
-    return decode_table(buf, offset)
-
-
-def _read_array(buf: Any, offset: int) -> tuple[FieldValue, int]:
-    return decode_array(buf, offset)
-
-
 _READERS: dict[int, _Reader] = {
     ord("t"): _read_bool,
     ord("b"): _fixed_reader("b"),
@@ -266,20 +391,79 @@ _READERS: dict[int, _Reader] = {
     ord("D"): _read_decimal,
     ord("S"): _read_long_string,
     ord("x"): _read_bytes,
-    ord("A"): _read_array,
+    ord("A"): lambda buf, offset: _decode_array(buf, offset),
     ord("T"): _read_timestamp,
-    ord("F"): _read_table,
+    ord("F"): lambda buf, offset: _decode_table(buf, offset),
     ord("V"): _read_void,
 }
 
 
-def _read_tagged(buf: Any, offset: int) -> tuple[FieldValue, int]:
-    tag = buf[offset]
-    reader = _READERS.get(tag)
-    if reader is None:
-        msg = f"unknown field-table value tag {chr(tag)!r} (0x{tag:02x})"
-        raise AMQPSyntaxError(msg)
-    return reader(buf, offset + 1)
+def _unknown_tag(tag: int) -> AMQPSyntaxError:
+    return AMQPSyntaxError(f"unknown field-table value tag {chr(tag)!r} (0x{tag:02x})")
+
+
+def _decode_table(buf: Any, offset: int) -> tuple[dict[str, FieldValue], int]:
+    """Decode a table from bytes or bytearray; raw errors escape (see the module doc)."""
+    (size,) = _unpack_long(buf, offset)
+    offset += 4
+    end = offset + size
+    if end > len(buf):
+        raise AMQPSyntaxError(f"field table of {size} bytes overruns its frame")
+    table: dict[str, FieldValue] = {}
+    readers = _READERS
+    while offset < end:
+        start = offset + 1
+        offset = start + buf[offset]
+        name = buf[start:offset].decode()
+        tag = buf[offset]
+        # The tags RabbitMQ and most clients send, inline; the rest by table.
+        if tag == 83:  # S
+            start = offset + 5
+            offset = start + _unpack_long(buf, offset + 1)[0]
+            raw = buf[start:offset]
+            try:
+                table[name] = raw.decode()
+            except UnicodeDecodeError:
+                table[name] = bytes(raw)
+        elif tag == 116:  # t
+            table[name] = buf[offset + 1] != 0
+            offset += 2
+        elif tag == 73:  # I
+            table[name] = _unpack_i32(buf, offset + 1)[0]
+            offset += 5
+        else:
+            reader = readers.get(tag)
+            if reader is None:
+                raise _unknown_tag(tag)
+            table[name], offset = reader(buf, offset + 1)
+    if offset != end:
+        raise AMQPSyntaxError("field-table value overruns the table's size")
+    return table, offset
+
+
+def _decode_array(buf: Any, offset: int) -> tuple[list[FieldValue], int]:
+    (size,) = _unpack_long(buf, offset)
+    offset += 4
+    end = offset + size
+    if end > len(buf):
+        raise AMQPSyntaxError(f"field array of {size} bytes overruns its frame")
+    array: list[FieldValue] = []
+    append = array.append
+    readers = _READERS
+    while offset < end:
+        tag = buf[offset]
+        reader = readers.get(tag)
+        if reader is None:
+            raise _unknown_tag(tag)
+        value, offset = reader(buf, offset + 1)
+        append(value)
+    if offset != end:
+        raise AMQPSyntaxError("field-array value overruns the array's size")
+    return array, offset
+
+
+def _as_bytes(buf: Buffer) -> bytes | bytearray:
+    return buf.tobytes() if isinstance(buf, memoryview) else buf
 
 
 def decode_table(buf: Buffer, offset: int = 0) -> tuple[dict[str, FieldValue], int]:
@@ -287,44 +471,21 @@ def decode_table(buf: Buffer, offset: int = 0) -> tuple[dict[str, FieldValue], i
 
     Raises:
         AMQPSyntaxError: the table is truncated, overruns its size, has an
-            unknown tag or a name that is not UTF-8.
+            unknown tag or a name that is not UTF-8, or nests too deeply.
     """
     try:
-        (size,) = _unpack_long(buf, offset)
-        offset += 4
-        end = offset + size
-        if end > len(buf):
-            msg = f"field table of {size} bytes overruns its frame"
-            raise AMQPSyntaxError(msg)
-        table: dict[str, FieldValue] = {}
-        while offset < end:
-            name_size = buf[offset]
-            offset += 1
-            name = str(buf[offset : offset + name_size], "utf-8")
-            offset += name_size
-            table[name], offset = _read_tagged(buf, offset)
-    except (struct.error, IndexError, UnicodeDecodeError, RecursionError) as exc:
+        return _decode_table(_as_bytes(buf), offset)
+    except RAW_DECODE_ERRORS as exc:
         raise AMQPSyntaxError(f"malformed field table: {exc}") from None
-    if offset != end:
-        raise AMQPSyntaxError("field-table value overruns the table's size")
-    return table, offset
 
 
 def decode_array(buf: Buffer, offset: int = 0) -> tuple[list[FieldValue], int]:
-    """Decode the field array at ``offset``; return it and the offset after it."""
+    """Decode the field array at ``offset``; return it and the offset after it.
+
+    Raises:
+        AMQPSyntaxError: as :func:`decode_table`.
+    """
     try:
-        (size,) = _unpack_long(buf, offset)
-        offset += 4
-        end = offset + size
-        if end > len(buf):
-            msg = f"field array of {size} bytes overruns its frame"
-            raise AMQPSyntaxError(msg)
-        array: list[FieldValue] = []
-        while offset < end:
-            value, offset = _read_tagged(buf, offset)
-            array.append(value)
-    except (struct.error, IndexError, RecursionError) as exc:
+        return _decode_array(_as_bytes(buf), offset)
+    except RAW_DECODE_ERRORS as exc:
         raise AMQPSyntaxError(f"malformed field array: {exc}") from None
-    if offset != end:
-        raise AMQPSyntaxError("field-array value overruns the array's size")
-    return array, offset
