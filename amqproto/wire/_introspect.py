@@ -1,8 +1,9 @@
 """Read a schema class's ``Annotated`` wire types, once.
 
-This is the one place that inspects annotations, so that Python-version drift
-in ``typing`` stays here.  A field without exactly one wire-type marker is a
-``TypeError`` at import, naming the class and the field.
+This is the one place that inspects annotations and dataclass internals, so
+that Python-version drift in ``typing`` and ``dataclasses`` stays here.  A
+field without exactly one wire-type marker is a ``TypeError`` at import,
+naming the class and the field.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin, get_
 from ..schema import types as wire_types
 from ..schema.types import WireType
 
-__all__ = ["FieldSpec", "fields_of"]
+__all__ = ["FieldSpec", "fields_of", "slots_twin", "constructor_source", "fast_constructor"]
 
 
 class FieldSpec(NamedTuple):
@@ -61,3 +62,67 @@ def fields_of(cls: type) -> tuple[FieldSpec, ...]:
     result = tuple(specs)
     _cache[cls] = result
     return result
+
+
+def slots_twin(cls: type) -> type | None:
+    """A plain class with ``cls``'s slots and base, whose instances may become ``cls`` instances.
+
+    A decoder builds many small frozen dataclasses, and a frozen dataclass's
+    ``__init__`` sets each field through ``object.__setattr__``, by name.
+    For a slotted dataclass whose ``__init__`` only stores its arguments (no
+    ``__post_init__``, every field in ``__init__``), there is a faster way to
+    the same instance: fill an instance of this *twin* with ordinary
+    attribute stores (which CPython specialises for slots), then set its
+    ``__class__`` to ``cls``.  Python allows that assignment exactly when the
+    two classes have the same base and the same slots, i.e. the same memory
+    layout; the result is indistinguishable from ``cls(*values)``.
+
+    Returns ``None`` when ``cls`` does not qualify, or when the interpreter
+    refuses the ``__class__`` assignment (checked here, once, on a probe).
+    """
+    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__"):
+        return None
+    fields = dataclasses.fields(cls)
+    slots = vars(cls).get("__slots__")
+    if slots is None or tuple(slots) != tuple(field.name for field in fields) or not all(f.init for f in fields):
+        return None
+    twin = type(f"_{cls.__name__}Slots", cls.__bases__, {"__slots__": tuple(slots), "__module__": __name__})
+    probe: Any = object.__new__(twin)
+    try:
+        probe.__class__ = cls
+    except TypeError:  # pragma: no cover - a layout CPython will not convert
+        return None
+    return twin
+
+
+def constructor_source(cls: type, arguments: list[str], namespace: dict[str, Any], target: str = "obj") -> list[str]:
+    """Source lines that build ``cls`` from ``arguments`` (expressions, in field order) into ``target``.
+
+    Through :func:`slots_twin` when ``cls`` has one, else by calling ``cls``.
+    The names the lines use are added to ``namespace``, for the caller's
+    ``exec``.
+    """
+    fields = dataclasses.fields(cls)
+    namespace[f"_cls_{cls.__name__}"] = cls
+    twin = slots_twin(cls) if len(arguments) == len(fields) else None
+    if twin is None:
+        return [f"{target} = _cls_{cls.__name__}({', '.join(arguments)})"]
+    namespace["_object_new"] = object.__new__
+    namespace[f"_twin_{cls.__name__}"] = twin
+    lines = [f"{target} = _object_new(_twin_{cls.__name__})"]
+    lines += [f"{target}.{field.name} = {argument}" for field, argument in zip(fields, arguments, strict=True)]
+    lines.append(f"{target}.__class__ = _cls_{cls.__name__}")
+    return lines
+
+
+def fast_constructor(cls: type) -> Any:
+    """A function taking ``cls``'s fields positionally and building an instance.
+
+    See :func:`constructor_source`; the result equals ``cls(*args)``.
+    """
+    names = [f"_a{n}" for n in range(len(dataclasses.fields(cls)))]
+    namespace: dict[str, Any] = {}
+    body = constructor_source(cls, names, namespace)
+    source = "\n".join([f"def make({', '.join(names)}):", *(f"    {line}" for line in body), "    return obj"])
+    exec(source, namespace)  # noqa: S102 - source built above from the dataclass fields
+    return namespace["make"]

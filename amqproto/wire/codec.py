@@ -16,16 +16,23 @@ and ``exec``\\ s it, the way :mod:`dataclasses` writes ``__init__``: the hot
 path then does no per-call lookups of types or names.  A method's encoder
 produces the whole *frame* (frame header, class and method ids, arguments,
 frame-end octet) in one concatenation, its size computed from the pieces.
-Decoders read from any buffer at an offset with ``unpack_from`` and never
-slice the input to move on.
+Decoders read from a ``bytes`` or ``bytearray`` at an offset with
+``unpack_from`` and never slice the input to move on; they build the decoded
+dataclass through its slots rather than its ``__init__`` (see
+:func:`~amqproto.wire._introspect.constructor_source`).
 
-Errors.  The fast encoder does not validate; when it fails (``struct.error``
-for an out-of-range int, ``AttributeError`` for a wrong type, ...), a slow path
-re-checks each field to raise :class:`~amqproto.exceptions.EncodeError` or
-:class:`~amqproto.exceptions.EncodeTypeError` naming it.  Decoders raise
-:class:`~amqproto.exceptions.AMQPSyntaxError` for malformed arguments and
-:class:`~amqproto.exceptions.CommandInvalid` for unknown methods; nothing
-else escapes.
+Fast and slow paths.  The compiled coders do not validate.  When an encoder
+fails (``struct.error`` for an out-of-range int, ``AttributeError`` for a
+wrong type, ...), a slow path re-checks each field to raise
+:class:`~amqproto.exceptions.EncodeError` or
+:class:`~amqproto.exceptions.EncodeTypeError` naming it.  A compiled decoder
+lets malformed input surface as whatever Python raises (``struct.error``,
+``IndexError``, ``UnicodeDecodeError``, ...; see
+:data:`~amqproto.wire.table.RAW_DECODE_ERRORS`); its caller turns that into
+:class:`~amqproto.exceptions.AMQPSyntaxError` once, around the whole frame
+(:class:`~amqproto.wire.frames.FrameDecoder`) or call (the public functions
+here).  Unknown methods raise :class:`~amqproto.exceptions.CommandInvalid`.
+Nothing else escapes.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from __future__ import annotations
 import datetime
 import struct
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..exceptions import (
     AMQPError,
@@ -56,8 +63,16 @@ from ..schema.types import (
     Timestamp,
     WireType,
 )
-from ._introspect import FieldSpec, fields_of
-from .table import datetime_to_timestamp, decode_table, encode_table, timestamp_to_datetime
+from ._introspect import FieldSpec, constructor_source, fields_of
+from .table import (
+    OCTETS,
+    RAW_DECODE_ERRORS,
+    RAW_ENCODE_ERRORS,
+    _decode_table,
+    _encode_table,
+    datetime_to_timestamp,
+    table_error,
+)
 
 __all__ = [
     "encode_method",
@@ -76,29 +91,62 @@ _FIXED: dict[type[WireType], str] = {Octet: "B", Short: "H", Long: "I", LongLong
 FRAME_HEADER = struct.Struct(">BHI")
 _FRAME_END = 0xCE
 
+#: Names every compiled coder may use.
+_COMMON_NAMESPACE: dict[str, Any] = {
+    "AMQPSyntaxError": AMQPSyntaxError,
+    "OCTETS": OCTETS,
+    "_UTC": datetime.timezone.utc,
+    "_decode_table": _decode_table,
+    "_encode_table": _encode_table,
+    "_fromtimestamp": datetime.datetime.fromtimestamp,
+    "_EPOCH": datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc),
+    "_SECOND": datetime.timedelta(seconds=1),
+    "datetime_to_timestamp": datetime_to_timestamp,
+}
+
 
 # -- layout -------------------------------------------------------------------
+
+
+class _Fixed(NamedTuple):
+    """A run of fixed-width items, packed by one struct: ``(format, encode expression, decode target)``."""
+
+    items: list[tuple[str, str, str]]
+
+
+class _Raw(NamedTuple):
+    """Variable-length bytes: the expression that encodes them, the code that decodes them."""
+
+    encode_expr: str
+    decode_code: str
 
 
 class _Layout:
     """Pieces of one wire layout, for the encoder and the decoder at once.
 
     ``fixed`` appends a struct item: its format, the expression that encodes
-    it and the variable that receives it when decoding.  ``raw`` appends a
-    variable-length run of bytes after the current struct.
+    it and the variable that receives it when decoding (empty: skipped).
+    ``raw`` appends a variable-length run of bytes after the current struct.
     """
 
     def __init__(self) -> None:
-        self.pieces: list[tuple[str, list[tuple[str, str, str]]] | tuple[str, str, str]] = []
+        self.pieces: list[_Fixed | _Raw] = []
 
     def fixed(self, fmt: str, encode_expr: str, decode_target: str) -> None:
-        if self.pieces and self.pieces[-1][0] == "struct":
-            self.pieces[-1][1].append((fmt, encode_expr, decode_target))  # type: ignore[union-attr]
+        if self.pieces and isinstance(self.pieces[-1], _Fixed):
+            self.pieces[-1].items.append((fmt, encode_expr, decode_target))
         else:
-            self.pieces.append(("struct", [(fmt, encode_expr, decode_target)]))
+            self.pieces.append(_Fixed([(fmt, encode_expr, decode_target)]))
 
     def raw(self, encode_expr: str, decode_code: str) -> None:
-        self.pieces.append(("raw", encode_expr, decode_code))
+        self.pieces.append(_Raw(encode_expr, decode_code))
+
+    def fixed_size(self) -> int:
+        return sum(_struct(piece.items).size for piece in self.pieces if isinstance(piece, _Fixed))
+
+
+def _struct(items: list[tuple[str, str, str]]) -> struct.Struct:
+    return struct.Struct(">" + "".join(fmt for fmt, _, _ in items))
 
 
 def _lay_out_arguments(specs: tuple[FieldSpec, ...], layout: _Layout) -> tuple[list[str], list[str], list[str]]:
@@ -132,7 +180,7 @@ def _lay_out_arguments(specs: tuple[FieldSpec, ...], layout: _Layout) -> tuple[l
             constructor_args.append(var)
         elif spec.wire is Timestamp:
             layout.fixed("Q", f"datetime_to_timestamp(m.{spec.name})", var)
-            constructor_args.append(f"timestamp_to_datetime({var})")
+            constructor_args.append(f"_fromtimestamp({var}, _UTC)")
         elif spec.wire is ShortStr or spec.wire is LongStr:
             length_fmt = "B" if spec.wire is ShortStr else "I"
             if spec.python_type is bytes:
@@ -140,14 +188,14 @@ def _lay_out_arguments(specs: tuple[FieldSpec, ...], layout: _Layout) -> tuple[l
                 decode = f"{var} = bytes(buf[off:off + _n{index}]); off += _n{index}"
             else:
                 prepare.append(f"{var} = m.{spec.name}.encode()")
-                decode = f"{var} = str(buf[off:off + _n{index}], 'utf-8'); off += _n{index}"
+                decode = f"{var} = buf[off:off + _n{index}].decode(); off += _n{index}"
             layout.fixed(length_fmt, f"len({var})", f"_n{index}")
             layout.raw(var, decode)
             variable_sizes.append(f"len({var})")
             constructor_args.append(var)
         elif spec.wire is Table:
-            prepare.append(f"{var} = encode_table(m.{spec.name})")
-            layout.raw(var, f"{var}, off = decode_table(buf, off)")
+            prepare.append(f"{var} = _encode_table(m.{spec.name})")
+            layout.raw(var, f"{var}, off = _decode_table(buf, off)")
             variable_sizes.append(f"len({var})")
             constructor_args.append(var)
         else:  # pragma: no cover - the schema uses only the types above
@@ -157,14 +205,8 @@ def _lay_out_arguments(specs: tuple[FieldSpec, ...], layout: _Layout) -> tuple[l
     return prepare, variable_sizes, constructor_args
 
 
-def _struct_source(items: list[tuple[str, str, str]], name: str, namespace: dict[str, Any]) -> int:
-    packer = struct.Struct(">" + "".join(fmt for fmt, _, _ in items))
-    namespace[name] = packer
-    return packer.size
-
-
-def _compile_method(cls: type[Method]) -> tuple[Callable[..., bytes], Callable[..., Method]]:
-    specs = fields_of(cls)
+def _method_layout(cls: type[Method]) -> tuple[_Layout, list[str], list[str], list[str]]:
+    """The layout of a method frame, and what :func:`_lay_out_arguments` returns."""
     layout = _Layout()
     # Frame header and method ids: the payload size is filled in at run time.
     layout.fixed("B", "1", "")
@@ -172,47 +214,54 @@ def _compile_method(cls: type[Method]) -> tuple[Callable[..., bytes], Callable[.
     layout.fixed("I", "_size", "")
     layout.fixed("H", str(cls.CLASS_ID), "")
     layout.fixed("H", str(cls.METHOD_ID), "")
-    prepare, variable_sizes, constructor_args = _lay_out_arguments(specs, layout)
+    prepare, variable_sizes, constructor_args = _lay_out_arguments(fields_of(cls), layout)
     layout.fixed("B", str(_FRAME_END), "")
+    return layout, prepare, variable_sizes, constructor_args
 
-    namespace: dict[str, Any] = {
-        "cls": cls,
-        "encode_table": encode_table,
-        "decode_table": decode_table,
-        "datetime_to_timestamp": datetime_to_timestamp,
-        "timestamp_to_datetime": timestamp_to_datetime,
-        "AMQPSyntaxError": AMQPSyntaxError,
-    }
-    fixed_size = 0
-    encode_parts: list[str] = []
+
+def _encoder_parts(layout: _Layout, namespace: dict[str, Any]) -> list[str]:
+    """The expressions whose concatenation is the encoding; structs go into ``namespace``."""
+    parts: list[str] = []
+    for number, piece in enumerate(layout.pieces):
+        if isinstance(piece, _Fixed):
+            namespace[f"_S{number}"] = _struct(piece.items)
+            parts.append(f"_S{number}.pack({', '.join(expr for _, expr, _ in piece.items)})")
+        else:
+            parts.append(piece.encode_expr)
+    return parts
+
+
+def _compile_method(cls: type[Method]) -> tuple[Callable[..., bytes], Callable[..., Method]]:
+    """Compile one method class into ``encode(channel, method) -> frame bytes``
+    and ``decode(buf, offset, end) -> method`` (``offset`` just past the ids).
+
+    Raises:
+        TypeError: a field has no (or more than one) wire type; names it.
+    """
+    layout, prepare, variable_sizes, constructor_args = _method_layout(cls)
+    namespace: dict[str, Any] = dict(_COMMON_NAMESPACE)
     decode_lines: list[str] = []
     for number, piece in enumerate(layout.pieces):
-        if piece[0] == "struct":
-            items: list[tuple[str, str, str]] = piece[1]  # type: ignore[assignment]
-            struct_name = f"_S{number}"
-            fixed_size += _struct_source(items, struct_name, namespace)
-            encode_parts.append(f"{struct_name}.pack({', '.join(expr for _, expr, _ in items)})")
+        if isinstance(piece, _Fixed):
             # The decoder starts after the method ids and stops before the frame end.
-            payload_items = [item for item in items if item[2]]
+            payload_items = [item for item in piece.items if item[2]]
             if payload_items:
-                decode_struct = f"_D{number}"
-                size = _struct_source(payload_items, decode_struct, namespace)
+                unpacker = namespace[f"_D{number}"] = _struct(payload_items)
                 targets = ", ".join(target for _, _, target in payload_items)
                 if len(payload_items) == 1 and payload_items[0][0] == "B":
                     decode_lines.append(f"{targets} = buf[off]; off += 1")
                 else:
-                    decode_lines.append(f"{targets}, = {decode_struct}.unpack_from(buf, off); off += {size}")
+                    decode_lines.append(f"{targets}, = _D{number}.unpack_from(buf, off); off += {unpacker.size}")
         else:
-            encode_parts.append(piece[1])  # type: ignore[arg-type]
-            decode_lines.append(piece[2])  # type: ignore[misc]
-    payload_size = fixed_size - FRAME_HEADER.size - 1
+            decode_lines.append(piece.decode_code)
+    payload_size = layout.fixed_size() - FRAME_HEADER.size - 1
     size_expr = " + ".join([str(payload_size), *variable_sizes])
     encoder_source = "\n".join(
         [
             "def encode(channel, m):",
             *(f"    {line}" for line in prepare),
             f"    _size = {size_expr}",
-            f"    return {' + '.join(encode_parts)}",
+            f"    return {' + '.join(_encoder_parts(layout, namespace))}",
         ]
     )
     decoder_source = "\n".join(
@@ -221,12 +270,48 @@ def _compile_method(cls: type[Method]) -> tuple[Callable[..., bytes], Callable[.
             *(f"    {line}" for line in decode_lines),
             "    if off != end:",
             f"        raise AMQPSyntaxError('{cls.NAME}: arguments end at ' + str(off) + ', the frame at ' + str(end))",
-            f"    return cls({', '.join(constructor_args)})",
+            *(f"    {line}" for line in constructor_source(cls, constructor_args, namespace)),
+            "    return obj",
         ]
     )
     exec(encoder_source, namespace)  # noqa: S102 - source built above from the schema
     exec(decoder_source, namespace)  # noqa: S102
     return namespace["encode"], namespace["decode"]
+
+
+def _compile_content_encoder(cls: type[Method]) -> Callable[..., bytes]:
+    """Compile ``encode(channel, method, flags, properties, body) -> bytes`` for a content method.
+
+    The result is the method frame, the content header (``flags`` and the
+    encoded ``properties`` from :func:`encode_properties`) and ``body`` as
+    one body frame: the fixed parts between the variable ones each pack as
+    one ``struct`` (the method's last arguments, its frame end and the whole
+    content header prefix; the header's frame end and the body frame's
+    header), and everything joins once.  The caller makes sure the body fits
+    one frame.
+    """
+    layout, prepare, variable_sizes, _ = _method_layout(cls)
+    payload_size = layout.fixed_size() - FRAME_HEADER.size - 1
+    for fmt, expr in [("B", "2"), ("H", "channel"), ("I", "14 + len(properties)"), ("H", str(cls.CLASS_ID))]:
+        layout.fixed(fmt, expr, "")
+    for fmt, expr in [("H", "0"), ("Q", "len(body)"), ("H", "flags")]:
+        layout.fixed(fmt, expr, "")
+    layout.raw("properties", "")
+    for fmt, expr in [("B", str(_FRAME_END)), ("B", "3"), ("H", "channel"), ("I", "len(body)")]:
+        layout.fixed(fmt, expr, "")
+    layout.raw("body", "")
+    layout.raw("_FRAME_END_BYTES", "")
+    namespace: dict[str, Any] = dict(_COMMON_NAMESPACE, _FRAME_END_BYTES=bytes((_FRAME_END,)))
+    source = "\n".join(
+        [
+            "def encode(channel, m, flags, properties, body):",
+            *(f"    {line}" for line in prepare),
+            f"    _size = {' + '.join([str(payload_size), *variable_sizes])}",
+            f"    return b''.join(({', '.join(_encoder_parts(layout, namespace))}))",
+        ]
+    )
+    exec(source, namespace)  # noqa: S102 - source built above from the schema
+    return namespace["encode"]  # type: ignore[no-any-return]
 
 
 # -- validation (slow path, only after the fast encoder failed) --------------
@@ -247,7 +332,8 @@ def _check_value(owner: str, spec: FieldSpec, value: object) -> None:
             msg = f"{where} must be an int, got {type(value).__name__}"
             raise EncodeTypeError(msg)
         if not wire.min_value <= value <= wire.max_value:
-            msg = f"{where} = {value} is out of range for a {wire.name} ({wire.min_value}..{wire.max_value})"
+            article = "an" if wire.name[0] in "aeiou" else "a"
+            msg = f"{where} = {value} is out of range for {article} {wire.name} ({wire.min_value}..{wire.max_value})"
             raise EncodeError(msg)
     elif wire is Timestamp:
         if not isinstance(value, datetime.datetime):
@@ -266,7 +352,7 @@ def _check_value(owner: str, spec: FieldSpec, value: object) -> None:
             try:
                 raw = value.encode()
             except UnicodeEncodeError as exc:
-                msg = f"{where} is not encodable as UTF-8: {exc}"
+                msg = f"{where} is not encodable as UTF-8: {exc.reason}"
                 raise EncodeError(msg) from None
         else:
             msg = f"{where} must be a str, got {type(value).__name__}"
@@ -280,11 +366,9 @@ def _check_value(owner: str, spec: FieldSpec, value: object) -> None:
             msg = f"{where} must be a mapping, got {type(value).__name__}"
             raise EncodeTypeError(msg)
         try:
-            encode_table(value)
-        except EncodeTypeError as exc:
-            raise EncodeTypeError(f"{where}: {exc}") from None
-        except EncodeError as exc:
-            raise EncodeError(f"{where}: {exc}") from None
+            _encode_table(value)
+        except RAW_ENCODE_ERRORS:
+            raise table_error(value, where) from None
 
 
 def _explain_failure(owner: str, obj: object, exc: Exception) -> EncodeError:
@@ -295,17 +379,19 @@ def _explain_failure(owner: str, obj: object, exc: Exception) -> EncodeError:
     return EncodeError(f"cannot encode {owner}: {exc}")
 
 
-_ENCODE_FAILURES = (struct.error, AttributeError, TypeError, UnicodeEncodeError, OverflowError, ValueError)
-
-
 # -- methods -----------------------------------------------------------------
 
 _METHOD_ENCODERS: dict[type[Method], Callable[[int, Method], bytes]] = {}
-_METHOD_DECODERS: dict[int, Callable[[Buffer, int, int], Method]] = {}
+#: Compiled decoders by ``class_id << 16 | method_id``; raw (see the module doc).
+METHOD_DECODERS: dict[int, Callable[[bytes | bytearray, int, int], Method]] = {}
+#: Compiled content encoders of the content methods; raw (see :func:`_compile_content_encoder`).
+CONTENT_ENCODERS: dict[type[Method], Callable[[int, Method, int, bytes, Any], bytes]] = {}
 for _cls in METHODS.values():
     _encoder, _decoder = _compile_method(_cls)
     _METHOD_ENCODERS[_cls] = _encoder
-    _METHOD_DECODERS[_cls.CLASS_ID << 16 | _cls.METHOD_ID] = _decoder
+    METHOD_DECODERS[_cls.CLASS_ID << 16 | _cls.METHOD_ID] = _decoder
+    if _cls.HAS_CONTENT:
+        CONTENT_ENCODERS[_cls] = _compile_content_encoder(_cls)
 del _cls, _encoder, _decoder
 
 _unpack_method_id = struct.Struct(">I").unpack_from
@@ -325,17 +411,21 @@ def encode_method_frame(channel: int, method: Method) -> bytes:
         raise EncodeTypeError(msg) from None
     try:
         return encoder(channel, method)
-    except _ENCODE_FAILURES as exc:
-        if not 0 <= channel <= 0xFFFF:
-            raise EncodeError(f"channel {channel} is out of range") from None
-        raise _explain_failure(method.NAME, method, exc) from None
-    except EncodeError as exc:
+    except RAW_ENCODE_ERRORS as exc:
+        if not isinstance(channel, int) or not 0 <= channel <= 0xFFFF:
+            raise EncodeError(f"channel {channel!r} is out of range") from None
         raise _explain_failure(method.NAME, method, exc) from None
 
 
 def encode_method(method: Method) -> bytes:
     """Encode a method's frame payload: class id, method id, then arguments."""
     return encode_method_frame(0, method)[FRAME_HEADER.size : -1]
+
+
+def unknown_method(index: int) -> CommandInvalid:
+    """The error for a method frame whose ids (``class << 16 | method``) name no method."""
+    msg = f"unknown method: class {index >> 16}, method {index & 0xFFFF}"
+    return CommandInvalid(msg, index >> 16, index & 0xFFFF)
 
 
 def decode_method(buf: Buffer, offset: int = 0, end: int | None = None) -> Method:
@@ -346,21 +436,21 @@ def decode_method(buf: Buffer, offset: int = 0, end: int | None = None) -> Metho
         AMQPSyntaxError: the arguments are malformed, truncated, or do not
             end exactly at ``end``.
     """
+    if isinstance(buf, memoryview):
+        buf = buf.tobytes()
     if end is None:
         end = len(buf)
-    try:
-        (index,) = _unpack_method_id(buf, offset)
-    except struct.error:
-        raise AMQPSyntaxError("method frame is shorter than its class and method ids") from None
-    decoder = _METHOD_DECODERS.get(index)
+    if end > len(buf) or end - offset < 4 or offset < 0:
+        raise AMQPSyntaxError("method frame is shorter than its class and method ids")
+    (index,) = _unpack_method_id(buf, offset)
+    decoder = METHOD_DECODERS.get(index)
     if decoder is None:
-        msg = f"unknown method: class {index >> 16}, method {index & 0xFFFF}"
-        raise CommandInvalid(msg, index >> 16, index & 0xFFFF)
+        raise unknown_method(index)
     try:
         return decoder(buf, offset + 4, end)
     except AMQPError:
         raise
-    except (struct.error, IndexError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+    except RAW_DECODE_ERRORS as exc:
         name = METHODS[(index >> 16, index & 0xFFFF)].NAME
         raise AMQPSyntaxError(f"malformed {name}: {exc}", index >> 16, index & 0xFFFF) from None
 
@@ -368,71 +458,125 @@ def decode_method(buf: Buffer, offset: int = 0, end: int | None = None) -> Metho
 # -- content properties -------------------------------------------------------
 
 
+_PROPERTY_NAMESPACE: dict[str, Any] = dict(
+    _COMMON_NAMESPACE,
+    pack_B=struct.Struct(">B").pack,
+    pack_Q=struct.Struct(">Q").pack,
+    pack_I=struct.Struct(">I").pack,
+    unpack_Q=struct.Struct(">Q").unpack_from,
+    unpack_I=struct.Struct(">I").unpack_from,
+)
+
+
+def _property_lines(spec: FieldSpec) -> tuple[list[str], list[str]]:
+    """Encoder lines (``v`` is the present value) and decoder lines (into the field's name)."""
+    name = spec.name
+    if spec.wire is ShortStr:
+        # OCTETS[n] is an IndexError past 255: the slow path explains it.
+        return (
+            ["v = v.encode()", "append(OCTETS[len(v)])", "append(v)"],
+            ["n = buf[off]; off += 1", f"{name} = buf[off:off + n].decode(); off += n"],
+        )
+    if spec.wire is LongStr:
+        return (
+            ["v = v.encode()", "append(pack_I(len(v)))", "append(v)"],
+            ["n, = unpack_I(buf, off); off += 4", f"{name} = buf[off:off + n].decode(); off += n"],
+        )
+    if spec.wire is Octet:
+        return ["append(pack_B(v))"], [f"{name} = buf[off]; off += 1"]
+    if spec.wire is Timestamp:
+        # Aware datetimes inline; naive ones (a TypeError) through the function.
+        return (
+            [
+                "try:",
+                "    append(pack_Q((v - _EPOCH) // _SECOND))",
+                "except TypeError:",
+                "    append(pack_Q(datetime_to_timestamp(v)))",
+            ],
+            [f"{name} = _fromtimestamp(unpack_Q(buf, off)[0], _UTC); off += 8"],
+        )
+    if spec.wire is Table:
+        return ["append(_encode_table(v))"], [f"{name}, off = _decode_table(buf, off)"]
+    msg = f"no property codec for wire type {spec.wire.__name__} of {name}"  # pragma: no cover
+    raise TypeError(msg)  # pragma: no cover - basic uses only the types above
+
+
 def _compile_properties(cls: type[BasicProperties]) -> tuple[Callable[..., tuple[int, bytes]], Callable[..., Any]]:
     """Compile the optional-field codec of a content-header property class.
 
     The n-th property owns flag bit ``15 - n``; absent (``None``) ones are
-    skipped on the wire.
+    skipped on the wire.  The encoder returns ``(flags, property list)``; the
+    decoder takes the flags and returns ``(properties, offset after them)``.
     """
     specs = fields_of(cls)
     if len(specs) > 15:  # pragma: no cover - basic has 14
         raise TypeError("property flag continuation is not supported")
-    namespace: dict[str, Any] = {
-        "cls": cls,
-        "encode_table": encode_table,
-        "decode_table": decode_table,
-        "datetime_to_timestamp": datetime_to_timestamp,
-        "timestamp_to_datetime": timestamp_to_datetime,
-        "pack_Q": struct.Struct(">Q").pack,
-        "pack_I": struct.Struct(">I").pack,
-        "unpack_Q": struct.Struct(">Q").unpack_from,
-        "unpack_I": struct.Struct(">I").unpack_from,
-    }
-    encode = ["def encode(p):", "    flags = 0", "    parts = []"]
+    namespace: dict[str, Any] = dict(_PROPERTY_NAMESPACE)
+    encode = ["def encode(p):", "    flags = 0", "    parts = []", "    append = parts.append"]
     decode = ["def decode(buf, off, flags):"]
     for number, spec in enumerate(specs):
         bit = 1 << (15 - number)
-        name = spec.name
-        encode += [f"    v = p.{name}", "    if v is not None:", f"        flags |= {bit}"]
-        decode += [f"    {name} = None", f"    if flags & {bit}:"]
-        if spec.wire is ShortStr:
-            encode += ["        v = v.encode()", "        parts.append(bytes((len(v),)))", "        parts.append(v)"]
-            decode += [
-                "        n = buf[off]; off += 1",
-                f"        {name} = str(buf[off:off + n], 'utf-8'); off += n",
-            ]
-        elif spec.wire is LongStr:
-            encode += ["        v = v.encode()", "        parts.append(pack_I(len(v)))", "        parts.append(v)"]
-            decode += [
-                "        n, = unpack_I(buf, off); off += 4",
-                f"        {name} = str(buf[off:off + n], 'utf-8'); off += n",
-            ]
-        elif spec.wire is Octet:
-            encode += ["        parts.append(bytes((v,)))"]
-            decode += [f"        {name} = buf[off]; off += 1"]
-        elif spec.wire is Timestamp:
-            encode += ["        parts.append(pack_Q(datetime_to_timestamp(v)))"]
-            decode += [f"        {name} = timestamp_to_datetime(unpack_Q(buf, off)[0]); off += 8"]
-        elif spec.wire is Table:
-            encode += ["        parts.append(encode_table(v))"]
-            decode += [f"        {name}, off = decode_table(buf, off)"]
-        else:  # pragma: no cover - basic uses only the types above
-            msg = f"no property codec for wire type {spec.wire.__name__} of {name}"
-            raise TypeError(msg)
+        encode_lines, decode_lines = _property_lines(spec)
+        encode += [f"    v = p.{spec.name}", "    if v is not None:", f"        flags |= {bit}"]
+        encode += [f"        {line}" for line in encode_lines]
+        decode += [f"    if flags & {bit}:", *(f"        {line}" for line in decode_lines)]
+        decode += ["    else:", f"        {spec.name} = None"]
     encode += ["    return flags, b''.join(parts)"]
-    decode += [f"    return cls({', '.join(spec.name for spec in specs)}), off"]
+    decode += [f"    {line}" for line in constructor_source(cls, [spec.name for spec in specs], namespace)]
+    decode += ["    return obj, off"]
     exec("\n".join(encode), namespace)  # noqa: S102 - source built above from the schema
     exec("\n".join(decode), namespace)  # noqa: S102
     return namespace["encode"], namespace["decode"]
 
 
+def compile_header_decoder(flags: int, frame_cls: type) -> Callable[..., Any]:
+    """Compile ``decode(buf, offset, end, channel, body_size) -> frame_cls(channel, body_size, properties)``.
+
+    Specialised for one value of the property flags: the decoder reads
+    exactly the properties present, in straight-line code, checks that they
+    end at ``end``, and builds the properties and the frame.  Connections
+    use few distinct flag values, so the frame decoder keeps these in a
+    small cache (see :class:`~amqproto.wire.frames.FrameDecoder`).
+
+    Raises:
+        AMQPSyntaxError: ``flags`` has bits beyond basic's 14 properties.
+    """
+    if flags & ~PROPERTY_FLAGS_IN_USE:
+        msg = f"content header has property flags 0x{flags:04x} beyond basic's 14 properties"
+        raise AMQPSyntaxError(msg, BasicProperties.CLASS_ID)
+    specs = fields_of(BasicProperties)
+    namespace: dict[str, Any] = dict(_PROPERTY_NAMESPACE, _NO_PROPERTIES=_EMPTY_PROPERTIES)
+    lines = ["def decode(buf, off, end, channel, body_size):"]
+    values: list[str] = []
+    for number, spec in enumerate(specs):
+        if flags & (1 << (15 - number)):
+            lines += [f"    {line}" for line in _property_lines(spec)[1]]
+            values.append(spec.name)
+        else:
+            values.append("None")
+    if flags:
+        build = constructor_source(BasicProperties, values, namespace, "properties")
+    else:
+        build = ["properties = _NO_PROPERTIES  # immutable, holds no table: safe to share"]
+    lines += [
+        "    if off != end:",
+        "        raise AMQPSyntaxError('content properties end at ' + str(off) + ', the frame at ' + str(end), 60)",
+        *(f"    {line}" for line in build),
+        *(f"    {line}" for line in constructor_source(frame_cls, ["channel", "body_size", "properties"], namespace)),
+        "    return obj",
+    ]
+    exec("\n".join(lines), namespace)  # noqa: S102 - source built above from the schema
+    return namespace["decode"]  # type: ignore[no-any-return]
+
+
 _encode_properties, _decode_properties = _compile_properties(BasicProperties)
-_PROPERTY_FLAGS_IN_USE = sum(1 << (15 - n) for n in range(len(fields_of(BasicProperties))))
+_EMPTY_PROPERTIES = BasicProperties()
+#: The flag bits of basic's 14 properties; any other bit is malformed.
+PROPERTY_FLAGS_IN_USE = sum(1 << (15 - n) for n in range(len(fields_of(BasicProperties))))
 
 #: Struct of a content header frame up to the property flags: frame type,
 #: channel, payload size, class id, weight, body size, property flags.
 HEADER_FRAME = struct.Struct(">BHIHHQH")
-_EMPTY_PROPERTIES = BasicProperties()
 
 
 def encode_properties(properties: BasicProperties) -> tuple[int, bytes]:
@@ -443,14 +587,19 @@ def encode_properties(properties: BasicProperties) -> tuple[int, bytes]:
     """
     try:
         return _encode_properties(properties)
-    except _ENCODE_FAILURES as exc:
-        raise _explain_failure("BasicProperties", properties, exc) from None
-    except EncodeError as exc:
+    except RAW_ENCODE_ERRORS as exc:
+        if not isinstance(properties, BasicProperties):
+            raise EncodeTypeError(f"not content properties: {properties!r:.60}") from None
         raise _explain_failure("BasicProperties", properties, exc) from None
 
 
 def encode_header_frame(channel: int, body_size: int, properties: BasicProperties) -> bytes:
-    """Encode a whole content header frame of class ``basic``."""
+    """Encode a whole content header frame of class ``basic``.
+
+    Raises:
+        EncodeError, EncodeTypeError: a property, the channel or the body
+            size cannot be encoded (names it).
+    """
     if properties is _EMPTY_PROPERTIES:
         flags, encoded = 0, b""
     else:
@@ -462,7 +611,7 @@ def encode_header_frame(channel: int, body_size: int, properties: BasicPropertie
             + b"\xce"
         )
     except struct.error:
-        msg = f"channel {channel} or body size {body_size} is out of range"
+        msg = f"channel {channel!r} or body size {body_size!r} is out of range"
         raise EncodeError(msg) from None
 
 
@@ -472,14 +621,16 @@ def decode_properties(buf: Buffer, offset: int, end: int, flags: int) -> BasicPr
     Raises:
         AMQPSyntaxError: unknown flag bits, or malformed/truncated properties.
     """
-    if flags & ~_PROPERTY_FLAGS_IN_USE:
+    if flags & ~PROPERTY_FLAGS_IN_USE:
         msg = f"content header has property flags 0x{flags:04x} beyond basic's 14 properties"
         raise AMQPSyntaxError(msg)
+    if isinstance(buf, memoryview):
+        buf = buf.tobytes()
     try:
         properties, offset = _decode_properties(buf, offset, flags)
     except AMQPError:
         raise
-    except (struct.error, IndexError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+    except RAW_DECODE_ERRORS as exc:
         raise AMQPSyntaxError(f"malformed content properties: {exc}") from None
     if offset != end:
         raise AMQPSyntaxError("content properties do not end at the end of their frame")

@@ -19,20 +19,29 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import TypeAlias
+from collections.abc import Callable
+from typing import Any, TypeAlias
 
-from ..exceptions import AMQPError, AMQPNotImplemented, AMQPSyntaxError, EncodeTypeError, FrameError
+from ..exceptions import AMQPError, AMQPNotImplemented, AMQPSyntaxError, EncodeError, EncodeTypeError, FrameError
 from ..schema.constants import FRAME_HEADER_SIZE, FRAME_MIN_SIZE, PROTOCOL_HEADER
-from ..schema.methods import Method
+from ..schema.methods import METHODS, Method
 from ..schema.properties import BasicProperties
+from ._introspect import slots_twin
 from .codec import (
+    CONTENT_ENCODERS,
     FRAME_HEADER,
     HEADER_FRAME,
-    decode_method,
-    decode_properties,
+    METHOD_DECODERS,
+    PROPERTY_FLAGS_IN_USE,
+    _decode_properties,
+    _encode_properties,
+    compile_header_decoder,
     encode_header_frame,
     encode_method_frame,
+    encode_properties,
+    unknown_method,
 )
+from .table import RAW_DECODE_ERRORS, RAW_ENCODE_ERRORS
 
 __all__ = [
     "MethodFrame",
@@ -129,19 +138,49 @@ def encode_content_frames(
     """Encode a content-carrying method: method frame, header frame, body frames.
 
     The body is split into frames of at most ``frame_max - 8`` bytes; an
-    empty body sends no body frame.  Large bodies are not copied: the result
-    holds ``memoryview`` slices of ``body`` between small framing ``bytes``,
-    ready for ``b"".join`` or ``writelines``.
+    empty body sends no body frame.  A body of up to 4 KiB in one frame comes
+    back joined with the rest, as a single ``bytes``.  Larger bodies are not
+    copied: the result holds ``memoryview`` slices of ``body`` between small
+    framing ``bytes``, ready for ``b"".join`` or ``writelines``.
+
+    Raises:
+        EncodeError, EncodeTypeError: a field cannot be encoded (names it).
     """
+    if type(body) is not bytes:
+        body = _plain_bytes(body)
     size = len(body)
-    head = encode_method_frame(channel, method) + encode_header_frame(channel, size, properties)
-    chunk = frame_max - FRAME_HEADER_SIZE if frame_max else size or 1
-    if size <= chunk:
-        if not size:
-            return [head]
-        return [head + FRAME_HEADER.pack(3, channel, size), body, _FRAME_END_BYTES]
+    try:
+        flags, encoded = _encode_properties(properties)
+    except RAW_ENCODE_ERRORS:
+        flags, encoded = encode_properties(properties)  # raises the error that names the property
+    chunk = frame_max - 8 if frame_max else size or 1
+    if 0 < size <= chunk and size <= _SMALL_BODY:
+        # The common case, a small message: everything packs and joins at once.
+        encoder = CONTENT_ENCODERS.get(type(method))
+        if encoder is not None:
+            try:
+                return [encoder(channel, method, flags, encoded, body)]
+            except RAW_ENCODE_ERRORS:
+                pass  # the general path below names what is wrong
+    method_frame = encode_method_frame(channel, method)
+    try:
+        header = HEADER_FRAME.pack(2, channel, 14 + len(encoded), BasicProperties.CLASS_ID, 0, size, flags)
+        if size <= chunk:
+            # One body frame (or none): the framing around it packs with the
+            # header's frame-end octet.
+            if not size:
+                return [b"".join((method_frame, header, encoded, _FRAME_END_BYTES))]
+            framing = _END_THEN_BODY_HEADER.pack(0xCE, 3, channel, size)
+            if size <= _SMALL_BODY:
+                return [b"".join((method_frame, header, encoded, framing, body, _FRAME_END_BYTES))]
+            return [b"".join((method_frame, header, encoded, framing)), body, _FRAME_END_BYTES]
+    except struct.error:
+        msg = f"channel {channel!r} or body size {size} is out of range"
+        raise EncodeError(msg) from None
+    if chunk <= 0:
+        raise EncodeError(f"frame_max {frame_max} leaves no room for a body")
     view = memoryview(body)
-    parts: list[bytes | bytearray | memoryview] = [head]
+    parts: list[bytes | bytearray | memoryview] = [method_frame + header + encoded + _FRAME_END_BYTES]
     pack = FRAME_HEADER.pack
     for start in range(0, size, chunk):
         piece = view[start : start + chunk]
@@ -151,8 +190,69 @@ def encode_content_frames(
     return parts
 
 
+def _plain_bytes(body: bytes | bytearray | memoryview) -> bytes | bytearray | memoryview:
+    """``body`` as a flat run of octets: ``len`` counts bytes, slices are byte ranges."""
+    if isinstance(body, bytearray):
+        return body
+    view = memoryview(body)
+    if view.itemsize == 1 and view.ndim == 1 and view.c_contiguous:
+        return view
+    return view.tobytes()  # wider items, several dimensions or strides: copy
+
+
 _unpack_frame_header = FRAME_HEADER.unpack_from
-_HEADER_PREFIX = struct.Struct(">HHQH")
+_unpack_header_prefix = struct.Struct(">HHQH").unpack_from
+_unpack_method_id = struct.Struct(">I").unpack_from
+_unpack_flags = struct.Struct(">H").unpack_from
+_END_THEN_BODY_HEADER = struct.Struct(">BBHI")
+_SMALL_BODY = 4096
+
+_HEARTBEAT = HeartbeatFrame()
+
+#: Content-header decoders by property flags (see compile_header_decoder).
+#: A peer could send all 2**14 flag values; past this many, the generic
+#: decoder serves the rest instead of compiling more.
+_HEADER_DECODERS: dict[int, Callable[..., Any]] = {}
+_HEADER_DECODERS_MAX = 64
+
+
+def _header_decoder(flags: int) -> Callable[..., Any]:
+    """The decoder of content headers with these property flags; compiled and cached if there is room.
+
+    Raises:
+        AMQPSyntaxError: ``flags`` has bits beyond basic's 14 properties.
+    """
+    if len(_HEADER_DECODERS) < _HEADER_DECODERS_MAX:
+        decoder = _HEADER_DECODERS[flags] = compile_header_decoder(flags, ContentHeaderFrame)
+        return decoder
+    if flags & ~PROPERTY_FLAGS_IN_USE:
+        msg = f"content header has property flags 0x{flags:04x} beyond basic's 14 properties"
+        raise AMQPSyntaxError(msg, BasicProperties.CLASS_ID)
+    return _decode_header_generic
+
+
+def _decode_header_generic(
+    buf: bytes | bytearray, offset: int, end: int, channel: int, body_size: int
+) -> ContentHeaderFrame:
+    flags = _unpack_flags(buf, offset - 2)[0]
+    properties, offset = _decode_properties(buf, offset, flags)
+    if offset != end:
+        raise AMQPSyntaxError("content properties do not end at the end of their frame", BasicProperties.CLASS_ID)
+    return ContentHeaderFrame(channel, body_size, properties)
+
+
+def _twin(cls: type) -> Any:
+    twin = slots_twin(cls)
+    assert twin is not None, f"{cls.__name__} must be a plain slotted dataclass"
+    return twin
+
+
+# The decoder builds frames through their slots' twins (see slots_twin): an
+# instance of the twin, filled with attribute stores, then given the frame's
+# class.  The same instance as the constructor's, at a fraction of the cost.
+_new = object.__new__
+_MethodFrameSlots = _twin(MethodFrame)
+_ContentBodyFrameSlots = _twin(ContentBodyFrame)
 
 
 class FrameDecoder:
@@ -179,6 +279,9 @@ class FrameDecoder:
     def feed(self, data: bytes | bytearray | memoryview) -> list[Frame]:
         """Add bytes; return every frame now complete, in order.
 
+        Frames decoded before a malformed one are returned; the error is
+        raised by the next call (and every one after it).
+
         Raises:
             FrameError: a bad frame type, frame-end octet, a frame larger than
                 ``frame_max``, or a heartbeat with a payload or off channel 0.
@@ -188,15 +291,15 @@ class FrameDecoder:
         if self.error is not None:
             raise self.error
         buffer = self._buffer
-        if buffer:
-            buffer += data
-            source: bytes | bytearray | memoryview = buffer
+        source: bytes | bytearray
+        if not buffer and type(data) is bytes:
+            source = data  # the common case: decode straight from what arrived
         else:
-            source = data
+            buffer += data
+            source = buffer
         frames: list[Frame] = []
         try:
-            with memoryview(source) as view:
-                offset = self._decode_into(view, frames)
+            offset = self._decode_into(source, frames)
         except AMQPError as exc:
             self.error = exc
             buffer.clear()
@@ -206,68 +309,101 @@ class FrameDecoder:
         if source is buffer:
             del buffer[:offset]
         elif offset < len(source):
-            buffer += source[offset:]
+            buffer += memoryview(source)[offset:]
         return frames
 
-    def _decode_into(self, view: memoryview, frames: list[Frame]) -> int:
+    def _decode_into(self, buf: bytes | bytearray, frames: list[Frame]) -> int:
+        """Decode whole frames from ``buf`` into ``frames``; return where the rest starts.
+
+        The compiled payload decoders let malformed input surface as whatever
+        Python raises; this is where it becomes an ``AMQPSyntaxError``.
+        """
         offset = 0
-        length = len(view)
+        length = len(buf)
         frame_max = self.frame_max
+        # The largest payload allowed: one comparison per frame.
+        max_size = frame_max - FRAME_HEADER_SIZE if frame_max else 0xFFFF_FFFF
         append = frames.append
-        while length - offset >= 7:
-            frame_type, channel, size = _unpack_frame_header(view, offset)
-            if frame_type == 0x41:  # "A": a protocol header, not a frame
-                if length - offset < 8:
+        method_decoders = METHOD_DECODERS
+        header_decoders = _HEADER_DECODERS
+        frame_type = index = 0
+        frame: Any
+        try:
+            while length - offset >= 7:
+                frame_type, channel, size = _unpack_frame_header(buf, offset)
+                start = offset + 7
+                end = start + size
+                if end >= length or size > max_size or frame_type == 0x41:
+                    # Incomplete, too large, or not a frame at all: the rare cases.
+                    if frame_type == 0x41:  # "A": a protocol header, not a frame
+                        if length - offset < 8:
+                            break
+                        append(self._protocol_header(bytes(buf[offset : offset + 8])))
+                        offset += 8
+                        continue
+                    if size > max_size:
+                        msg = f"frame of {size + FRAME_HEADER_SIZE} bytes exceeds frame_max {frame_max}"
+                        raise FrameError(msg)
+                    if frame_type not in (1, 2, 3, 8):
+                        raise FrameError(f"unknown frame type {frame_type}")
                     break
-                self._check_protocol_header(view[offset : offset + 8])
-                append(ProtocolHeaderFrame(view[offset + 5], view[offset + 6], view[offset + 7]))
-                offset += 8
-                continue
-            if frame_max and size + FRAME_HEADER_SIZE > frame_max:
-                msg = f"frame of {size + FRAME_HEADER_SIZE} bytes exceeds frame_max {frame_max}"
-                raise FrameError(msg)
-            start = offset + 7
-            end = start + size
-            if end >= length:
-                if frame_type not in (1, 2, 3, 8):
+                if buf[end] != 0xCE:
+                    msg = f"frame ends with 0x{buf[end]:02x}, not the frame-end octet 0xce"
+                    raise FrameError(msg)
+                if frame_type == 1:
+                    if size < 4:
+                        raise AMQPSyntaxError("method frame is shorter than its class and method ids")
+                    (index,) = _unpack_method_id(buf, start)
+                    decoder = method_decoders.get(index)
+                    if decoder is None:
+                        raise unknown_method(index)
+                    frame = _new(_MethodFrameSlots)
+                    frame.channel = channel
+                    frame.method = decoder(buf, start + 4, end)
+                    frame.__class__ = MethodFrame
+                elif frame_type == 3:
+                    frame = _new(_ContentBodyFrameSlots)
+                    frame.channel = channel
+                    payload = buf[start:end]
+                    frame.payload = payload if type(payload) is bytes else bytes(payload)
+                    frame.__class__ = ContentBodyFrame
+                elif frame_type == 2:
+                    if size < 14:
+                        raise AMQPSyntaxError("content header frame is too short")
+                    class_id, _weight, body_size, flags = _unpack_header_prefix(buf, start)
+                    if class_id != 60:
+                        msg = f"content header of class {class_id}; only basic (60) carries content"
+                        raise AMQPSyntaxError(msg, class_id)
+                    header_decoder = header_decoders.get(flags)
+                    if header_decoder is None:
+                        header_decoder = _header_decoder(flags)
+                    frame = header_decoder(buf, start + 14, end, channel, body_size)
+                elif frame_type == 8:
+                    if channel or size:
+                        raise FrameError("heartbeat frames must be empty and on channel 0")
+                    frame = _HEARTBEAT
+                else:
                     raise FrameError(f"unknown frame type {frame_type}")
-                break
-            if view[end] != 0xCE:
-                msg = f"frame ends with 0x{view[end]:02x}, not the frame-end octet 0xce"
-                raise FrameError(msg)
-            if frame_type == 3:
-                append(ContentBodyFrame(channel, bytes(view[start:end])))
-            elif frame_type == 1:
-                append(MethodFrame(channel, decode_method(view, start, end)))
-            elif frame_type == 2:
-                append(self._decode_header(view, channel, start, end))
-            elif frame_type == 8:
-                if channel or size:
-                    raise FrameError("heartbeat frames must be empty and on channel 0")
-                append(HeartbeatFrame())
-            else:
-                raise FrameError(f"unknown frame type {frame_type}")
-            offset = end + 1
+                append(frame)
+                offset = end + 1
+        except AMQPError:
+            raise
+        except RAW_DECODE_ERRORS as exc:
+            if frame_type == 1:
+                class_id, method_id = index >> 16, index & 0xFFFF
+                name = METHODS[(class_id, method_id)].NAME
+                raise AMQPSyntaxError(f"malformed {name}: {exc}", class_id, method_id) from None
+            raise AMQPSyntaxError(f"malformed content header: {exc}", BasicProperties.CLASS_ID) from None
         return offset
 
     @staticmethod
-    def _decode_header(view: memoryview, channel: int, start: int, end: int) -> ContentHeaderFrame:
-        if end - start < _HEADER_PREFIX.size:
-            raise AMQPSyntaxError("content header frame is too short")
-        class_id, _weight, body_size, flags = _HEADER_PREFIX.unpack_from(view, start)
-        if class_id != BasicProperties.CLASS_ID:
-            msg = f"content header of class {class_id}; only basic (60) carries content"
-            raise AMQPSyntaxError(msg, class_id)
-        properties = decode_properties(view, start + _HEADER_PREFIX.size, end, flags)
-        return ContentHeaderFrame(channel, body_size, properties)
-
-    @staticmethod
-    def _check_protocol_header(header: memoryview) -> None:
-        if bytes(header[:5]) != PROTOCOL_HEADER[:5]:
-            raise FrameError(f"malformed protocol header {bytes(header)!r}")
-        if bytes(header) == PROTOCOL_HEADER:
+    def _protocol_header(header: bytes) -> ProtocolHeaderFrame:
+        if header[:5] != PROTOCOL_HEADER[:5]:
+            raise FrameError(f"malformed protocol header {header!r}")
+        if header == PROTOCOL_HEADER:
             raise AMQPNotImplemented("the peer sent a protocol header instead of frames")
+        return ProtocolHeaderFrame(header[5], header[6], header[7])
 
 
-# HEADER_FRAME is the encoder's view of the same layout as _HEADER_PREFIX.
-assert HEADER_FRAME.size == FRAME_HEADER.size + _HEADER_PREFIX.size
+# HEADER_FRAME is the encoder's view of the same layout as the decoder's prefix.
+assert HEADER_FRAME.size == FRAME_HEADER.size + struct.calcsize(">HHQH")
