@@ -7,6 +7,7 @@ classes is covered by its own test case.
 
 from __future__ import annotations
 
+import array
 import datetime
 import decimal
 import math
@@ -16,14 +17,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amqproto.schema import BasicProperties, Method
+from amqproto.schema import BasicProperties, BasicPublish, Method
 from amqproto.wire import (
+    ContentBodyFrame,
+    ContentHeaderFrame,
     FrameDecoder,
+    MethodFrame,
     decode_array,
     decode_method,
     decode_properties,
     decode_table,
     encode_array,
+    encode_content_frames,
     encode_frame,
     encode_method,
     encode_properties,
@@ -38,7 +43,7 @@ UTC = datetime.timezone.utc
 
 
 @pytest.mark.parametrize("cls", ALL_METHODS, ids=lambda cls: cls.NAME)
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(data=st.data())
 def test_every_method_round_trips(cls: type[Method], data: st.DataObject) -> None:
     method = data.draw(instances_of(cls))
@@ -47,18 +52,8 @@ def test_every_method_round_trips(cls: type[Method], data: st.DataObject) -> Non
     assert decode_method(payload) == method
     # The same through a whole frame on some channel.
     channel = data.draw(st.integers(0, 0xFFFF))
-    frame = encode_frame_of(channel, method)
-    assert FrameDecoder(frame_max=0).feed(frame) == [method_frame(channel, method)]
-
-
-def encode_frame_of(channel: int, method: Method) -> bytes:
-    return encode_frame(method_frame(channel, method))
-
-
-def method_frame(channel: int, method: Method) -> Frame:
-    from amqproto.wire import MethodFrame
-
-    return MethodFrame(channel, method)
+    frame = MethodFrame(channel, method)
+    assert FrameDecoder(frame_max=0).feed(encode_frame(frame)) == [frame]
 
 
 @settings(max_examples=200)
@@ -212,3 +207,61 @@ def test_frame_streams_round_trip_in_any_chunks(stream: list[Frame], data: st.Da
         decoded += decoder.feed(blob[start:end])
     assert decoded == stream
     assert decoder.buffered == 0
+
+
+# -- content: method, header, body frames ----------------------------------------
+
+
+@settings(max_examples=100)
+@given(
+    st.sampled_from([cls for cls in ALL_METHODS if cls.HAS_CONTENT]).flatmap(instances_of),
+    properties(),
+    st.binary(max_size=20_000),
+    st.sampled_from([0, 4096, 4097, 5000, 131072]),
+)
+def test_content_frames_round_trip(method: Method, props: BasicProperties, body: bytes, frame_max: int) -> None:
+    parts = encode_content_frames(7, method, props, body, frame_max)
+    frames = FrameDecoder(frame_max=frame_max).feed(b"".join(parts))
+    assert frames[:2] == [MethodFrame(7, method), ContentHeaderFrame(7, len(body), props)]
+    bodies = frames[2:]
+    assert all(isinstance(frame, ContentBodyFrame) and frame.channel == 7 for frame in bodies)
+    assert b"".join(frame.payload for frame in bodies if isinstance(frame, ContentBodyFrame)) == body
+    # As few body frames as frame_max allows, none for an empty body.
+    room = frame_max - 8 if frame_max else len(body) or 1
+    assert len(bodies) == -(-len(body) // room)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        memoryview(array.array("I", range(1000))),  # 4-byte items: len() counts 1000, the bytes are 4000
+        memoryview(bytes(range(200)))[::2],  # not contiguous
+        memoryview(bytes(range(256)) * 40).cast("B", (40, 256)),  # two dimensions
+        bytearray(b"mutable"),
+    ],
+    ids=["wide-items", "strided", "2d", "bytearray"],
+)
+def test_content_frames_count_body_bytes(body: memoryview | bytearray) -> None:
+    expected = bytes(body) if isinstance(body, bytearray) else body.tobytes()
+    for frame_max in (0, 4096):
+        frames = FrameDecoder(frame_max=0).feed(
+            b"".join(encode_content_frames(1, BasicPublish(), BasicProperties(), body, frame_max))
+        )
+        assert frames[1] == ContentHeaderFrame(1, len(expected), BasicProperties())
+        assert b"".join(frame.payload for frame in frames[2:] if isinstance(frame, ContentBodyFrame)) == expected
+
+
+def test_large_bodies_are_not_copied() -> None:
+    body = bytes(100_000)
+    one_frame = encode_content_frames(1, BasicPublish(), BasicProperties(), body, 131072)
+    assert one_frame[1] is body
+    many_frames = encode_content_frames(1, BasicPublish(), BasicProperties(), body, 4096)
+    slices = [part for part in many_frames if isinstance(part, memoryview)]
+    assert len(slices) == 25
+    assert all(part.obj is body for part in slices)
+
+
+def test_small_bodies_come_as_one_buffer() -> None:
+    parts = encode_content_frames(1, BasicPublish(), BasicProperties(app_id="a"), b"x" * 4096, 131072)
+    assert len(parts) == 1
+    assert isinstance(parts[0], bytes)
