@@ -143,8 +143,10 @@ class AsyncConnection:
         self._stream: AsyncStream | None = None
         self._reader_task: AsyncTask | None = None
         self._timer_task: AsyncTask | None = None
-        self._opened: AsyncWaiter = backend.create_waiter()
-        self._closed: AsyncWaiter = backend.create_waiter()
+        # Made by connect(): asyncio's waiters need the running event loop,
+        # and a connection may be built before the loop runs.
+        self._opened: AsyncWaiter
+        self._closed: AsyncWaiter
         self._waiters: dict[Request[Any], AsyncWaiter] = {}
         self._confirm_waiters: dict[tuple[int, int], AsyncWaiter] = {}
         self._channels: dict[int, AsyncChannel] = {}
@@ -197,6 +199,8 @@ class AsyncConnection:
         backend = self.backend
         timeout = self._connection_timeout
         started = backend.monotonic()
+        self._opened = backend.create_waiter()
+        self._closed = backend.create_waiter()
         try:
             self._stream = await backend.connect(
                 self.host, self.port, self._ssl_context, self._server_hostname, timeout

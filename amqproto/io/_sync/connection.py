@@ -144,8 +144,10 @@ class SyncConnection:
         self._stream: SyncStream | None = None
         self._reader_task: SyncTask | None = None
         self._timer_task: SyncTask | None = None
-        self._opened: SyncWaiter = backend.create_waiter()
-        self._closed: SyncWaiter = backend.create_waiter()
+        # Made by connect(): asyncio's waiters need the running event loop,
+        # and a connection may be built before the loop runs.
+        self._opened: SyncWaiter
+        self._closed: SyncWaiter
         self._waiters: dict[Request[Any], SyncWaiter] = {}
         self._confirm_waiters: dict[tuple[int, int], SyncWaiter] = {}
         self._channels: dict[int, SyncChannel] = {}
@@ -198,6 +200,8 @@ class SyncConnection:
         backend = self.backend
         timeout = self._connection_timeout
         started = backend.monotonic()
+        self._opened = backend.create_waiter()
+        self._closed = backend.create_waiter()
         try:
             self._stream = backend.connect(
                 self.host, self.port, self._ssl_context, self._server_hostname, timeout
