@@ -21,6 +21,7 @@ A malformed URI raises :class:`InvalidURL` before any connection is tried.
 
 from __future__ import annotations
 
+import re
 import ssl
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -79,6 +80,32 @@ class ConnectionParameters:
         return self.auth if self.auth is not None else PLAIN(self.username, self.password)
 
 
+#: A '%' not followed by two hex digits.
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+#: The password of ``scheme://user:password@host``, for error messages.
+_PASSWORD = re.compile(r"(//[^/?#@:]*:)[^/?#]*@")
+
+
+def _redacted(url: str) -> str:
+    """The URI with its password masked: error messages end up in logs."""
+    return _PASSWORD.sub(r"\1***@", url)
+
+
+def _decode(raw: str, what: str) -> str:
+    """Percent-decode one part of the URI, strictly: bad escapes and non-UTF-8 are errors.
+
+    (``urllib.parse.unquote`` keeps a bad escape as it is and replaces
+    undecodable bytes with U+FFFD, which would log in as the wrong user.)
+    """
+    shown = "" if what == "password" else f": {raw!r}"  # never echo a password
+    if _BAD_ESCAPE.search(raw):
+        raise InvalidURL(f"the {what} has a malformed percent-encoding{shown}")
+    try:
+        return unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidURL(f"the {what} has a percent-encoding that is not UTF-8{shown}") from None
+
+
 def _int_option(options: dict[str, str], name: str, low: int, high: int) -> int | None:
     raw = options.get(name)
     if raw is None:
@@ -121,19 +148,21 @@ def parse_url(url: str) -> ConnectionParameters:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise InvalidURL(f"malformed AMQP URL {url!r}: {exc}") from None
+        raise InvalidURL(f"malformed AMQP URL {_redacted(url)!r}: {exc}") from None
     scheme = parts.scheme.lower()
     if scheme not in ("amqp", "amqps"):
         raise InvalidURL(f"the URL scheme must be amqp or amqps, not {parts.scheme!r}")
     if parts.fragment:
         raise InvalidURL("an AMQP URL has no #fragment")
+    if port == 0:
+        raise InvalidURL(f"port 0 in {_redacted(url)!r} cannot be connected to")
     tls = scheme == "amqps"
-    host = unquote(parts.hostname or "") or "localhost"
+    host = _decode(parts.hostname or "", "host") or "localhost"
     path = parts.path
     if path.count("/") > 1:
-        raise InvalidURL(f"the virtual host in {url!r} must be one path segment (encode '/' as %2F)")
+        raise InvalidURL(f"the virtual host in {_redacted(url)!r} must be one path segment (encode '/' as %2F)")
     # An absent or empty path means the default virtual host, "/".
-    virtual_host = unquote(path[1:], errors="strict") if len(path) > 1 else "/"
+    virtual_host = _decode(path[1:], "virtual host") if len(path) > 1 else "/"
     try:
         query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
     except ValueError as exc:
@@ -144,8 +173,8 @@ def parse_url(url: str) -> ConnectionParameters:
         raise InvalidURL(f"unknown query option(s): {', '.join(sorted(unknown))}")
 
     auth: Authentication | None = None
-    username = unquote(parts.username) if parts.username is not None else "guest"
-    password = unquote(parts.password) if parts.password is not None else "guest"
+    username = _decode(parts.username, "user name") if parts.username is not None else "guest"
+    password = _decode(parts.password, "password") if parts.password is not None else "guest"
     mechanism = options.get("auth_mechanism")
     if mechanism is not None:
         mechanism = mechanism.lower()
