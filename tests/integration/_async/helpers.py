@@ -1,0 +1,75 @@
+"""The async flavour's primitives for the broker suite: asyncio or curio.
+
+The suite in ``test_broker.py`` runs under whichever library the conftest
+runner picked for its ``connection_class``; these helpers find out which at
+run time.  ``../_sync/helpers.py`` is their hand-written blocking twin
+(threads), with the same names and signatures minus ``async``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import curio
+
+from amqproto.io._async.connection import AsyncConnection
+from amqproto.io.asyncio import AsyncioConnection
+from amqproto.io.curio import CurioConnection
+
+__all__ = ["CONNECTION_CLASSES", "gather", "sleep", "run_blocking"]
+
+T = TypeVar("T")
+
+#: The adapters this flavour of the suite runs against.
+CONNECTION_CLASSES: list[type[AsyncConnection]] = [AsyncioConnection, CurioConnection]
+
+
+def _in_asyncio() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+async def gather(*thunks: Callable[[], Awaitable[T]]) -> list[T]:
+    """Run every thunk concurrently; their results in order, or the first error.
+
+    Every thunk runs to its end (nothing is cancelled when one fails), as
+    the blocking twin's thread pool does.
+    """
+    results: list[Any] = [None] * len(thunks)
+    errors: list[BaseException] = []
+
+    async def run(index: int, thunk: Callable[[], Awaitable[T]]) -> None:
+        try:
+            results[index] = await thunk()
+        except Exception as exc:
+            errors.append(exc)
+
+    if _in_asyncio():
+        await asyncio.gather(*(run(index, thunk) for index, thunk in enumerate(thunks)))
+    else:
+        async with curio.TaskGroup() as group:
+            for index, thunk in enumerate(thunks):
+                await group.spawn(run, index, thunk)
+    if errors:
+        raise errors[0]
+    return results
+
+
+async def sleep(seconds: float) -> None:
+    """Sleep without blocking the connection's reader and timer."""
+    if _in_asyncio():
+        await asyncio.sleep(seconds)
+    else:
+        await curio.sleep(seconds)
+
+
+async def run_blocking(function: Callable[..., T], *arguments: Any) -> T:
+    """Call a blocking function (rabbitmqctl, pika) in a worker thread."""
+    if _in_asyncio():
+        return await asyncio.to_thread(function, *arguments)
+    return await curio.run_in_thread(function, *arguments)

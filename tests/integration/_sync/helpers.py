@@ -1,0 +1,48 @@
+"""The blocking flavour's primitives for the broker suite: threads.
+
+Hand-written twin of ``../_async/helpers.py`` (``scripts/unasync.py`` keeps
+it out of generation): same names, same behaviour, no ``async``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from amqproto.io._sync.connection import SyncConnection
+from amqproto.io.blocking import BlockingConnection
+
+__all__ = ["CONNECTION_CLASSES", "gather", "sleep", "run_blocking"]
+
+T = TypeVar("T")
+
+#: The adapters this flavour of the suite runs against.
+CONNECTION_CLASSES: list[type[SyncConnection]] = [BlockingConnection]
+
+#: Threads calling into one connection at once in :func:`gather`.
+WORKERS = 16
+
+
+def gather(*thunks: Callable[[], T]) -> list[T]:
+    """Run every thunk on a thread pool; their results in order, or the first error.
+
+    Every thunk runs to its end (nothing is cancelled when one fails).
+    """
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        futures = [pool.submit(thunk) for thunk in thunks]
+    errors = [error for error in (future.exception() for future in futures) if error is not None]
+    if errors:
+        raise errors[0]
+    return [future.result() for future in futures]
+
+
+def sleep(seconds: float) -> None:
+    """Sleep in the calling thread; the reader and timer threads carry on."""
+    time.sleep(seconds)
+
+
+def run_blocking(function: Callable[..., T], *arguments: Any) -> T:
+    """Call a blocking function (here: directly, in the calling thread)."""
+    return function(*arguments)
