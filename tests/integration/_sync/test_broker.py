@@ -40,9 +40,12 @@ from amqproto.exceptions import (
     ConnectionClosedError,
     ConnectionForced,
     ConsumerCancelledError,
+    EncodeError,
     NotAllowed,
     NotFound,
     PreconditionFailed,
+    ResourceError,
+    ResourceLocked,
     UnroutableError,
 )
 from amqproto.io._sync.channel import SyncChannel, SyncConsumer, SyncMessage, ReturnedMessage
@@ -800,3 +803,67 @@ def test_closing_the_connection_fails_pending_confirms(connection_class: type[Sy
         with pytest.raises(ConnectionForced, match="closed while publishing"):
             gather(publish_many, close_it)
         assert not connection.is_open
+
+
+def test_exclusive_queues_and_consumers_are_exclusive(connection_class: type[SyncConnection]) -> None:
+    with connection_class(URL) as connection, connection_class(URL) as other:
+        channel = connection.channel()
+        queue = (channel.queue_declare(exclusive=True)).queue
+        other_channel = other.channel()
+        with pytest.raises(ResourceLocked, match=re.escape(queue)):
+            other_channel.queue_declare(queue, passive=True)
+        with channel.basic_consume(queue, exclusive=True):
+            with pytest.raises(AccessRefused, match="in exclusive use"):
+                channel.basic_consume(queue).start()
+        assert not channel.is_open
+        assert connection.is_open and other.is_open
+
+
+def test_each_consumer_gets_the_messages_of_its_queue(connection_class: type[SyncConnection]) -> None:
+    with connection_class(URL) as connection, connection.get_channel() as channel:
+        queues = [(channel.queue_declare(exclusive=True)).queue for _ in range(3)]
+        with channel.basic_consume(queues[0], no_ack=True) as first, channel.basic_consume(
+            queues[1], no_ack=True
+        ) as second, channel.basic_consume(queues[2], no_ack=True) as third:
+            for round_ in range(5):
+                for queue in queues:
+                    channel.basic_publish(f"{queue} {round_}".encode(), routing_key=queue)
+            for consumer, queue in ((first, queues[0]), (second, queues[1]), (third, queues[2])):
+                messages = take(consumer, 5)
+                assert [message.body for message in messages] == [f"{queue} {n}".encode() for n in range(5)]
+                assert {message.consumer_tag for message in messages} == {consumer.consumer_tag}
+
+
+def test_a_message_over_max_message_size_is_refused(connection_class: type[SyncConnection]) -> None:
+    with connection_class(URL, max_message_size=1000) as connection:
+        channel = connection.channel()
+        queue = (channel.queue_declare(exclusive=True)).queue
+        channel.confirm_select()
+        channel.basic_publish(b"x" * 1000, routing_key=queue)  # at the limit: fine
+        channel.basic_publish(b"x" * 1001, routing_key=queue)
+        message = channel.basic_get(queue, no_ack=True)
+        assert message is not None and len(message.body) == 1000
+        with pytest.raises(ResourceError, match="1001 bytes exceeds max_message_size 1000"):
+            channel.basic_get(queue)
+        assert not connection.is_open
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="BUG in the core's publish path: a content header larger than frame_max is sent, "
+    "and RabbitMQ closes the whole connection with 501 FRAME_ERROR",
+)
+def test_properties_too_large_for_a_frame_are_refused_locally(connection_class: type[SyncConnection]) -> None:
+    with connection_class(URL) as connection, connection.get_channel() as channel:
+        queue = (channel.queue_declare(exclusive=True)).queue
+        too_large = BasicProperties(headers={"big": "x" * connection.core.frame_max})
+        raised: Exception | None = None
+        try:
+            channel.basic_publish(b"body", routing_key=queue, properties=too_large)
+        except EncodeError as exc:
+            raised = exc
+        sleep(0.2)  # time for the broker to object
+        assert connection.is_open, "the broker closed the connection"
+        assert raised is not None, "basic_publish sent the oversized header"
+        assert channel.is_open
