@@ -74,7 +74,6 @@ from .schema.methods import (
     BasicGetEmpty,
     BasicGetOk,
     BasicNack,
-    BasicPublish,
     BasicQos,
     BasicQosOk,
     BasicRecover,
@@ -120,6 +119,7 @@ from .schema.properties import BasicProperties
 from .schema.types import FieldTable
 from .wire.codec import encode_method_frame
 from .wire.frames import ContentBodyFrame, ContentHeaderFrame, Frame, MethodFrame
+from .wire.publish import encode_publish_content, encode_publish_method
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -128,7 +128,8 @@ __all__ = ["Channel", "Request"]
 
 ReplyT = TypeVar("ReplyT", bound=Method)
 
-_NO_PROPERTIES = BasicProperties()
+#: How many distinct (exchange, routing key, flags) publish frames a channel keeps.
+_PUBLISH_CACHE_SIZE = 256
 _EMPTY_TABLE: FieldTable = {}
 
 
@@ -194,6 +195,8 @@ class Channel:
         self._peer_close: ChannelClose | None = None
         self.confirm_mode = False
         self._publish_seq = 0
+        # Encoded basic.publish frames by (exchange, routing_key, mandatory, immediate).
+        self._publish_methods: dict[tuple[str, str, bool, bool], bytes] = {}
         self._unconfirmed: deque[int] = deque()
         self._held_returns: list[MessageReturned] = []
         self.consumers: set[str] = set()
@@ -454,23 +457,34 @@ class Channel:
         if self._machine.state is not ChannelState.OPEN:
             msg = f"cannot publish when channel {self.id} is {self._machine.state.value}"
             raise ChannelClosedError(msg)
-        if not isinstance(body, (bytes, bytearray, memoryview)):
+        if type(body) is not bytes and not isinstance(body, (bytes, bytearray, memoryview)):
             msg = f"basic.publish body must be bytes, bytearray or memoryview, not {type(body).__name__}"
             raise EncodeTypeError(msg)
         if properties is not None and not isinstance(properties, BasicProperties):
             msg = f"basic.publish properties must be BasicProperties, not {type(properties).__name__}"
             raise EncodeTypeError(msg)
-        self._connection._send_content(
-            self.id,
-            BasicPublish(0, exchange, routing_key, mandatory, immediate),
-            properties or _NO_PROPERTIES,
-            body,
-        )
+        connection = self._connection
+        connection._check_can_send()
+        # The hot path: the method frame of a publish depends only on these
+        # arguments, so it is encoded once per combination (see wire.publish).
+        try:
+            method_frame = self._publish_methods[(exchange, routing_key, mandatory, immediate)]
+        except (KeyError, TypeError):
+            method_frame = self._encode_publish_method(exchange, routing_key, mandatory, immediate)
+        encode_publish_content(connection._output, self.id, method_frame, properties, body, connection.frame_max)
         if self.confirm_mode:
             self._publish_seq += 1
             self._unconfirmed.append(self._publish_seq)
             return self._publish_seq
         return None
+
+    def _encode_publish_method(self, exchange: str, routing_key: str, mandatory: bool, immediate: bool) -> bytes:
+        frame = encode_publish_method(self.id, exchange, routing_key, mandatory, immediate)
+        cache = self._publish_methods
+        if len(cache) >= _PUBLISH_CACHE_SIZE:
+            cache.clear()
+        cache[(exchange, routing_key, mandatory, immediate)] = frame
+        return frame
 
     def basic_get(self, queue: str = "", no_ack: bool = False) -> Request[BasicGetOk | BasicGetEmpty]:
         """Fetch one message; the reply is ``BasicGetOk`` (with content) or ``BasicGetEmpty``."""
