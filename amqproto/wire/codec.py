@@ -279,41 +279,6 @@ def _compile_method(cls: type[Method]) -> tuple[Callable[..., bytes], Callable[.
     return namespace["encode"], namespace["decode"]
 
 
-def _compile_content_encoder(cls: type[Method]) -> Callable[..., bytes]:
-    """Compile ``encode(channel, method, flags, properties, body) -> bytes`` for a content method.
-
-    The result is the method frame, the content header (``flags`` and the
-    encoded ``properties`` from :func:`encode_properties`) and ``body`` as
-    one body frame: the fixed parts between the variable ones each pack as
-    one ``struct`` (the method's last arguments, its frame end and the whole
-    content header prefix; the header's frame end and the body frame's
-    header), and everything joins once.  The caller makes sure the body fits
-    one frame.
-    """
-    layout, prepare, variable_sizes, _ = _method_layout(cls)
-    payload_size = layout.fixed_size() - FRAME_HEADER.size - 1
-    for fmt, expr in [("B", "2"), ("H", "channel"), ("I", "14 + len(properties)"), ("H", str(cls.CLASS_ID))]:
-        layout.fixed(fmt, expr, "")
-    for fmt, expr in [("H", "0"), ("Q", "len(body)"), ("H", "flags")]:
-        layout.fixed(fmt, expr, "")
-    layout.raw("properties", "")
-    for fmt, expr in [("B", str(_FRAME_END)), ("B", "3"), ("H", "channel"), ("I", "len(body)")]:
-        layout.fixed(fmt, expr, "")
-    layout.raw("body", "")
-    layout.raw("_FRAME_END_BYTES", "")
-    namespace: dict[str, Any] = dict(_COMMON_NAMESPACE, _FRAME_END_BYTES=bytes((_FRAME_END,)))
-    source = "\n".join(
-        [
-            "def encode(channel, m, flags, properties, body):",
-            *(f"    {line}" for line in prepare),
-            f"    _size = {' + '.join([str(payload_size), *variable_sizes])}",
-            f"    return b''.join(({', '.join(_encoder_parts(layout, namespace))}))",
-        ]
-    )
-    exec(source, namespace)  # noqa: S102 - source built above from the schema
-    return namespace["encode"]  # type: ignore[no-any-return]
-
-
 # -- validation (slow path, only after the fast encoder failed) --------------
 
 _INT_WIRES = (Octet, Short, Long, LongLong)
@@ -384,14 +349,10 @@ def _explain_failure(owner: str, obj: object, exc: Exception) -> EncodeError:
 _METHOD_ENCODERS: dict[type[Method], Callable[[int, Method], bytes]] = {}
 #: Compiled decoders by ``class_id << 16 | method_id``; raw (see the module doc).
 METHOD_DECODERS: dict[int, Callable[[bytes | bytearray, int, int], Method]] = {}
-#: Compiled content encoders of the content methods; raw (see :func:`_compile_content_encoder`).
-CONTENT_ENCODERS: dict[type[Method], Callable[[int, Method, int, bytes, Any], bytes]] = {}
 for _cls in METHODS.values():
     _encoder, _decoder = _compile_method(_cls)
     _METHOD_ENCODERS[_cls] = _encoder
     METHOD_DECODERS[_cls.CLASS_ID << 16 | _cls.METHOD_ID] = _decoder
-    if _cls.HAS_CONTENT:
-        CONTENT_ENCODERS[_cls] = _compile_content_encoder(_cls)
 del _cls, _encoder, _decoder
 
 _unpack_method_id = struct.Struct(">I").unpack_from
@@ -501,6 +462,15 @@ def _property_lines(spec: FieldSpec) -> tuple[list[str], list[str]]:
     raise TypeError(msg)  # pragma: no cover - basic uses only the types above
 
 
+def _property_encoder_lines(specs: tuple[FieldSpec, ...]) -> list[str]:
+    """Lines that encode the properties ``p`` into ``flags`` and ``encoded``."""
+    lines = ["flags = 0", "parts = []", "append = parts.append"]
+    for number, spec in enumerate(specs):
+        lines += [f"v = p.{spec.name}", "if v is not None:", f"    flags |= {1 << (15 - number)}"]
+        lines += [f"    {line}" for line in _property_lines(spec)[0]]
+    return [*lines, "encoded = b''.join(parts)"]
+
+
 def _compile_properties(cls: type[BasicProperties]) -> tuple[Callable[..., tuple[int, bytes]], Callable[..., Any]]:
     """Compile the optional-field codec of a content-header property class.
 
@@ -512,16 +482,11 @@ def _compile_properties(cls: type[BasicProperties]) -> tuple[Callable[..., tuple
     if len(specs) > 15:  # pragma: no cover - basic has 14
         raise TypeError("property flag continuation is not supported")
     namespace: dict[str, Any] = dict(_PROPERTY_NAMESPACE)
-    encode = ["def encode(p):", "    flags = 0", "    parts = []", "    append = parts.append"]
+    encode = ["def encode(p):", *(f"    {line}" for line in _property_encoder_lines(specs)), "    return flags, encoded"]
     decode = ["def decode(buf, off, flags):"]
     for number, spec in enumerate(specs):
-        bit = 1 << (15 - number)
-        encode_lines, decode_lines = _property_lines(spec)
-        encode += [f"    v = p.{spec.name}", "    if v is not None:", f"        flags |= {bit}"]
-        encode += [f"        {line}" for line in encode_lines]
-        decode += [f"    if flags & {bit}:", *(f"        {line}" for line in decode_lines)]
+        decode += [f"    if flags & {1 << (15 - number)}:", *(f"        {line}" for line in _property_lines(spec)[1])]
         decode += ["    else:", f"        {spec.name} = None"]
-    encode += ["    return flags, b''.join(parts)"]
     decode += [f"    {line}" for line in constructor_source(cls, [spec.name for spec in specs], namespace)]
     decode += ["    return obj, off"]
     exec("\n".join(encode), namespace)  # noqa: S102 - source built above from the schema
@@ -571,6 +536,50 @@ def compile_header_decoder(flags: int, frame_cls: type) -> Callable[..., Any]:
 
 _encode_properties, _decode_properties = _compile_properties(BasicProperties)
 _EMPTY_PROPERTIES = BasicProperties()
+
+
+def _compile_content_encoder(cls: type[Method]) -> Callable[..., bytes]:
+    """Compile ``encode(channel, method, properties, body) -> bytes`` for a content method.
+
+    The result is the method frame, the content header and ``body`` as one
+    body frame, in one ``bytes``: the properties are encoded inline (as by
+    :func:`encode_properties`), the fixed parts between the variable ones
+    each pack as one ``struct`` (the method's last arguments, its frame end
+    and the whole content-header prefix; the header's frame end and the
+    body frame's header), and everything joins once.  The caller makes sure
+    the body fits one frame, and falls back to the general encoders (which
+    name what is wrong) when this raises.
+    """
+    layout, prepare, variable_sizes, _ = _method_layout(cls)
+    payload_size = layout.fixed_size() - FRAME_HEADER.size - 1
+    header = [("B", "2"), ("H", "channel"), ("I", "14 + len(encoded)"), ("H", str(BasicProperties.CLASS_ID))]
+    header += [("H", "0"), ("Q", "size"), ("H", "flags")]
+    for fmt, expr in header:
+        layout.fixed(fmt, expr, "")
+    layout.raw("encoded", "")
+    for fmt, expr in [("B", str(_FRAME_END)), ("B", "3"), ("H", "channel"), ("I", "size")]:
+        layout.fixed(fmt, expr, "")
+    layout.raw("body", "")
+    layout.raw("_FRAME_END_BYTES", "")
+    namespace: dict[str, Any] = dict(_PROPERTY_NAMESPACE, _FRAME_END_BYTES=bytes((_FRAME_END,)))
+    source = "\n".join(
+        [
+            "def encode(channel, m, p, body):",
+            *(f"    {line}" for line in prepare),
+            f"    _size = {' + '.join([str(payload_size), *variable_sizes])}",
+            *(f"    {line}" for line in _property_encoder_lines(fields_of(BasicProperties))),
+            "    size = len(body)",
+            f"    return b''.join(({', '.join(_encoder_parts(layout, namespace))}))",
+        ]
+    )
+    exec(source, namespace)  # noqa: S102 - source built above from the schema
+    return namespace["encode"]  # type: ignore[no-any-return]
+
+
+#: Compiled content encoders of the content methods; raw (see :func:`_compile_content_encoder`).
+CONTENT_ENCODERS: dict[type[Method], Callable[[int, Method, BasicProperties, Any], bytes]] = {
+    cls: _compile_content_encoder(cls) for cls in METHODS.values() if cls.HAS_CONTENT
+}
 #: The flag bits of basic's 14 properties; any other bit is malformed.
 PROPERTY_FLAGS_IN_USE = sum(1 << (15 - n) for n in range(len(fields_of(BasicProperties))))
 
@@ -633,6 +642,6 @@ def decode_properties(buf: Buffer, offset: int, end: int, flags: int) -> BasicPr
     except RAW_DECODE_ERRORS as exc:
         raise AMQPSyntaxError(f"malformed content properties: {exc}") from None
     if offset != end:
-        raise AMQPSyntaxError("content properties do not end at the end of their frame")
+        raise AMQPSyntaxError(f"content properties end at {offset}, the frame at {end}", BasicProperties.CLASS_ID)
     assert isinstance(properties, BasicProperties)
     return properties

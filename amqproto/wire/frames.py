@@ -18,8 +18,8 @@ raises the error on the next call (see :attr:`FrameDecoder.error`).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from ..exceptions import AMQPError, AMQPNotImplemented, AMQPSyntaxError, EncodeError, EncodeTypeError, FrameError
@@ -34,7 +34,6 @@ from .codec import (
     METHOD_DECODERS,
     PROPERTY_FLAGS_IN_USE,
     _decode_properties,
-    _encode_properties,
     compile_header_decoder,
     encode_header_frame,
     encode_method_frame,
@@ -140,8 +139,11 @@ def encode_content_frames(
     The body is split into frames of at most ``frame_max - 8`` bytes; an
     empty body sends no body frame.  A body of up to 4 KiB in one frame comes
     back joined with the rest, as a single ``bytes``.  Larger bodies are not
-    copied: the result holds ``memoryview`` slices of ``body`` between small
-    framing ``bytes``, ready for ``b"".join`` or ``writelines``.
+    copied: the result holds ``body`` (or ``memoryview`` slices of it)
+    between small framing ``bytes``, ready for ``b"".join`` or
+    ``writelines``; a mutable body must not change until they are written.
+    A ``memoryview`` of wider items, or not contiguous, is copied to bytes
+    first, so that sizes count octets.
 
     Raises:
         EncodeError, EncodeTypeError: a field cannot be encoded (names it).
@@ -149,19 +151,16 @@ def encode_content_frames(
     if type(body) is not bytes:
         body = _plain_bytes(body)
     size = len(body)
-    try:
-        flags, encoded = _encode_properties(properties)
-    except RAW_ENCODE_ERRORS:
-        flags, encoded = encode_properties(properties)  # raises the error that names the property
-    chunk = frame_max - 8 if frame_max else size or 1
-    if 0 < size <= chunk and size <= _SMALL_BODY:
+    if 0 < size <= _SMALL_BODY and (not frame_max or size <= frame_max - 8):
         # The common case, a small message: everything packs and joins at once.
         encoder = CONTENT_ENCODERS.get(type(method))
         if encoder is not None:
             try:
-                return [encoder(channel, method, flags, encoded, body)]
+                return [encoder(channel, method, properties, body)]
             except RAW_ENCODE_ERRORS:
                 pass  # the general path below names what is wrong
+    flags, encoded = encode_properties(properties)
+    chunk = frame_max - 8 if frame_max else size or 1
     method_frame = encode_method_frame(channel, method)
     try:
         header = HEADER_FRAME.pack(2, channel, 14 + len(encoded), BasicProperties.CLASS_ID, 0, size, flags)
@@ -234,10 +233,12 @@ def _header_decoder(flags: int) -> Callable[..., Any]:
 def _decode_header_generic(
     buf: bytes | bytearray, offset: int, end: int, channel: int, body_size: int
 ) -> ContentHeaderFrame:
+    """Any content header, with the compiled decoders' signature: the flags are the two octets before ``offset``."""
     flags = _unpack_flags(buf, offset - 2)[0]
     properties, offset = _decode_properties(buf, offset, flags)
     if offset != end:
-        raise AMQPSyntaxError("content properties do not end at the end of their frame", BasicProperties.CLASS_ID)
+        msg = f"content properties end at {offset}, the frame at {end}"
+        raise AMQPSyntaxError(msg, BasicProperties.CLASS_ID)
     return ContentHeaderFrame(channel, body_size, properties)
 
 

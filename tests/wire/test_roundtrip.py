@@ -34,7 +34,9 @@ from amqproto.wire import (
     encode_properties,
     encode_table,
 )
+from amqproto.wire import frames as frames_module
 from amqproto.wire._introspect import fields_of
+from amqproto.wire.codec import compile_header_decoder
 from amqproto.wire.frames import Frame
 
 from .strategies import ALL_METHODS, field_scalars, field_tables, frames, instances_of, properties
@@ -265,3 +267,17 @@ def test_small_bodies_come_as_one_buffer() -> None:
     parts = encode_content_frames(1, BasicPublish(), BasicProperties(app_id="a"), b"x" * 4096, 131072)
     assert len(parts) == 1
     assert isinstance(parts[0], bytes)
+
+
+@settings(max_examples=100)
+@given(properties(), st.integers(0, 0xFFFF), st.integers(0, 2**64 - 1))
+def test_compiled_and_generic_header_decoders_agree(props: BasicProperties, channel: int, body_size: int) -> None:
+    # Past its cache's capacity the frame decoder uses the generic decoder;
+    # both must read every header the same.
+    encoded = encode_frame(ContentHeaderFrame(channel, body_size, props))
+    flags = struct.unpack_from(">H", encoded, 19)[0]
+    end = len(encoded) - 1
+    expected = ContentHeaderFrame(channel, body_size, props)
+    compiled = compile_header_decoder(flags, ContentHeaderFrame)
+    assert compiled(encoded, 21, end, channel, body_size) == expected
+    assert frames_module._decode_header_generic(encoded, 21, end, channel, body_size) == expected
