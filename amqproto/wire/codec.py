@@ -397,10 +397,10 @@ def decode_method(buf: Buffer, offset: int = 0, end: int | None = None) -> Metho
         AMQPSyntaxError: the arguments are malformed, truncated, or do not
             end exactly at ``end``.
     """
-    if isinstance(buf, memoryview):
-        buf = buf.tobytes()
     if end is None:
         end = len(buf)
+    if isinstance(buf, memoryview):  # the decoders read bytes: copy the method only
+        buf, offset, end = buf[offset:end].tobytes(), 0, end - offset
     if end > len(buf) or end - offset < 4 or offset < 0:
         raise AMQPSyntaxError("method frame is shorter than its class and method ids")
     (index,) = _unpack_method_id(buf, offset)
@@ -633,8 +633,8 @@ def decode_properties(buf: Buffer, offset: int, end: int, flags: int) -> BasicPr
     if flags & ~PROPERTY_FLAGS_IN_USE:
         msg = f"content header has property flags 0x{flags:04x} beyond basic's 14 properties"
         raise AMQPSyntaxError(msg)
-    if isinstance(buf, memoryview):
-        buf = buf.tobytes()
+    if isinstance(buf, memoryview):  # the decoders read bytes: copy the properties only
+        buf, offset, end = buf[offset:end].tobytes(), 0, end - offset
     try:
         properties, offset = _decode_properties(buf, offset, flags)
     except AMQPError:

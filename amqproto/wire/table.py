@@ -462,8 +462,14 @@ def _decode_array(buf: Any, offset: int) -> tuple[list[FieldValue], int]:
     return array, offset
 
 
-def _as_bytes(buf: Buffer) -> bytes | bytearray:
-    return buf.tobytes() if isinstance(buf, memoryview) else buf
+def _from(buf: Buffer, offset: int) -> tuple[bytes | bytearray, int]:
+    """A buffer the raw decoders read (bytes or bytearray) and the offset in it.
+
+    A ``memoryview`` is copied from ``offset`` on, not from its start.
+    """
+    if isinstance(buf, memoryview):
+        return buf[offset:].tobytes(), 0
+    return buf, offset
 
 
 def decode_table(buf: Buffer, offset: int = 0) -> tuple[dict[str, FieldValue], int]:
@@ -473,10 +479,12 @@ def decode_table(buf: Buffer, offset: int = 0) -> tuple[dict[str, FieldValue], i
         AMQPSyntaxError: the table is truncated, overruns its size, has an
             unknown tag or a name that is not UTF-8, or nests too deeply.
     """
+    data, start = _from(buf, offset)
     try:
-        return _decode_table(_as_bytes(buf), offset)
+        table, end = _decode_table(data, start)
     except RAW_DECODE_ERRORS as exc:
         raise AMQPSyntaxError(f"malformed field table: {exc}") from None
+    return table, end - start + offset
 
 
 def decode_array(buf: Buffer, offset: int = 0) -> tuple[list[FieldValue], int]:
@@ -485,7 +493,9 @@ def decode_array(buf: Buffer, offset: int = 0) -> tuple[list[FieldValue], int]:
     Raises:
         AMQPSyntaxError: as :func:`decode_table`.
     """
+    data, start = _from(buf, offset)
     try:
-        return _decode_array(_as_bytes(buf), offset)
+        array, end = _decode_array(data, start)
     except RAW_DECODE_ERRORS as exc:
         raise AMQPSyntaxError(f"malformed field array: {exc}") from None
+    return array, end - start + offset

@@ -52,6 +52,10 @@ def test_every_method_round_trips(cls: type[Method], data: st.DataObject) -> Non
     payload = encode_method(method)
     assert payload[:4] == struct.pack(">HH", cls.CLASS_ID, cls.METHOD_ID)
     assert decode_method(payload) == method
+    # At an offset, from any buffer type.
+    padded = b"ab" + payload + b"cd"
+    for buffer in (padded, bytearray(padded), memoryview(padded)):
+        assert decode_method(buffer, 2, 2 + len(payload)) == method
     # The same through a whole frame on some channel.
     channel = data.draw(st.integers(0, 0xFFFF))
     frame = MethodFrame(channel, method)
@@ -66,6 +70,9 @@ def test_properties_round_trip(props: BasicProperties) -> None:
     for number, spec in enumerate(fields_of(BasicProperties)):
         assert bool(flags & (1 << (15 - number))) == (getattr(props, spec.name) is not None)
     assert decode_properties(encoded, 0, len(encoded), flags) == props
+    padded = b"ab" + encoded + b"cd"
+    for buffer in (padded, bytearray(padded), memoryview(padded)):
+        assert decode_properties(buffer, 2, 2 + len(encoded), flags) == props
 
 
 def test_empty_properties_encode_to_nothing() -> None:
