@@ -10,8 +10,14 @@ Locks.  ``core_lock()`` guards the sans-io core and the adapter's maps of
 waiters; it is a real lock only in the blocking adapter (user threads and
 the reader thread share the core) and a no-op in async ones, where code
 between two ``await``\\ s already runs alone.  ``write_lock()`` serialises
-writes so that frames never interleave.  The rule that keeps the two from
-deadlocking: never write (or wait) while holding ``core_lock``.
+writes so that frames never interleave; a backend whose stream queues every
+write synchronously, in call order (asyncio's), returns ``None`` and spares
+the lock.  The rule that keeps the two from deadlocking: never write (or
+wait) while holding ``core_lock``.
+
+Writes.  The adapters hand a stream the core's buffers as a list
+(``writelines``): small frames, and message bodies as they were given, so a
+large body is never copied on its way to the socket.
 """
 
 from __future__ import annotations
@@ -35,11 +41,22 @@ __all__ = [
 ]
 
 
+Buffer = bytes | bytearray | memoryview
+
+
 class AsyncStream(Protocol):
     async def read(self, max_bytes: int) -> bytes:
         """Up to ``max_bytes``; ``b""`` once the peer closed."""
 
     async def write(self, data: bytes) -> None: ...
+
+    async def writelines(self, buffers: list[Buffer]) -> None:
+        """Write the buffers in order, without joining large ones (message bodies).
+
+        A stream may coalesce writes (queue them and send them a moment
+        later) as long as it keeps the order of calls and sends everything
+        without being called again.
+        """
 
     async def close(self) -> None: ...
 
@@ -83,7 +100,9 @@ class AsyncBackend(Protocol):
 
     def core_lock(self) -> AbstractContextManager[Any]: ...
 
-    def write_lock(self) -> AbstractAsyncContextManager[Any]: ...
+    def write_lock(self) -> AbstractAsyncContextManager[Any] | None:
+        """A lock held while a write is in progress, or ``None`` when the
+        stream queues each write synchronously, in call order (asyncio)."""
 
     async def spawn(self, function: Callable[[], Awaitable[None]]) -> AsyncTask: ...
 
@@ -100,6 +119,8 @@ class SyncStream(Protocol):
     def read(self, max_bytes: int) -> bytes: ...
 
     def write(self, data: bytes) -> None: ...
+
+    def writelines(self, buffers: list[Buffer]) -> None: ...
 
     def close(self) -> None: ...
 
@@ -140,7 +161,7 @@ class SyncBackend(Protocol):
 
     def core_lock(self) -> AbstractContextManager[Any]: ...
 
-    def write_lock(self) -> AbstractContextManager[Any]: ...
+    def write_lock(self) -> AbstractContextManager[Any] | None: ...
 
     def spawn(self, function: Callable[[], None]) -> SyncTask: ...
 
@@ -150,3 +171,43 @@ class SyncBackend(Protocol):
 
     def wait_for(self, waiter: SyncWaiter, timeout: float) -> Any:
         """``waiter.wait()``, raising ``TimeoutError`` after ``timeout`` seconds."""
+
+
+# -- helpers for streams ---------------------------------------------------------
+
+#: The most buffers one ``sendmsg`` is given (Linux's ``IOV_MAX``).
+IOV_MAX = 1024
+#: Buffers smaller than this are joined before they are written; larger ones
+#: (message bodies) are written as they are, uncopied.
+JOIN_BELOW = 16 * 1024
+
+
+def coalesce(buffers: list[Buffer]) -> list[Buffer]:
+    """Join each run of small buffers into one ``bytes``; keep large ones as they are."""
+    if len(buffers) <= 1:
+        return buffers
+    parts: list[Buffer] = []
+    small: list[Buffer] = []
+    for buffer in buffers:
+        if len(buffer) < JOIN_BELOW:
+            small.append(buffer)
+            continue
+        if small:
+            parts.append(b"".join(small) if len(small) > 1 else small[0])
+            small = []
+        parts.append(buffer)
+    if small:
+        parts.append(b"".join(small) if len(small) > 1 else small[0])
+    return parts
+
+
+def unsent(buffers: list[Buffer], sent: int) -> list[Buffer]:
+    """What is left of ``buffers`` once their first ``sent`` bytes went out."""
+    index = 0
+    while index < len(buffers) and sent >= len(buffers[index]):
+        sent -= len(buffers[index])
+        index += 1
+    rest = buffers[index:]
+    if sent and rest:
+        rest[0] = memoryview(rest[0])[sent:]
+    return rest

@@ -18,11 +18,11 @@ import contextlib
 import ssl
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from ._async.channel import AsyncChannel, AsyncConsumer, AsyncMessage, ReturnedMessage
 from ._async.connection import AsyncConnection
-from ._backend import AsyncBackend
+from ._backend import AsyncBackend, coalesce
 
 __all__ = [
     "AsyncioConnection",
@@ -39,26 +39,189 @@ AsyncioConsumer = AsyncConsumer
 AsyncioMessage = AsyncMessage
 
 
-class _Stream:
-    __slots__ = ("_reader", "_writer")
+#: Coalesced writes go out once this many bytes are pending, without waiting
+#: for the end of the loop iteration.
+_COALESCE_LIMIT = 64 * 1024
+#: Received bytes kept before the transport stops reading (back-pressure).
+_READ_LIMIT = 4 * 1024 * 1024
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._reader = reader
-        self._writer = writer
+
+class _StreamProtocol(asyncio.Protocol):
+    """The transport's callbacks, as the stream the adapter reads and writes.
+
+    A ``StreamReader``/``StreamWriter`` pair costs a future per read and a
+    call into the transport per write; here received chunks are kept in a
+    list that :meth:`_Stream.read` takes whole, and writes are coalesced by
+    :class:`_Stream`.
+    """
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.chunks: list[bytes] = []
+        self.buffered = 0
+        self.eof = False
+        self.error: BaseException | None = None
+        self.reader: asyncio.Future[None] | None = None
+        self.paused_reading = False
+        self.paused_writing = False
+        self.drain_waiters: list[asyncio.Future[None]] = []
+        self.lost_waiters: list[asyncio.Future[None]] = []
+        self.lost = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+
+    def data_received(self, data: bytes) -> None:
+        self.chunks.append(data)
+        self.buffered += len(data)
+        if self.buffered > _READ_LIMIT and not self.paused_reading and self.transport is not None:
+            self.paused_reading = True
+            self.transport.pause_reading()
+        self._wake_reader()
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        self._wake_reader()
+        return False  # close the transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.eof = True
+        self.error = exc
+        self.lost = True
+        self._wake_reader()
+        waiters = self.drain_waiters + self.lost_waiters
+        self.drain_waiters, self.lost_waiters = [], []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def pause_writing(self) -> None:
+        self.paused_writing = True
+
+    def resume_writing(self) -> None:
+        self.paused_writing = False
+        waiters, self.drain_waiters = self.drain_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _wake_reader(self) -> None:
+        reader = self.reader
+        if reader is not None:
+            self.reader = None
+            if not reader.done():
+                reader.set_result(None)
+
+
+class _Stream:
+    """A byte stream on a transport, with coalesced writes.
+
+    :meth:`writelines` queues buffers and writes them once per loop iteration
+    (``call_soon``), or at once when :data:`_COALESCE_LIMIT` bytes are
+    pending; it then waits only while the transport's buffer is above its
+    high-water mark.  Buffers are queued synchronously, in call order, so the
+    adapter needs no write lock (:meth:`AsyncioBackend.write_lock` is None).
+    Small buffers are joined; large ones (message bodies) reach the transport
+    as they are, uncopied.
+    """
+
+    __slots__ = ("_transport", "_protocol", "_loop", "_pending", "_pending_size", "_scheduled", "_joins")
+
+    def __init__(self, transport: asyncio.Transport, protocol: _StreamProtocol) -> None:
+        self._transport = transport
+        self._protocol = protocol
+        self._loop = asyncio.get_running_loop()
+        self._pending: list[bytes | bytearray | memoryview] = []
+        self._pending_size = 0
+        self._scheduled = False
+        # asyncio's own transports (before Python 3.12) join what writelines
+        # gets; give them big buffers one by one instead.
+        self._joins = type(transport).writelines is asyncio.WriteTransport.writelines
 
     async def read(self, max_bytes: int) -> bytes:
-        return await self._reader.read(max_bytes)
+        protocol = self._protocol
+        while not protocol.chunks:
+            if protocol.eof:
+                if protocol.error is not None:
+                    raise protocol.error
+                return b""
+            reader = self._loop.create_future()
+            protocol.reader = reader
+            await reader
+        chunks = protocol.chunks
+        if len(chunks) == 1 or len(chunks[0]) >= max_bytes:
+            data = chunks.pop(0)
+        else:
+            taken = 0
+            size = 0
+            for chunk in chunks:
+                if size + len(chunk) > max_bytes:
+                    break
+                size += len(chunk)
+                taken += 1
+            data = b"".join(chunks[:taken])
+            del chunks[:taken]
+        protocol.buffered -= len(data)
+        if protocol.paused_reading and protocol.buffered <= _READ_LIMIT // 2:
+            protocol.paused_reading = False
+            self._transport.resume_reading()
+        return data
 
     async def write(self, data: bytes) -> None:
-        writer = self._writer
-        writer.write(data)
-        if writer.transport.get_write_buffer_size() > 65536:
-            await writer.drain()
+        await self.writelines([data])
+
+    async def writelines(self, buffers: list[bytes | bytearray | memoryview]) -> None:
+        self._pending += buffers
+        size = self._pending_size
+        for buffer in buffers:
+            size += len(buffer)
+        if size < _COALESCE_LIMIT:
+            self._pending_size = size
+            if not self._scheduled:
+                self._scheduled = True
+                self._loop.call_soon(self._write_pending)
+            return
+        self._write_pending()
+        protocol = self._protocol
+        if protocol.paused_writing and not self._transport.is_closing():
+            waiter = self._loop.create_future()
+            protocol.drain_waiters.append(waiter)
+            await waiter
+        if protocol.error is not None:
+            raise protocol.error
+
+    def _write_pending(self) -> None:
+        self._scheduled = False
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        self._pending_size = 0
+        transport = self._transport
+        if transport.is_closing():
+            return
+        if len(pending) == 1:
+            transport.write(pending[0])
+            return
+        parts = coalesce(pending)
+        if len(parts) == 1:
+            transport.write(parts[0])
+        elif self._joins:
+            for part in parts:
+                transport.write(part)
+        else:
+            transport.writelines(parts)
 
     async def close(self) -> None:
-        self._writer.close()
-        with contextlib.suppress(OSError, ssl.SSLError, asyncio.CancelledError):
-            await self._writer.wait_closed()
+        self._write_pending()
+        transport = self._transport
+        transport.close()
+        protocol = self._protocol
+        if not protocol.lost:
+            closed = self._loop.create_future()
+            protocol.lost_waiters.append(closed)
+            with contextlib.suppress(OSError, ssl.SSLError, asyncio.CancelledError):
+                await closed
 
 
 class _Waiter:
@@ -129,15 +292,16 @@ class AsyncioBackend:
         server_hostname: str | None,
         timeout: float,
     ) -> _Stream:
+        loop = asyncio.get_running_loop()
         async with asyncio.timeout(timeout):
-            reader, writer = await asyncio.open_connection(
+            transport, protocol = await loop.create_connection(
+                _StreamProtocol,
                 host,
                 port,
                 ssl=ssl_context,
                 server_hostname=server_hostname if ssl_context is not None else None,
-                limit=1 << 20,
             )
-        return _Stream(reader, writer)
+        return _Stream(transport, protocol)
 
     def create_waiter(self) -> _Waiter:
         return _Waiter()
@@ -148,8 +312,9 @@ class AsyncioBackend:
     def core_lock(self) -> contextlib.nullcontext[None]:
         return contextlib.nullcontext()
 
-    def write_lock(self) -> asyncio.Lock:
-        return asyncio.Lock()
+    def write_lock(self) -> None:
+        # _Stream.writelines queues synchronously, in call order: no lock needed.
+        return None
 
     async def spawn(self, function: Callable[[], Awaitable[None]]) -> _Task:
         return _Task(asyncio.ensure_future(function()))

@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from ._backend import SyncBackend
+from ._backend import IOV_MAX, SyncBackend, coalesce, unsent
 from ._sync.channel import ReturnedMessage, SyncChannel, SyncConsumer, SyncMessage
 from ._sync.connection import SyncConnection
 
@@ -57,16 +57,29 @@ BlockingMessage = SyncMessage
 
 
 class _Stream:
-    __slots__ = ("_socket",)
+    __slots__ = ("_socket", "_scatter")
 
     def __init__(self, sock: socket.socket) -> None:
         self._socket = sock
+        # TLS sockets have no sendmsg.
+        self._scatter = not isinstance(sock, ssl.SSLSocket)
 
     def read(self, max_bytes: int) -> bytes:
         return self._socket.recv(max_bytes)
 
     def write(self, data: bytes) -> None:
         self._socket.sendall(data)
+
+    def writelines(self, buffers: list[bytes | bytearray | memoryview]) -> None:
+        sock = self._socket
+        parts = coalesce(buffers)
+        if len(parts) == 1 or not self._scatter:
+            for part in parts:
+                sock.sendall(part)
+            return
+        # One gather write per batch of buffers; bodies are not copied.
+        while parts:
+            parts = unsent(parts, sock.sendmsg(parts[:IOV_MAX]))
 
     def close(self) -> None:
         # shutdown() wakes the reader thread blocked in recv(); close() alone may not.

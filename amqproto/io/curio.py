@@ -29,7 +29,7 @@ import curio.io
 
 from ._async.channel import AsyncChannel, AsyncConsumer, AsyncMessage, ReturnedMessage
 from ._async.connection import AsyncConnection
-from ._backend import AsyncBackend
+from ._backend import IOV_MAX, AsyncBackend, coalesce, unsent
 
 __all__ = [
     "CurioConnection",
@@ -47,16 +47,29 @@ CurioMessage = AsyncMessage
 
 
 class _Stream:
-    __slots__ = ("_socket",)
+    __slots__ = ("_socket", "_scatter")
 
-    def __init__(self, sock: curio.io.Socket) -> None:
+    def __init__(self, sock: curio.io.Socket, tls: bool) -> None:
         self._socket = sock
+        # TLS sockets have no sendmsg.
+        self._scatter = not tls
 
     async def read(self, max_bytes: int) -> bytes:
         return await self._socket.recv(max_bytes)
 
     async def write(self, data: bytes) -> None:
         await self._socket.sendall(data)
+
+    async def writelines(self, buffers: list[bytes | bytearray | memoryview]) -> None:
+        sock = self._socket
+        parts = coalesce(buffers)
+        if len(parts) == 1 or not self._scatter:
+            for part in parts:
+                await sock.sendall(part)
+            return
+        # One gather write per batch of buffers; bodies are not copied.
+        while parts:
+            parts = unsent(parts, await sock.sendmsg(parts[:IOV_MAX]))
 
     async def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -141,7 +154,7 @@ class CurioBackend:
             raise TimeoutError from None
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return _Stream(sock)
+        return _Stream(sock, ssl_context is not None)
 
     def create_waiter(self) -> _Waiter:
         return _Waiter()

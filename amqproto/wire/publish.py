@@ -73,8 +73,9 @@ def encode_publish_content(
         frame_max: The negotiated frame size (framing included); 0 for no limit.
 
     Raises:
-        EncodeError, EncodeTypeError: a property cannot be encoded, or the
-            channel or body is out of range.
+        EncodeError, EncodeTypeError: a property cannot be encoded, the
+            properties do not fit in one frame, or the channel or body size
+            is out of range.
     """
     if type(body) is memoryview and (body.itemsize != 1 or not body.c_contiguous):
         body = body.tobytes()  # a view of wider items or with strides: make it plain bytes
@@ -90,6 +91,10 @@ def encode_publish_content(
             )
         else:
             flags, encoded = encode_properties(properties)
+            if frame_max and 22 + len(encoded) > frame_max:
+                # "A peer MUST NOT send frames larger than the agreed-upon size."
+                msg = f"content properties of {len(encoded)} bytes do not fit in a frame (frame_max {frame_max})"
+                raise EncodeError(msg)
             head = (
                 method_frame
                 + _pack_header(2, channel, 14 + len(encoded), _CLASS_ID, 0, size, flags)

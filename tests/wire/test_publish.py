@@ -50,3 +50,9 @@ def test_mutable_bodies_are_copied_once_so_later_changes_do_not_leak() -> None:
 def test_a_channel_out_of_range_is_an_encode_error() -> None:
     with pytest.raises(EncodeError, match="out of range"):
         encode_publish_content([], 70000, encode_publish_method(1, "", "q", False, False), None, b"x", 0)
+
+
+def test_properties_larger_than_a_frame_are_refused() -> None:
+    properties = BasicProperties(headers={"big": "x" * 4096})
+    with pytest.raises(EncodeError, match="do not fit in a frame"):
+        encode_publish_content([], 1, encode_publish_method(1, "", "q", False, False), properties, b"x", 4096)

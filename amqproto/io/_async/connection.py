@@ -292,16 +292,27 @@ class AsyncConnection:
         stream = self._stream
         if stream is None:
             return
-        async with self._write_lock:
+        write_lock = self._write_lock
+        if write_lock is None:
+            # The stream queues writes synchronously, in call order: draining
+            # the core and handing its buffers over keeps frames in order.
             with self._lock:
-                data = self._core.data_to_send()
-            if not data:
-                return
-            try:
-                await stream.write(data)
-            except (OSError, _ssl.SSLError) as exc:
-                await self._lose(ConnectionLost(f"writing to {self.host}:{self.port} failed: {exc}"))
-                raise ConnectionLost(f"writing to {self.host}:{self.port} failed: {exc}") from exc
+                buffers = self._core.buffers_to_send()
+            if buffers:
+                await self._write(stream, buffers)
+            return
+        async with write_lock:
+            with self._lock:
+                buffers = self._core.buffers_to_send()
+            if buffers:
+                await self._write(stream, buffers)
+
+    async def _write(self, stream: AsyncStream, buffers: list[bytes | bytearray | memoryview]) -> None:
+        try:
+            await stream.writelines(buffers)
+        except (OSError, _ssl.SSLError) as exc:
+            await self._lose(ConnectionLost(f"writing to {self.host}:{self.port} failed: {exc}"))
+            raise ConnectionLost(f"writing to {self.host}:{self.port} failed: {exc}") from exc
 
     # -- background tasks ------------------------------------------------------
 

@@ -293,16 +293,27 @@ class SyncConnection:
         stream = self._stream
         if stream is None:
             return
-        with self._write_lock:
+        write_lock = self._write_lock
+        if write_lock is None:
+            # The stream queues writes synchronously, in call order: draining
+            # the core and handing its buffers over keeps frames in order.
             with self._lock:
-                data = self._core.data_to_send()
-            if not data:
-                return
-            try:
-                stream.write(data)
-            except (OSError, _ssl.SSLError) as exc:
-                self._lose(ConnectionLost(f"writing to {self.host}:{self.port} failed: {exc}"))
-                raise ConnectionLost(f"writing to {self.host}:{self.port} failed: {exc}") from exc
+                buffers = self._core.buffers_to_send()
+            if buffers:
+                self._write(stream, buffers)
+            return
+        with write_lock:
+            with self._lock:
+                buffers = self._core.buffers_to_send()
+            if buffers:
+                self._write(stream, buffers)
+
+    def _write(self, stream: SyncStream, buffers: list[bytes | bytearray | memoryview]) -> None:
+        try:
+            stream.writelines(buffers)
+        except (OSError, _ssl.SSLError) as exc:
+            self._lose(ConnectionLost(f"writing to {self.host}:{self.port} failed: {exc}"))
+            raise ConnectionLost(f"writing to {self.host}:{self.port} failed: {exc}") from exc
 
     # -- background tasks ------------------------------------------------------
 

@@ -848,12 +848,6 @@ def test_a_message_over_max_message_size_is_refused(connection_class: type[SyncC
         assert not connection.is_open
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG in the core's publish path: a content header larger than frame_max is sent, "
-    "and RabbitMQ closes the whole connection with 501 FRAME_ERROR",
-)
 def test_properties_too_large_for_a_frame_are_refused_locally(connection_class: type[SyncConnection]) -> None:
     with connection_class(URL) as connection, connection.get_channel() as channel:
         queue = (channel.queue_declare(exclusive=True)).queue
