@@ -93,6 +93,7 @@ from .schema.methods import (
 from .schema.methods import (
     ConnectionUnblocked as ConnectionUnblockedMethod,
 )
+from .schema.methods import BasicDeliver
 from .schema.properties import BasicProperties
 from .schema.types import FieldTable
 from .wire.codec import encode_method_frame
@@ -297,8 +298,28 @@ class Connection:
             return events
         self._received_since_tick = True
         try:
-            for frame in self._decoder.feed(data):
+            frames = self._decoder.feed(data)
+            count = len(frames)
+            index = 0
+            while index < count:
+                frame = frames[index]
+                if (
+                    type(frame) is MethodFrame
+                    and type(frame.method) is BasicDeliver
+                    and index + 2 < count
+                    and self._machine.state is ConnectionState.OPEN
+                ):
+                    # The hot path of consuming: a delivery with its header and
+                    # whole body (see Channel._deliver_whole); anything unusual
+                    # about them takes the general path, frame by frame.
+                    channel = self._channels.get(frame.channel)
+                    if channel is not None and channel._deliver_whole(
+                        frame.method, frames[index + 1], frames[index + 2], events
+                    ):
+                        index += 3
+                        continue
                 self._handle_frame(frame, events)
+                index += 1
                 if self._machine.state is ConnectionState.CLOSED:
                     break
             if self._decoder.error is not None and self._machine.state is not ConnectionState.CLOSED:

@@ -1,0 +1,79 @@
+"""The consuming hot path (``Channel._deliver_whole``) and the general path agree.
+
+A delivery whose method, header and body frames arrive in one
+``receive_data`` takes the fused path; fed one frame at a time, the same
+bytes take the general, frame-by-frame path.  Both must give the same
+events, and the same errors.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from amqproto.exceptions import ResourceError, UnexpectedFrame
+from amqproto.events import Event
+from amqproto.schema.methods import BasicDeliver, ChannelCloseOk
+from amqproto.schema.properties import BasicProperties
+from amqproto.wire import ContentBodyFrame, ContentHeaderFrame, Frame, MethodFrame
+
+from .helpers import comparable, content_frames, encode, open_channel, open_connection
+
+
+def deliveries(channel: int) -> list[Frame]:
+    frames: list[Frame] = []
+    frames += content_frames(channel, BasicDeliver("c", 1, False, "ex", "rk"), b"one")
+    frames += content_frames(channel, BasicDeliver("c", 2, True, "", "q"), b"", BasicProperties(priority=1))
+    frames += content_frames(channel, BasicDeliver("c", 3, False, "", "q"), b"x" * 10000, chunk=4000)
+    frames += content_frames(channel, BasicDeliver("c", 4, False, "", "q"), b"four", BasicProperties(type="t"))
+    return frames
+
+
+def run(frames: list[Frame], *, whole: bool, max_message_size: int = 1 << 20) -> list[tuple[str, dict[str, object]]]:
+    connection, broker = open_connection(max_message_size=max_message_size)
+    channel = open_channel(connection, broker)
+    events: list[Event] = []
+    if whole:
+        events += connection.receive_data(encode(frames))
+    else:
+        for frame in frames:
+            events += connection.receive_data(encode([frame]))
+    assert channel.is_open
+    return comparable(events)
+
+
+def test_same_events_whole_or_frame_by_frame() -> None:
+    whole = run(deliveries(1), whole=True)
+    assert [name for name, _ in whole] == ["MessageDelivered"] * 4
+    assert whole == run(deliveries(1), whole=False)
+
+
+def test_a_message_over_max_message_size_is_refused_on_both_paths() -> None:
+    frames = content_frames(1, BasicDeliver("c", 1, False, "", "q"), b"x" * 100)
+    for whole in (True, False):
+        with pytest.raises(ResourceError, match="exceeds max_message_size"):
+            run(frames, whole=whole, max_message_size=50)
+
+
+def test_a_body_longer_than_announced_is_refused_on_both_paths() -> None:
+    frames: list[Frame] = [
+        MethodFrame(1, BasicDeliver("c", 1, False, "", "q")),
+        ContentHeaderFrame(1, 2, BasicProperties()),
+        ContentBodyFrame(1, b"xyz"),
+    ]
+    for whole in (True, False):
+        with pytest.raises(UnexpectedFrame, match="announced 2"):
+            run(frames, whole=whole)
+
+
+def test_a_delivery_while_closing_is_discarded_on_both_paths() -> None:
+    for whole in (True, False):
+        connection, broker = open_connection()
+        channel = open_channel(connection, broker)
+        channel.close()
+        broker.sent()
+        frames = content_frames(channel.id, BasicDeliver("c", 1, False, "", "q"), b"late")
+        data = [encode(frames)] if whole else [encode([frame]) for frame in frames]
+        events = [event for chunk in data for event in connection.receive_data(chunk)]
+        assert events == []
+        events = broker.send_method(channel.id, ChannelCloseOk())
+        assert [type(event).__name__ for event in events] == ["ReplyReceived", "ChannelClosed"]
