@@ -103,14 +103,14 @@ class BrokerClient:
         last = 0
         for _ in range(count):
             last = channel.basic_publish(body, "", queue) or 0
-            if len(channel.unconfirmed) > 2000:
+            if channel.unconfirmed_count > 2000:
                 self._wait_confirms(1000)
         self._wait_confirms(0)
         assert last
 
     def _wait_confirms(self, at_most: int) -> None:
         self.flush()
-        while len(self.channel.unconfirmed) > at_most:
+        while self.channel.unconfirmed_count > at_most:
             for event in self._receive():
                 if isinstance(event, PublishNacked):
                     raise RuntimeError(f"the broker nacked {event.delivery_tags}")

@@ -14,6 +14,7 @@ Works on any asyncio event loop, uvloop included (``uvloop.run(main())``).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import ssl
 import time
@@ -254,16 +255,46 @@ def _consume_exception(future: asyncio.Future[Any]) -> None:
 
 
 class _Queue:
-    __slots__ = ("_queue",)
+    """An unbounded queue: a deque and the futures of waiting getters.
+
+    ``asyncio.Queue`` also counts unfinished tasks and supports a maximum
+    size, on every put and get; a consumer's queue needs neither.
+    """
+
+    __slots__ = ("_items", "_getters")
 
     def __init__(self) -> None:
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._items: collections.deque[Any] = collections.deque()
+        self._getters: collections.deque[asyncio.Future[None]] = collections.deque()
 
     async def put(self, item: Any) -> None:
-        self._queue.put_nowait(item)
+        self._items.append(item)
+        if self._getters:
+            self._wake_one()
+
+    def _wake_one(self) -> None:
+        getters = self._getters
+        while getters:
+            getter = getters.popleft()
+            if not getter.done():
+                getter.set_result(None)
+                return
 
     async def get(self) -> Any:
-        return await self._queue.get()
+        items = self._items
+        while not items:
+            getter = asyncio.get_running_loop().create_future()
+            self._getters.append(getter)
+            try:
+                await getter
+            except BaseException:
+                getter.cancel()
+                with contextlib.suppress(ValueError):
+                    self._getters.remove(getter)
+                if items and not getter.cancelled():
+                    self._wake_one()  # woken, then cancelled: pass the item on
+                raise
+        return items.popleft()
 
 
 class _Task:
