@@ -91,7 +91,7 @@ def _run_worker(job: Job, timeout: float) -> dict[str, Any]:
 
 
 def _run_codec(timeout: float) -> dict[str, Any]:
-    code = "import json, bench.codec as c; print('RESULT ' + json.dumps(c.main(), default=str))"
+    code = "import json, bench.codec as c; print('RESULT ' + json.dumps(c.main(verbose=False), default=str))"
     try:
         completed = subprocess.run(
             [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=timeout
@@ -287,14 +287,100 @@ def render(
 
 
 def _render_codec(codec: dict[str, Any] | None) -> list[str]:
-    lines = ["### codec: encode/decode only, no broker (bench/codec.py)", ""]
+    lines = ["### codec: encode/decode only, no broker (bench/codec.py, best of its interleaved rounds)", ""]
     if codec is None:
         return []
     if "error" in codec:
         return lines + [f"bench/codec.py failed: {codec['error']}", ""]
     figures = codec["figures"]
-    lines += ["```", json.dumps(figures, indent=2, default=str), "```", ""]
+    try:
+        rates = figures["messages_per_second"]
+        ratios = figures["ratios"]
+        libraries = list(rates["encode"])
+        peers = [name for name in libraries if name != "amqproto"]
+        lines.append(
+            "| workload | " + " | ".join(f"{name} msgs/s" for name in libraries) + " | "
+            + " | ".join(f"amqproto / {peer}" for peer in peers) + " |"
+        )
+        lines.append("|---|" + "---|" * (len(libraries) + len(peers)))
+        for workload in rates:
+            cells = [f"{rates[workload][name]:,.0f}" for name in libraries]
+            cells += [f"{ratios[workload][peer]:.2f}×" for peer in peers]
+            lines.append(f"| {workload} | " + " | ".join(cells) + " |")
+    except (KeyError, TypeError):
+        lines += ["```", json.dumps(figures, indent=2, default=str), "```"]
+    lines.append("")
     return lines
+
+
+# -- targets -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    what: str
+    scenario: str
+    ours: str
+    #: the peer client, or "" for an absolute target
+    peer: str
+    #: minimum speed-up over the peer (see speedup()), or the maximum of an absolute metric
+    bound: float
+    #: "speedup", "cpu_us" or "rss_mib"
+    metric: str
+
+
+TARGETS = [
+    Target("publish 32 B, uvloop ≥ pika SelectConnection", "publish-32B", "amqproto-uvloop", "pika-select", 1.0, "speedup"),
+    Target("publish 32 B, uvloop ≥ 2× aiormq (uvloop)", "publish-32B", "amqproto-uvloop", "aiormq-uvloop", 2.0, "speedup"),
+    Target("publish 32 B, blocking ≥ 1.5× pika BlockingConnection", "publish-32B", "amqproto-blocking", "pika-blocking", 1.5, "speedup"),
+    Target("confirms 32 B, uvloop ≥ 3× aiormq (uvloop)", "confirm-32B", "amqproto-uvloop", "aiormq-uvloop", 3.0, "speedup"),
+    Target("confirms 32 B, uvloop ≥ pika SelectConnection", "confirm-32B", "amqproto-uvloop", "pika-select", 1.0, "speedup"),
+    Target("consume 32 B, uvloop ≥ pika SelectConnection", "consume-32B", "amqproto-uvloop", "pika-select", 1.0, "speedup"),
+    Target("consume 32 B, uvloop ≥ 2.5× aiormq (uvloop)", "consume-32B", "amqproto-uvloop", "aiormq-uvloop", 2.5, "speedup"),
+    Target("RPC median latency, uvloop ≤ py-amqp", "rpc-32B", "amqproto-uvloop", "py-amqp", 1.0, "speedup"),
+    Target("RPC median latency, blocking ≤ py-amqp", "rpc-32B", "amqproto-blocking", "py-amqp", 1.0, "speedup"),
+    Target("client CPU per published 32 B message ≤ 5 µs (uvloop)", "publish-32B", "amqproto-uvloop", "", 5.0, "cpu_us"),
+    Target("client CPU per consumed 32 B message ≤ 5 µs (uvloop)", "consume-32B", "amqproto-uvloop", "", 5.0, "cpu_us"),
+    Target("peak RSS growth publishing 200 × 1 MiB < 3 MiB (uvloop)", "publish-1MiB", "amqproto-uvloop", "", 3.0, "rss_mib"),
+    Target("peak RSS growth publishing 200 × 1 MiB < 3 MiB (blocking)", "publish-1MiB", "amqproto-blocking", "", 3.0, "rss_mib"),
+]
+
+_CODEC_TARGETS = [("encode", "pamqp", 5.0), ("decode", "pamqp", 4.0), ("encode", "pika", 2.0), ("decode", "pika", 2.0)]
+
+
+def render_targets(results: list[dict[str, Any]], codec: dict[str, Any] | None) -> str:
+    """The issue's targets, each checked against this run's medians."""
+    lines = ["### Targets", "", "| target | measured | met |", "|---|---|---|"]
+    for workload, peer, bound in _CODEC_TARGETS:
+        try:
+            ratio = float(codec["figures"]["ratios"][workload][peer])  # type: ignore[index]
+        except (KeyError, TypeError):
+            continue
+        lines.append(f"| codec {workload} ≥ {bound:g}× {peer} | {ratio:.2f}× | {'yes' if ratio >= bound else 'NO'} |")
+    for target in TARGETS:
+        scenario = SCENARIOS[target.scenario]
+        latency = scenario.kind in _LATENCY_KINDS
+        by_client = {s.client: s for s in summarise(results, scenario, [target.ours, target.peer] if target.peer else [target.ours])}
+        ours = by_client.get(target.ours)
+        if ours is None or (target.peer and target.peer not in by_client):
+            continue
+        if target.metric == "speedup":
+            value = speedup(ours, by_client[target.peer], latency)
+            met = value >= target.bound
+            text = f"{value:.2f}×"
+            if latency:
+                text += f" ({ours.value:.0f} vs {by_client[target.peer].value:.0f} µs)"
+        elif target.metric == "cpu_us":
+            value, met = ours.cpu_us, ours.cpu_us <= target.bound
+            text = f"{value:.1f} µs"
+        else:
+            value = ours.rss_growth_kib / 1024
+            met = value < target.bound
+            text = f"{value:.1f} MiB"
+        if value != value:  # NaN: the run failed
+            continue
+        lines.append(f"| {target.what} | {text} | {'yes' if met else 'NO'} |")
+    return "\n".join(lines) + "\n"
 
 
 def machine_header(command: str) -> str:
@@ -375,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     results, codec = run_all(scenarios, clients, repetitions, scale, log)
     report = render(results, codec, scenarios, clients, header="")
+    report += "\n" + render_targets(results, codec)
     report += f"\nTotal time: {time.monotonic() - started:.0f} s.\n"
     print(report)
     if args.json:
