@@ -1,8 +1,10 @@
 """aiormq on asyncio and on uvloop.
 
-Its ``basic_publish`` on a confirming channel awaits the message's confirm,
-so the confirm scenario streams with one task per publish, at most
-``window`` in flight.
+Publishing passes ``wait=False``, aiormq's fastest form: ``basic_publish``
+then returns without waiting for its writer task to write the frames (by
+default it waits, which halves its publish rate).  On a confirming channel
+``basic_publish`` awaits the message's confirm, so the confirm scenario
+streams with one task per publish, at most ``window`` in flight.
 """
 
 from __future__ import annotations
@@ -27,13 +29,13 @@ async def _publish(channel: Any, job: Job, probe: Probe) -> None:
         window = Window(job.window)
         probe.start()
         for _ in range(job.count):
-            await window.submit(publish(body, routing_key=queue))
+            await window.submit(publish(body, routing_key=queue, wait=False))
         await window.drain()
         probe.stop()
         return
     probe.start()
     for _ in range(job.count):
-        await publish(body, routing_key=queue)
+        await publish(body, routing_key=queue, wait=False)
     probe.published()
     await wait_done(probe)
 
