@@ -10,6 +10,7 @@ and a poller thread's CPU is exactly its ``time.thread_time``.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -112,7 +113,7 @@ class BrokerClient:
         self.flush()
         while self.channel.unconfirmed_count > at_most:
             for event in self._receive():
-                if isinstance(event, PublishNacked):
+                if type(event) is PublishNacked:
                     raise RuntimeError(f"the broker nacked {event.delivery_tags}")
 
     def serve_rpc(self, queue: str, ready: Callable[[], object]) -> None:
@@ -132,10 +133,8 @@ class BrokerClient:
                     )
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # closing is best effort
             self.core.close()
             self.flush()
             self._until(lambda event: isinstance(event, ConnectionClosed))
-        except Exception:  # noqa: BLE001 - closing is best effort
-            pass
         self._socket.close()

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Job", "Probe", "Snapshot", "broker_cpu_seconds", "URL", "HOST", "PORT"]
+__all__ = ["HOST", "PORT", "URL", "Job", "Probe", "Snapshot", "broker_cpu_seconds"]
 
 HOST = "127.0.0.1"
 PORT = 5672

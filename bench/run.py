@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import json
+import math
 import os
 import platform
 import statistics
@@ -32,8 +33,8 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: python bench/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.clients import AMQPROTO_CLIENTS, CLIENTS, PEER_CLIENTS  # noqa: E402
-from bench.common import Job  # noqa: E402
+from bench.clients import AMQPROTO_CLIENTS, CLIENTS, PEER_CLIENTS
+from bench.common import Job
 
 __all__ = ["SCENARIOS", "Scenario", "main"]
 
@@ -79,6 +80,7 @@ def _run_worker(job: Job, timeout: float) -> dict[str, Any]:
             capture_output=True,
             text=True,
             timeout=timeout,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         return {"client": job.client, "scenario": job.scenario, "error": f"timed out after {timeout:.0f} s"}
@@ -94,7 +96,7 @@ def _run_codec(timeout: float) -> dict[str, Any]:
     code = "import json, bench.codec as c; print('RESULT ' + json.dumps(c.main(verbose=False), default=str))"
     try:
         completed = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
         )
     except subprocess.TimeoutExpired:
         return {"error": "timed out"}
@@ -217,7 +219,7 @@ def _saturated(summary: Summary) -> str:
 
 
 def _fmt_value(value: float, latency: bool) -> str:
-    if value != value:  # NaN
+    if math.isnan(value):
         return "—"
     return f"{value:,.0f}" if not latency else f"{value:,.0f} µs"
 
@@ -377,7 +379,7 @@ def render_targets(results: list[dict[str, Any]], codec: dict[str, Any] | None) 
             value = ours.rss_growth_kib / 1024
             met = value < target.bound
             text = f"{value:.1f} MiB"
-        if value != value:  # NaN: the run failed
+        if math.isnan(value):  # the run failed
             continue
         lines.append(f"| {target.what} | {text} | {'yes' if met else 'NO'} |")
     return "\n".join(lines) + "\n"
@@ -413,8 +415,10 @@ def machine_header(command: str) -> str:
         [
             f"Command: `{command}`",
             "",
-            f"Machine: {os.cpu_count()} × {cpu}, Linux {platform.release()}; Python {platform.python_version()}; "
-            f"{broker} on 127.0.0.1 (sharing the machine's cores with the client).",
+            (
+                f"Machine: {os.cpu_count()} × {cpu}, Linux {platform.release()}; Python {platform.python_version()}; "
+                f"{broker} on 127.0.0.1 (sharing the machine's cores with the client)."
+            ),
             "",
             f"Versions: amqproto (this tree), {', '.join(versions)}.",
         ]

@@ -18,7 +18,7 @@ from .broker import BrokerClient
 from .clients import runner
 from .common import Job, Probe
 
-__all__ = ["run_job", "main"]
+__all__ = ["main", "run_job"]
 
 
 def _start_responder(queue: str) -> subprocess.Popen[str]:

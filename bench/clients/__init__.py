@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from ..common import Job, Probe
 
-__all__ = ["CLIENTS", "AMQPROTO_CLIENTS", "PEER_CLIENTS", "runner"]
+__all__ = ["AMQPROTO_CLIENTS", "CLIENTS", "PEER_CLIENTS", "runner"]
 
 #: client name -> (module, function)
 CLIENTS: dict[str, tuple[str, str]] = {

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..common import Probe
 
-__all__ = ["wait_done", "run_loop", "Window"]
+__all__ = ["Window", "run_loop", "wait_done"]
 
 
 def _resolve(future: asyncio.Future[None]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-
 from amqproto.io._async.channel import AsyncChannel
 from amqproto.io._async.connection import AsyncConnection
 from amqproto.schema.properties import BasicProperties
@@ -12,7 +11,7 @@ from amqproto.schema.properties import BasicProperties
 from ..common import Job, Probe
 from ._aio import run_loop, wait_done
 
-__all__ = ["run_asyncio", "run_uvloop", "run_curio"]
+__all__ = ["run_asyncio", "run_curio", "run_uvloop"]
 
 
 async def _publish(channel: AsyncChannel, job: Job, probe: Probe, wait: Callable[[Probe], Awaitable[None]]) -> None:
@@ -82,16 +81,15 @@ async def _run(
     wait: Callable[[Probe], Awaitable[None]],
     clock: Callable[[], float],
 ) -> None:
-    async with connection_class(job.url) as connection:
-        async with connection.get_channel() as channel:
-            if job.kind in ("publish", "confirm"):
-                await _publish(channel, job, probe, wait)
-            elif job.kind == "consume":
-                await _consume(channel, job, probe)
-            elif job.kind == "rpc":
-                await _rpc(channel, job, probe, clock)
-            else:
-                raise ValueError(job.kind)
+    async with connection_class(job.url) as connection, connection.get_channel() as channel:
+        if job.kind in ("publish", "confirm"):
+            await _publish(channel, job, probe, wait)
+        elif job.kind == "consume":
+            await _consume(channel, job, probe)
+        elif job.kind == "rpc":
+            await _rpc(channel, job, probe, clock)
+        else:
+            raise ValueError(job.kind)
 
 
 def _asyncio(job: Job, probe: Probe, uvloop: bool) -> None:

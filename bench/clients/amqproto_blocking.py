@@ -71,13 +71,12 @@ def _rpc(channel: BlockingChannel, job: Job, probe: Probe) -> None:
 
 
 def run(job: Job, probe: Probe) -> None:
-    with BlockingConnection(job.url) as connection:
-        with connection.get_channel() as channel:
-            if job.kind in ("publish", "confirm"):
-                _publish(channel, job, probe)
-            elif job.kind == "consume":
-                _consume(channel, job, probe)
-            elif job.kind == "rpc":
-                _rpc(channel, job, probe)
-            else:
-                raise ValueError(job.kind)
+    with BlockingConnection(job.url) as connection, connection.get_channel() as channel:
+        if job.kind in ("publish", "confirm"):
+            _publish(channel, job, probe)
+        elif job.kind == "consume":
+            _consume(channel, job, probe)
+        elif job.kind == "rpc":
+            _rpc(channel, job, probe)
+        else:
+            raise ValueError(job.kind)

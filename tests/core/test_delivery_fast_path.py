@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from amqproto.exceptions import ResourceError, UnexpectedFrame
 from amqproto.events import Event
+from amqproto.exceptions import ResourceError, UnexpectedFrame
 from amqproto.schema.methods import BasicDeliver, ChannelCloseOk
 from amqproto.schema.properties import BasicProperties
 from amqproto.wire import ContentBodyFrame, ContentHeaderFrame, Frame, MethodFrame
