@@ -8,6 +8,7 @@ runs the client, checks the outcome, cleans up, and prints one line,
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -62,6 +63,7 @@ def run_job(job: Job) -> dict[str, Any]:
             probe = Probe(job, lambda: counter.message_count(job.queue))
         else:
             probe = Probe(job)
+        gc.collect()  # every client starts from the same, clean garbage-collector state
         run(job, probe)
         report = probe.result()
         if job.kind in ("publish", "confirm"):
