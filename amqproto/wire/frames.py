@@ -200,8 +200,12 @@ def _plain_bytes(body: bytes | bytearray | memoryview) -> bytes | bytearray | me
 
 
 _unpack_frame_header = FRAME_HEADER.unpack_from
-_unpack_header_prefix = struct.Struct(">HHQH").unpack_from
-_unpack_method_id = struct.Struct(">I").unpack_from
+#: The frame header and the first 14 payload octets: a method frame's class
+#: and method ids (as one long), a content header's class id and weight (one
+#: long), body size and property flags.  Read at once when the buffer holds them.
+_unpack_frame_start = struct.Struct(">BHIIQH").unpack_from
+#: The frame header and the first 4 payload octets (a method's ids).
+_unpack_frame_and_ids = struct.Struct(">BHII").unpack_from
 _unpack_flags = struct.Struct(">H").unpack_from
 _END_THEN_BODY_HEADER = struct.Struct(">BBHI")
 _SMALL_BODY = 4096
@@ -330,14 +334,27 @@ class FrameDecoder:
         frame_type = index = 0
         frame: Any
         try:
-            while length - offset >= 7:
-                frame_type, channel, size = _unpack_frame_header(buf, offset)
+            while True:
+                # One unpack reads the frame header *and* what a method or a
+                # content header starts with (see _unpack_frame_start); near
+                # the end of the buffer, shorter unpacks do.  The values read
+                # past a frame's payload are only used when the size check
+                # below says the payload holds them.
+                rest = length - offset
+                if rest >= 21:
+                    frame_type, channel, size, index, body_size, flags = _unpack_frame_start(buf, offset)
+                elif rest >= 11:  # too short for a whole content header (22 octets)
+                    frame_type, channel, size, index = _unpack_frame_and_ids(buf, offset)
+                elif rest >= 7:  # too short for a whole method frame (12 octets)
+                    frame_type, channel, size = _unpack_frame_header(buf, offset)
+                else:
+                    break
                 start = offset + 7
                 end = start + size
-                if end >= length or size > max_size or frame_type == 0x41:
+                if end >= length or size > max_size:
                     # Incomplete, too large, or not a frame at all: the rare cases.
                     if frame_type == 0x41:  # "A": a protocol header, not a frame
-                        if length - offset < 8:
+                        if rest < 8:
                             break
                         append(self._protocol_header(bytes(buf[offset : offset + 8])))
                         offset += 8
@@ -349,12 +366,15 @@ class FrameDecoder:
                         raise FrameError(f"unknown frame type {frame_type}")
                     break
                 if buf[end] != 0xCE:
+                    if frame_type == 0x41:  # a protocol header in front of a huge buffer
+                        append(self._protocol_header(bytes(buf[offset : offset + 8])))
+                        offset += 8
+                        continue
                     msg = f"frame ends with 0x{buf[end]:02x}, not the frame-end octet 0xce"
                     raise FrameError(msg)
                 if frame_type == 1:
                     if size < 4:
                         raise AMQPSyntaxError("method frame is shorter than its class and method ids")
-                    (index,) = _unpack_method_id(buf, start)
                     decoder = method_decoders.get(index)
                     if decoder is None:
                         raise unknown_method(index)
@@ -371,10 +391,10 @@ class FrameDecoder:
                 elif frame_type == 2:
                     if size < 14:
                         raise AMQPSyntaxError("content header frame is too short")
-                    class_id, _weight, body_size, flags = _unpack_header_prefix(buf, start)
-                    if class_id != 60:
-                        msg = f"content header of class {class_id}; only basic (60) carries content"
-                        raise AMQPSyntaxError(msg, class_id)
+                    # index: class id and weight (ignored), two shorts
+                    if index >> 16 != 60:
+                        msg = f"content header of class {index >> 16}; only basic (60) carries content"
+                        raise AMQPSyntaxError(msg, index >> 16)
                     header_decoder = header_decoders.get(flags)
                     if header_decoder is None:
                         header_decoder = _header_decoder(flags)
@@ -383,6 +403,10 @@ class FrameDecoder:
                     if channel or size:
                         raise FrameError("heartbeat frames must be empty and on channel 0")
                     frame = _HEARTBEAT
+                elif frame_type == 0x41:  # a protocol header whose "frame end" happens to be 0xce
+                    append(self._protocol_header(bytes(buf[offset : offset + 8])))
+                    offset += 8
+                    continue
                 else:
                     raise FrameError(f"unknown frame type {frame_type}")
                 append(frame)
@@ -407,4 +431,4 @@ class FrameDecoder:
 
 
 # HEADER_FRAME is the encoder's view of the same layout as the decoder's prefix.
-assert HEADER_FRAME.size == FRAME_HEADER.size + struct.calcsize(">HHQH")
+assert HEADER_FRAME.size == struct.calcsize(">BHIIQH") == 21
