@@ -65,11 +65,13 @@ from ..schema.types import (
 )
 from ._introspect import FieldSpec, constructor_source, fields_of
 from .table import (
+    _READERS,
     OCTETS,
     RAW_DECODE_ERRORS,
     RAW_ENCODE_ERRORS,
     _decode_table,
     _encode_table,
+    _unknown_tag,
     datetime_to_timestamp,
     table_error,
 )
@@ -426,6 +428,9 @@ _PROPERTY_NAMESPACE: dict[str, Any] = dict(
     pack_I=struct.Struct(">I").pack,
     unpack_Q=struct.Struct(">Q").unpack_from,
     unpack_I=struct.Struct(">I").unpack_from,
+    unpack_i=struct.Struct(">i").unpack_from,
+    _TABLE_READERS=_READERS,
+    _unknown_tag=_unknown_tag,
 )
 
 
@@ -434,9 +439,10 @@ def _property_lines(spec: FieldSpec) -> tuple[list[str], list[str]]:
     name = spec.name
     if spec.wire is ShortStr:
         # OCTETS[n] is an IndexError past 255: the slow path explains it.
+        # Decoding, n is where the string ends.
         return (
             ["v = v.encode()", "append(OCTETS[len(v)])", "append(v)"],
-            ["n = buf[off]; off += 1", f"{name} = buf[off:off + n].decode(); off += n"],
+            ["n = off + 1 + buf[off]", f"{name} = buf[off + 1:n].decode(); off = n"],
         )
     if spec.wire is LongStr:
         return (
@@ -494,6 +500,45 @@ def _compile_properties(cls: type[BasicProperties]) -> tuple[Callable[..., tuple
     return namespace["encode"], namespace["decode"]
 
 
+#: :func:`~amqproto.wire.table._decode_table` inlined into a content-header
+#: decoder, for the ``headers`` property: the same loop, the common tags
+#: inline and the rest through the same readers, without a call and a tuple
+#: per message.  ``{name}`` receives the table, ``n`` is where it ends (the
+#: table must end within the frame).
+_INLINE_TABLE_DECODE = """\
+{name} = {{}}
+n = off + 4 + unpack_I(buf, off)[0]
+off += 4
+if n > end:
+    raise AMQPSyntaxError('field table of ' + str(n - off) + ' bytes overruns its frame', 60)
+while off < n:
+    start = off + 1
+    off = start + buf[off]
+    name = buf[start:off].decode()
+    tag = buf[off]
+    if tag == 83:  # S
+        start = off + 5
+        off = start + unpack_I(buf, off + 1)[0]
+        raw = buf[start:off]
+        try:
+            {name}[name] = raw.decode()
+        except UnicodeDecodeError:  # RabbitMQ also sends binary values as S
+            {name}[name] = bytes(raw)
+    elif tag == 116:  # t
+        {name}[name] = buf[off + 1] != 0
+        off += 2
+    elif tag == 73:  # I
+        {name}[name] = unpack_i(buf, off + 1)[0]
+        off += 5
+    else:
+        reader = _TABLE_READERS.get(tag)
+        if reader is None:
+            raise _unknown_tag(tag)
+        {name}[name], off = reader(buf, off + 1)
+if off != n:
+    raise AMQPSyntaxError("field-table value overruns the table's size", 60)"""
+
+
 def compile_header_decoder(flags: int, frame_cls: type) -> Callable[..., Any]:
     """Compile ``decode(buf, offset, end, channel, body_size) -> frame_cls(channel, body_size, properties)``.
 
@@ -515,7 +560,11 @@ def compile_header_decoder(flags: int, frame_cls: type) -> Callable[..., Any]:
     values: list[str] = []
     for number, spec in enumerate(specs):
         if flags & (1 << (15 - number)):
-            lines += [f"    {line}" for line in _property_lines(spec)[1]]
+            if spec.wire is Table:
+                decode = _INLINE_TABLE_DECODE.format(name=spec.name).splitlines()
+            else:
+                decode = _property_lines(spec)[1]
+            lines += [f"    {line}" for line in decode]
             values.append(spec.name)
         else:
             values.append("None")
