@@ -226,6 +226,11 @@ def _encoder_parts(layout: _Layout, namespace: dict[str, Any]) -> list[str]:
     parts: list[str] = []
     for number, piece in enumerate(layout.pieces):
         if isinstance(piece, _Fixed):
+            if len(piece.items) == 1 and piece.items[0][0] == "B" and piece.items[0][1].startswith("len("):
+                # A short string's length alone (never negative): a tuple index
+                # is cheaper than a struct; past 255 it is an IndexError.
+                parts.append(f"OCTETS[{piece.items[0][1]}]")
+                continue
             namespace[f"_S{number}"] = _struct(piece.items)
             parts.append(f"_S{number}.pack({', '.join(expr for _, expr, _ in piece.items)})")
         else:
@@ -450,7 +455,9 @@ def _property_lines(spec: FieldSpec) -> tuple[list[str], list[str]]:
             ["n, = unpack_I(buf, off); off += 4", f"{name} = buf[off:off + n].decode(); off += n"],
         )
     if spec.wire is Octet:
-        return ["append(pack_B(v))"], [f"{name} = buf[off]; off += 1"]
+        # OCTETS[v] is cheaper than a struct; a negative v would index from
+        # the end, so it goes to pack_B, whose struct.error the slow path explains.
+        return ["append(OCTETS[v] if v >= 0 else pack_B(v))"], [f"{name} = buf[off]; off += 1"]
     if spec.wire is Timestamp:
         # Aware datetimes inline; naive ones (a TypeError) through the function.
         return (

@@ -151,7 +151,7 @@ def encode_content_frames(
     if type(body) is not bytes:
         body = _plain_bytes(body)
     size = len(body)
-    if 0 < size <= _SMALL_BODY and (not frame_max or size <= frame_max - 8):
+    if 0 < size <= _SMALL_BODY and (size <= frame_max - 8 or not frame_max):
         # The common case, a small message: everything packs and joins at once.
         encoder = CONTENT_ENCODERS.get(type(method))
         if encoder is not None:
@@ -333,6 +333,8 @@ class FrameDecoder:
         header_decoders = _HEADER_DECODERS
         frame_type = index = 0
         frame: Any
+        # Body payloads are slices of buf: bytes already, or to be copied.
+        copy_payload = type(buf) is not bytes
         try:
             while True:
                 # One unpack reads the frame header *and* what a method or a
@@ -385,8 +387,7 @@ class FrameDecoder:
                 elif frame_type == 3:
                     frame = _new(_ContentBodyFrameSlots)
                     frame.channel = channel
-                    payload = buf[start:end]
-                    frame.payload = payload if type(payload) is bytes else bytes(payload)
+                    frame.payload = bytes(buf[start:end]) if copy_payload else buf[start:end]
                     frame.__class__ = ContentBodyFrame
                 elif frame_type == 2:
                     if size < 14:
