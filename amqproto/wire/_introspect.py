@@ -77,6 +77,10 @@ def slots_twin(cls: type) -> type | None:
     two classes have the same base and the same slots, i.e. the same memory
     layout; the result is indistinguishable from ``cls(*values)``.
 
+    The twin is instantiated by calling it, ``twin()``, which CPython does
+    faster than ``object.__new__(twin)``; so its bases must not define
+    ``__new__`` or ``__init__`` (the twin then has object's, which do nothing).
+
     Returns ``None`` when ``cls`` does not qualify, or when the interpreter
     refuses the ``__class__`` assignment (checked here, once, on a probe).
     """
@@ -87,7 +91,9 @@ def slots_twin(cls: type) -> type | None:
     if slots is None or tuple(slots) != tuple(field.name for field in fields) or not all(f.init for f in fields):
         return None
     twin = type(f"_{cls.__name__}Slots", cls.__bases__, {"__slots__": tuple(slots), "__module__": __name__})
-    probe: Any = object.__new__(twin)
+    if getattr(twin, "__new__") is not object.__new__ or getattr(twin, "__init__") is not object.__init__:  # noqa: B009
+        return None
+    probe: Any = twin()
     try:
         probe.__class__ = cls
     except TypeError:  # pragma: no cover - a layout CPython will not convert
@@ -107,9 +113,8 @@ def constructor_source(cls: type, arguments: list[str], namespace: dict[str, Any
     twin = slots_twin(cls) if len(arguments) == len(fields) else None
     if twin is None:
         return [f"{target} = _cls_{cls.__name__}({', '.join(arguments)})"]
-    namespace["_object_new"] = object.__new__
     namespace[f"_twin_{cls.__name__}"] = twin
-    lines = [f"{target} = _object_new(_twin_{cls.__name__})"]
+    lines = [f"{target} = _twin_{cls.__name__}()"]
     lines += [f"{target}.{field.name} = {argument}" for field, argument in zip(fields, arguments, strict=True)]
     lines.append(f"{target}.__class__ = _cls_{cls.__name__}")
     return lines

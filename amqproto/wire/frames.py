@@ -255,7 +255,6 @@ def _twin(cls: type) -> Any:
 # The decoder builds frames through their slots' twins (see slots_twin): an
 # instance of the twin, filled with attribute stores, then given the frame's
 # class.  The same instance as the constructor's, at a fraction of the cost.
-_new = object.__new__
 _MethodFrameSlots = _twin(MethodFrame)
 _ContentBodyFrameSlots = _twin(ContentBodyFrame)
 
@@ -380,12 +379,12 @@ class FrameDecoder:
                     decoder = method_decoders.get(index)
                     if decoder is None:
                         raise unknown_method(index)
-                    frame = _new(_MethodFrameSlots)
+                    frame = _MethodFrameSlots()
                     frame.channel = channel
                     frame.method = decoder(buf, start + 4, end)
                     frame.__class__ = MethodFrame
                 elif frame_type == 3:
-                    frame = _new(_ContentBodyFrameSlots)
+                    frame = _ContentBodyFrameSlots()
                     frame.channel = channel
                     frame.payload = bytes(buf[start:end]) if copy_payload else buf[start:end]
                     frame.__class__ = ContentBodyFrame
