@@ -65,12 +65,17 @@ from ..schema.types import (
 )
 from ._introspect import FieldSpec, constructor_source, fields_of
 from .table import (
+    _ENCODED_NAMES,
     _READERS,
     OCTETS,
     RAW_DECODE_ERRORS,
     RAW_ENCODE_ERRORS,
     _decode_table,
+    _encode_name,
     _encode_table,
+    _encode_tagged,
+    _tagged_i32,
+    _tagged_len,
     _unknown_tag,
     datetime_to_timestamp,
     table_error,
@@ -436,6 +441,11 @@ _PROPERTY_NAMESPACE: dict[str, Any] = dict(
     unpack_i=struct.Struct(">i").unpack_from,
     _TABLE_READERS=_READERS,
     _unknown_tag=_unknown_tag,
+    _ENCODED_NAMES=_ENCODED_NAMES,
+    _encode_name=_encode_name,
+    _encode_tagged=_encode_tagged,
+    _tagged_len=_tagged_len,
+    _tagged_i32=_tagged_i32,
 )
 
 
@@ -475,12 +485,39 @@ def _property_lines(spec: FieldSpec) -> tuple[list[str], list[str]]:
     raise TypeError(msg)  # pragma: no cover - basic uses only the types above
 
 
+#: :func:`~amqproto.wire.table._encode_table` inlined into the property
+#: encoders, for the ``headers`` property ``v``: the same loop, but its size
+#: and entries go to the property list as two parts, without a call and a
+#: concatenation per message.
+_INLINE_TABLE_ENCODE = """\
+_tparts = []
+_tput = _tparts.append
+for _tname, _tvalue in v.items():
+    _tencoded = _ENCODED_NAMES.get(_tname)
+    _tput(_encode_name(_tname) if _tencoded is None else _tencoded)
+    _tkind = type(_tvalue)
+    if _tkind is str:
+        _traw = _tvalue.encode()
+        _tput(_tagged_len(b"S", len(_traw)))
+        _tput(_traw)
+    elif _tkind is bool:
+        _tput(b"t\\x01" if _tvalue else b"t\\x00")
+    elif _tkind is int and -0x8000_0000 <= _tvalue <= 0x7FFF_FFFF:
+        _tput(_tagged_i32(b"I", _tvalue))
+    else:  # the other types, and ints beyond 32 bits
+        _tput(_encode_tagged(_tvalue))
+_tdata = b"".join(_tparts)
+append(pack_I(len(_tdata)))
+append(_tdata)"""
+
+
 def _property_encoder_lines(specs: tuple[FieldSpec, ...]) -> list[str]:
     """Lines that encode the properties ``p`` into ``flags`` and ``encoded``."""
     lines = ["flags = 0", "parts = []", "append = parts.append"]
     for number, spec in enumerate(specs):
         lines += [f"v = p.{spec.name}", "if v is not None:", f"    flags |= {1 << (15 - number)}"]
-        lines += [f"    {line}" for line in _property_lines(spec)[0]]
+        encode = _INLINE_TABLE_ENCODE.splitlines() if spec.wire is Table else _property_lines(spec)[0]
+        lines += [f"    {line}" for line in encode]
     return [*lines, "encoded = b''.join(parts)"]
 
 

@@ -122,18 +122,27 @@ _ENCODED_NAMES: dict[str, bytes] = {}
 _ENCODED_NAMES_MAX = 1024
 
 
+def _encode_name(name: str) -> bytes:
+    """A table key as a short string (IndexError past 255 bytes), remembered while there is room."""
+    raw = name.encode()
+    encoded_name = OCTETS[len(raw)] + raw
+    if len(_ENCODED_NAMES) < _ENCODED_NAMES_MAX:
+        _ENCODED_NAMES[name] = encoded_name
+    return encoded_name
+
+
 def _encode_table(table: FieldTable) -> bytes:
-    """Encode a table, size included; raw errors escape (see the module doc)."""
+    """Encode a table, size included; raw errors escape (see the module doc).
+
+    The content-property encoders inline this loop (see ``codec._INLINE_TABLE_ENCODE``).
+    """
     parts: list[bytes] = []
     append = parts.append
     names = _ENCODED_NAMES
     for name, value in table.items():
         encoded_name = names.get(name)
         if encoded_name is None:
-            raw = name.encode()
-            encoded_name = OCTETS[len(raw)] + raw  # IndexError past 255
-            if len(names) < _ENCODED_NAMES_MAX:
-                names[name] = encoded_name
+            encoded_name = _encode_name(name)
         append(encoded_name)
         kind = type(value)
         if kind is str:
