@@ -107,7 +107,6 @@ _COMMON_NAMESPACE: dict[str, Any] = {
     "_encode_table": _encode_table,
     "_fromtimestamp": datetime.datetime.fromtimestamp,
     "_EPOCH": datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc),
-    "_SECOND": datetime.timedelta(seconds=1),
     "datetime_to_timestamp": datetime_to_timestamp,
 }
 
@@ -470,12 +469,16 @@ def _property_lines(spec: FieldSpec) -> tuple[list[str], list[str]]:
         return ["append(OCTETS[v] if v >= 0 else pack_B(v))"], [f"{name} = buf[off]; off += 1"]
     if spec.wire is Timestamp:
         # Aware datetimes inline; naive ones (a TypeError) through the function.
+        # days * 86400 + seconds is the floor of the seconds (a timedelta's
+        # seconds and microseconds are never negative), cheaper than floor division by one second.
         return (
             [
                 "try:",
-                "    append(pack_Q((v - _EPOCH) // _SECOND))",
+                "    v = v - _EPOCH",
                 "except TypeError:",
                 "    append(pack_Q(datetime_to_timestamp(v)))",
+                "else:",
+                "    append(pack_Q(v.days * 86400 + v.seconds))",
             ],
             [f"{name} = _fromtimestamp(unpack_Q(buf, off)[0], _UTC); off += 8"],
         )

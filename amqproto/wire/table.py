@@ -65,7 +65,6 @@ __all__ = [
 _UTC = datetime.timezone.utc
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
 _NAIVE_EPOCH = datetime.datetime(1970, 1, 1)
-_SECOND = datetime.timedelta(seconds=1)
 _fromtimestamp = datetime.datetime.fromtimestamp
 
 #: ``bytes((n,))`` for every octet, without building it each time.
@@ -99,10 +98,13 @@ RAW_ENCODE_ERRORS = (
 def datetime_to_timestamp(value: datetime.datetime) -> int:
     """Whole seconds since the epoch (floored); a naive ``datetime`` is taken as UTC."""
     try:
-        return (value - _EPOCH) // _SECOND
+        delta = value - _EPOCH
     except TypeError:
         # Naive (or with a tzinfo that gives no offset): read it as UTC.
-        return (value.replace(tzinfo=None) - _NAIVE_EPOCH) // _SECOND
+        delta = value.replace(tzinfo=None) - _NAIVE_EPOCH
+    # The floor of the seconds: a timedelta's seconds and microseconds are
+    # never negative.  Cheaper than delta // timedelta(seconds=1).
+    return delta.days * 86400 + delta.seconds
 
 
 def timestamp_to_datetime(seconds: int) -> datetime.datetime:
