@@ -117,9 +117,9 @@ class _StreamProtocol(asyncio.Protocol):
 class _Stream:
     """A byte stream on a transport, with coalesced writes.
 
-    :meth:`writelines` queues buffers and writes them once per loop iteration
-    (``call_soon``), or at once when :data:`_COALESCE_LIMIT` bytes are
-    pending; it then waits only while the transport's buffer is above its
+    :meth:`writelines` writes the first buffers of a loop iteration at once
+    and queues the rest, writing them when the iteration ends (``call_soon``)
+    or as soon as :data:`_COALESCE_LIMIT` bytes are pending; it then waits only while the transport's buffer is above its
     high-water mark.  Buffers are queued synchronously, in call order, so the
     adapter needs no write lock (:meth:`AsyncioBackend.write_lock` is None).
     Small buffers are joined; large ones (message bodies) reach the transport
@@ -173,16 +173,22 @@ class _Stream:
 
     async def writelines(self, buffers: list[bytes | bytearray | memoryview]) -> None:
         self._pending += buffers
-        size = self._pending_size
-        for buffer in buffers:
-            size += len(buffer)
-        if size < _COALESCE_LIMIT:
-            self._pending_size = size
-            if not self._scheduled:
-                self._scheduled = True
-                self._loop.call_soon(self._write_pending)
-            return
-        self._write_pending()
+        if not self._scheduled:
+            # The first write of a loop iteration goes out at once, so a lone
+            # request (an RPC, an ack) waits for nothing; it opens a window in
+            # which later writes of the same iteration are coalesced, written
+            # when the iteration ends.
+            self._scheduled = True
+            self._loop.call_soon(self._write_pending)
+            self._write_out()
+        else:
+            size = self._pending_size
+            for buffer in buffers:
+                size += len(buffer)
+            if size < _COALESCE_LIMIT:
+                self._pending_size = size
+                return
+            self._write_out()
         protocol = self._protocol
         if protocol.paused_writing and not self._transport.is_closing():
             waiter = self._loop.create_future()
@@ -193,6 +199,9 @@ class _Stream:
 
     def _write_pending(self) -> None:
         self._scheduled = False
+        self._write_out()
+
+    def _write_out(self) -> None:
         pending = self._pending
         if not pending:
             return
