@@ -21,15 +21,17 @@ blocked/unblocked) run on the reader thread and must not wait for the broker.
 
 The implementation is generated from the async one
 (:mod:`amqproto.io._sync`, by ``scripts/unasync.py``); this module supplies
-the socket-and-thread primitives.  TLS: Python's ``ssl`` sockets do not
-support a read in one thread concurrent with a write in another, so with
-``amqps://`` use one of the async adapters.
+the socket-and-thread primitives.  TLS works too: since an OpenSSL
+connection must not be used by two threads at once, a TLS socket is driven
+non-blocking with every read and write under one lock (see
+:class:`_TLSStream`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import queue
+import select
 import socket
 import ssl
 import threading
@@ -57,12 +59,10 @@ BlockingMessage = SyncMessage
 
 
 class _Stream:
-    __slots__ = ("_socket", "_scatter")
+    __slots__ = ("_socket",)
 
     def __init__(self, sock: socket.socket) -> None:
         self._socket = sock
-        # TLS sockets have no sendmsg.
-        self._scatter = not isinstance(sock, ssl.SSLSocket)
 
     def read(self, max_bytes: int) -> bytes:
         return self._socket.recv(max_bytes)
@@ -73,9 +73,8 @@ class _Stream:
     def writelines(self, buffers: list[bytes | bytearray | memoryview]) -> None:
         sock = self._socket
         parts = coalesce(buffers)
-        if len(parts) == 1 or not self._scatter:
-            for part in parts:
-                sock.sendall(part)
+        if len(parts) == 1:
+            sock.sendall(parts[0])
             return
         # One gather write per batch of buffers; bodies are not copied.
         while parts:
@@ -83,6 +82,66 @@ class _Stream:
 
     def close(self) -> None:
         # shutdown() wakes the reader thread blocked in recv(); close() alone may not.
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+        self._socket.close()
+
+
+class _TLSStream:
+    """A TLS socket used by a reader thread and writer threads at once.
+
+    An OpenSSL connection must not be used by two threads at the same time,
+    and Python's ``ssl`` sockets do not serialise it.  So the socket is
+    non-blocking, every ``recv``/``send`` on it runs under one lock, and the
+    threads wait for readiness with ``select`` *outside* the lock: the reader
+    blocked waiting for data never holds up a writer.
+    """
+
+    __slots__ = ("_socket", "_lock")
+
+    def __init__(self, sock: ssl.SSLSocket) -> None:
+        sock.setblocking(False)
+        self._socket = sock
+        self._lock = threading.Lock()
+
+    def read(self, max_bytes: int) -> bytes:
+        sock = self._socket
+        try:
+            while True:
+                # Try first: TLS may hold decrypted bytes that select cannot see.
+                with self._lock:
+                    try:
+                        return sock.recv(max_bytes)
+                    except ssl.SSLWantReadError:
+                        waiting_for: tuple[list[ssl.SSLSocket], list[ssl.SSLSocket]] = ([sock], [])
+                    except ssl.SSLWantWriteError:
+                        waiting_for = ([], [sock])
+                select.select(*waiting_for, [])
+        except ValueError as exc:  # the socket was closed under us
+            raise OSError(str(exc)) from None
+
+    def write(self, data: bytes) -> None:
+        self.writelines([data])
+
+    def writelines(self, buffers: list[bytes | bytearray | memoryview]) -> None:
+        sock = self._socket
+        try:
+            for part in coalesce(buffers):
+                view = memoryview(part).cast("B")
+                while view:
+                    with self._lock:
+                        try:
+                            view = view[sock.send(view) :]
+                            continue
+                        except ssl.SSLWantWriteError:
+                            waiting_for: tuple[list[ssl.SSLSocket], list[ssl.SSLSocket]] = ([], [sock])
+                        except ssl.SSLWantReadError:
+                            waiting_for = ([sock], [])
+                    select.select(*waiting_for, [])
+        except ValueError as exc:
+            raise OSError(str(exc)) from None
+
+    def close(self) -> None:
         with contextlib.suppress(OSError):
             self._socket.shutdown(socket.SHUT_RDWR)
         self._socket.close()
@@ -153,7 +212,7 @@ class ThreadingBackend:
         ssl_context: ssl.SSLContext | None,
         server_hostname: str | None,
         timeout: float,
-    ) -> _Stream:
+    ) -> _Stream | _TLSStream:
         try:
             sock = socket.create_connection((host, port), timeout=timeout)
         except socket.timeout:
@@ -166,6 +225,8 @@ class ThreadingBackend:
         except BaseException:
             sock.close()
             raise
+        if isinstance(sock, ssl.SSLSocket):
+            return _TLSStream(sock)
         return _Stream(sock)
 
     def create_waiter(self) -> _Waiter:
