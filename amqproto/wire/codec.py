@@ -70,6 +70,7 @@ from .table import (
     OCTETS,
     RAW_DECODE_ERRORS,
     RAW_ENCODE_ERRORS,
+    TABLE_DECODE_SOURCE,
     _decode_table,
     _encode_name,
     _encode_table,
@@ -552,38 +553,7 @@ def _compile_properties(cls: type[BasicProperties]) -> tuple[Callable[..., tuple
 #: inline and the rest through the same readers, without a call and a tuple
 #: per message.  ``{name}`` receives the table, ``n`` is where it ends (the
 #: table must end within the frame).
-_INLINE_TABLE_DECODE = """\
-{name} = {{}}
-n = off + 4 + unpack_I(buf, off)[0]
-off += 4
-if n > end:
-    raise AMQPSyntaxError('field table of ' + str(n - off) + ' bytes overruns its frame', 60)
-while off < n:
-    start = off + 1
-    off = start + buf[off]
-    name = buf[start:off].decode()
-    tag = buf[off]
-    if tag == 83:  # S
-        start = off + 5
-        off = start + unpack_I(buf, off + 1)[0]
-        raw = buf[start:off]
-        try:
-            {name}[name] = raw.decode()
-        except UnicodeDecodeError:  # RabbitMQ also sends binary values as S
-            {name}[name] = bytes(raw)
-    elif tag == 116:  # t
-        {name}[name] = buf[off + 1] != 0
-        off += 2
-    elif tag == 73:  # I
-        {name}[name] = unpack_i(buf, off + 1)[0]
-        off += 5
-    else:
-        reader = _TABLE_READERS.get(tag)
-        if reader is None:
-            raise _unknown_tag(tag)
-        {name}[name], off = reader(buf, off + 1)
-if off != n:
-    raise AMQPSyntaxError("field-table value overruns the table's size", 60)"""
+
 
 
 def compile_header_decoder(flags: int, frame_cls: type) -> Callable[..., Any]:
@@ -608,7 +578,7 @@ def compile_header_decoder(flags: int, frame_cls: type) -> Callable[..., Any]:
     for number, spec in enumerate(specs):
         if flags & (1 << (15 - number)):
             if spec.wire is Table:
-                decode = _INLINE_TABLE_DECODE.format(name=spec.name).splitlines()
+                decode = TABLE_DECODE_SOURCE.format(name=spec.name, class_id=BasicProperties.CLASS_ID).splitlines()
             else:
                 decode = _property_lines(spec)[1]
             lines += [f"    {line}" for line in decode]

@@ -388,6 +388,9 @@ def _read_void(buf: Any, offset: int) -> tuple[FieldValue, int]:
     return None, offset
 
 
+#: Compiled below from TABLE_DECODE_SOURCE; the readers refer to it for nested tables.
+_decode_table: Callable[[Any, int], tuple[dict[str, FieldValue], int]]
+
 _READERS: dict[int, _Reader] = {
     ord("t"): _read_bool,
     ord("b"): _fixed_reader("b"),
@@ -413,43 +416,71 @@ def _unknown_tag(tag: int) -> AMQPSyntaxError:
     return AMQPSyntaxError(f"unknown field-table value tag {chr(tag)!r} (0x{tag:02x})")
 
 
-def _decode_table(buf: Any, offset: int) -> tuple[dict[str, FieldValue], int]:
-    """Decode a table from bytes or bytearray; raw errors escape (see the module doc)."""
-    (size,) = _unpack_long(buf, offset)
-    offset += 4
-    end = offset + size
-    if end > len(buf):
-        raise AMQPSyntaxError(f"field table of {size} bytes overruns its frame")
-    table: dict[str, FieldValue] = {}
-    readers = _READERS
-    while offset < end:
-        start = offset + 1
-        offset = start + buf[offset]
-        name = buf[start:offset].decode()
-        tag = buf[offset]
-        # The tags RabbitMQ and most clients send, inline; the rest by table.
-        if tag == 83:  # S
-            start = offset + 5
-            offset = start + _unpack_long(buf, offset + 1)[0]
-            raw = buf[start:offset]
-            try:
-                table[name] = raw.decode()
-            except UnicodeDecodeError:
-                table[name] = bytes(raw)
-        elif tag == 116:  # t
-            table[name] = buf[offset + 1] != 0
-            offset += 2
-        elif tag == 73:  # I
-            table[name] = _unpack_i32(buf, offset + 1)[0]
-            offset += 5
-        else:
-            reader = readers.get(tag)
-            if reader is None:
-                raise _unknown_tag(tag)
-            table[name], offset = reader(buf, offset + 1)
-    if offset != end:
-        raise AMQPSyntaxError("field-table value overruns the table's size")
-    return table, offset
+#: The one field-table decoding loop, as source: :func:`_decode_table` is
+#: compiled from it, and the content-header decoders of
+#: :mod:`amqproto.wire.codec` inline it (saving a call and a tuple per
+#: message).  It reads the table at ``off`` in ``buf`` into the variable
+#: ``{name}``, leaves ``off`` after it, and refuses a table that overruns
+#: ``end``; errors carry ``{class_id}``.  The tags RabbitMQ and most clients
+#: send are handled inline, the rest through ``_TABLE_READERS``.
+TABLE_DECODE_SOURCE = """\
+{name} = {{}}
+n = off + 4 + unpack_I(buf, off)[0]
+off += 4
+if n > end:
+    raise AMQPSyntaxError('field table of ' + str(n - off) + ' bytes overruns its frame', {class_id})
+while off < n:
+    start = off + 1
+    off = start + buf[off]
+    name = buf[start:off].decode()
+    tag = buf[off]
+    if tag == 83:  # S
+        start = off + 5
+        off = start + unpack_I(buf, off + 1)[0]
+        raw = buf[start:off]
+        try:
+            {name}[name] = raw.decode()
+        except UnicodeDecodeError:  # RabbitMQ also sends binary values as S
+            {name}[name] = bytes(raw)
+    elif tag == 116:  # t
+        {name}[name] = buf[off + 1] != 0
+        off += 2
+    elif tag == 73:  # I
+        {name}[name] = unpack_i(buf, off + 1)[0]
+        off += 5
+    else:
+        reader = _TABLE_READERS.get(tag)
+        if reader is None:
+            raise _unknown_tag(tag)
+        {name}[name], off = reader(buf, off + 1)
+if off != n:
+    raise AMQPSyntaxError("field-table value overruns the table's size", {class_id})"""
+
+
+def _compile_decode_table() -> Callable[[Any, int], tuple[dict[str, FieldValue], int]]:
+    body = TABLE_DECODE_SOURCE.format(name="table", class_id=0)
+    source = "\n".join(
+        [
+            "def _decode_table(buf, off):",
+            "    end = len(buf)",
+            *(f"    {line}" for line in body.splitlines()),
+            "    return table, off",
+        ]
+    )
+    namespace: dict[str, Any] = {
+        "unpack_I": _unpack_long,
+        "unpack_i": _unpack_i32,
+        "_TABLE_READERS": _READERS,
+        "_unknown_tag": _unknown_tag,
+        "AMQPSyntaxError": AMQPSyntaxError,
+    }
+    exec(source, namespace)  # noqa: S102 - source is the constant above
+    decode: Callable[[Any, int], tuple[dict[str, FieldValue], int]] = namespace["_decode_table"]
+    decode.__doc__ = "Decode a table from bytes or bytearray; raw errors escape (see the module doc)."
+    return decode
+
+
+_decode_table = _compile_decode_table()
 
 
 def _decode_array(buf: Any, offset: int) -> tuple[list[FieldValue], int]:
