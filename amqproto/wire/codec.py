@@ -190,12 +190,13 @@ def _lay_out_arguments(specs: tuple[FieldSpec, ...], layout: _Layout) -> tuple[l
             constructor_args.append(f"_fromtimestamp({var}, _UTC)")
         elif spec.wire is ShortStr or spec.wire is LongStr:
             length_fmt = "B" if spec.wire is ShortStr else "I"
+            # _n{index}: the length; then n, where the string ends.
             if spec.python_type is bytes:
                 prepare.append(f"{var} = m.{spec.name}")
-                decode = f"{var} = bytes(buf[off:off + _n{index}]); off += _n{index}"
+                decode = f"n = off + _n{index}; {var} = bytes(buf[off:n]); off = n"
             else:
                 prepare.append(f"{var} = m.{spec.name}.encode()")
-                decode = f"{var} = buf[off:off + _n{index}].decode(); off += _n{index}"
+                decode = f"n = off + _n{index}; {var} = buf[off:n].decode(); off = n"
             layout.fixed(length_fmt, f"len({var})", f"_n{index}")
             layout.raw(var, decode)
             variable_sizes.append(f"len({var})")
@@ -258,12 +259,13 @@ def _compile_method(cls: type[Method]) -> tuple[Callable[..., bytes], Callable[.
             # The decoder starts after the method ids and stops before the frame end.
             payload_items = [item for item in piece.items if item[2]]
             if payload_items:
-                unpacker = namespace[f"_D{number}"] = _struct(payload_items)
+                unpacker = _struct(payload_items)
+                namespace[f"_D{number}"] = unpacker.unpack_from
                 targets = ", ".join(target for _, _, target in payload_items)
                 if len(payload_items) == 1 and payload_items[0][0] == "B":
                     decode_lines.append(f"{targets} = buf[off]; off += 1")
                 else:
-                    decode_lines.append(f"{targets}, = _D{number}.unpack_from(buf, off); off += {unpacker.size}")
+                    decode_lines.append(f"{targets}, = _D{number}(buf, off); off += {unpacker.size}")
         else:
             decode_lines.append(piece.decode_code)
     payload_size = layout.fixed_size() - FRAME_HEADER.size - 1

@@ -259,6 +259,10 @@ _MethodFrameSlots = _twin(MethodFrame)
 _ContentBodyFrameSlots = _twin(ContentBodyFrame)
 
 
+def _frame_too_large(size: int, frame_max: int) -> FrameError:
+    return FrameError(f"frame of {size + FRAME_HEADER_SIZE} bytes exceeds frame_max {frame_max}")
+
+
 class FrameDecoder:
     """Turn a byte stream into frames, sans-io.
 
@@ -332,6 +336,8 @@ class FrameDecoder:
         header_decoders = _HEADER_DECODERS
         frame_type = index = 0
         frame: Any
+        # Where the last 21-octet frame start (see below) fits.
+        last_start = length - 21
         # Body payloads are slices of buf: bytes already, or to be copied.
         copy_payload = type(buf) is not bytes
         try:
@@ -341,38 +347,40 @@ class FrameDecoder:
                 # the end of the buffer, shorter unpacks do.  The values read
                 # past a frame's payload are only used when the size check
                 # below says the payload holds them.
-                rest = length - offset
-                if rest >= 21:
+                if offset <= last_start:
                     frame_type, channel, size, index, body_size, flags = _unpack_frame_start(buf, offset)
-                elif rest >= 11:  # too short for a whole content header (22 octets)
+                elif offset <= length - 11:  # too short for a whole content header (22 octets)
                     frame_type, channel, size, index = _unpack_frame_and_ids(buf, offset)
-                elif rest >= 7:  # too short for a whole method frame (12 octets)
+                elif offset <= length - 7:  # too short for a whole method frame (12 octets)
                     frame_type, channel, size = _unpack_frame_header(buf, offset)
                 else:
                     break
                 start = offset + 7
                 end = start + size
-                if end >= length or size > max_size:
-                    # Incomplete, too large, or not a frame at all: the rare cases.
-                    if frame_type == 0x41:  # "A": a protocol header, not a frame
-                        if rest < 8:
+                try:
+                    if buf[end] != 0xCE or size > max_size:
+                        # Malformed, too large, or not a frame at all: the rare cases.
+                        if frame_type == 0x41:  # "A": a protocol header, not a frame
+                            append(self._protocol_header(bytes(buf[offset : offset + 8])))
+                            offset += 8
+                            continue
+                        if size > max_size:
+                            raise _frame_too_large(size, frame_max)
+                        msg = f"frame ends with 0x{buf[end]:02x}, not the frame-end octet 0xce"
+                        raise FrameError(msg)
+                except IndexError:
+                    # The frame end lies past the data: incomplete, too large, or not a frame.
+                    if frame_type == 0x41:
+                        if offset > length - 8:
                             break
                         append(self._protocol_header(bytes(buf[offset : offset + 8])))
                         offset += 8
                         continue
                     if size > max_size:
-                        msg = f"frame of {size + FRAME_HEADER_SIZE} bytes exceeds frame_max {frame_max}"
-                        raise FrameError(msg)
+                        raise _frame_too_large(size, frame_max) from None
                     if frame_type not in (1, 2, 3, 8):
-                        raise FrameError(f"unknown frame type {frame_type}")
+                        raise FrameError(f"unknown frame type {frame_type}") from None
                     break
-                if buf[end] != 0xCE:
-                    if frame_type == 0x41:  # a protocol header in front of a huge buffer
-                        append(self._protocol_header(bytes(buf[offset : offset + 8])))
-                        offset += 8
-                        continue
-                    msg = f"frame ends with 0x{buf[end]:02x}, not the frame-end octet 0xce"
-                    raise FrameError(msg)
                 if frame_type == 1:
                     if size < 4:
                         raise AMQPSyntaxError("method frame is shorter than its class and method ids")
@@ -381,7 +389,7 @@ class FrameDecoder:
                         raise unknown_method(index)
                     frame = _MethodFrameSlots()
                     frame.channel = channel
-                    frame.method = decoder(buf, start + 4, end)
+                    frame.method = decoder(buf[start:end], 4, size)
                     frame.__class__ = MethodFrame
                 elif frame_type == 3:
                     frame = _ContentBodyFrameSlots()
@@ -398,7 +406,7 @@ class FrameDecoder:
                     header_decoder = header_decoders.get(flags)
                     if header_decoder is None:
                         header_decoder = _header_decoder(flags)
-                    frame = header_decoder(buf, start + 14, end, channel, body_size)
+                    frame = header_decoder(buf[start:end], 14, size, channel, body_size)
                 elif frame_type == 8:
                     if channel or size:
                         raise FrameError("heartbeat frames must be empty and on channel 0")
