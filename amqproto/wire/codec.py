@@ -71,6 +71,8 @@ from .table import (
     RAW_DECODE_ERRORS,
     RAW_ENCODE_ERRORS,
     TABLE_DECODE_SOURCE,
+    TIMESTAMP_DECODE_SOURCE,
+    TIMESTAMP_NAMESPACE,
     _decode_table,
     _encode_name,
     _encode_table,
@@ -80,6 +82,7 @@ from .table import (
     _unknown_tag,
     datetime_to_timestamp,
     table_error,
+    timestamp_to_datetime,
 )
 
 __all__ = [
@@ -103,12 +106,11 @@ _FRAME_END = 0xCE
 _COMMON_NAMESPACE: dict[str, Any] = {
     "AMQPSyntaxError": AMQPSyntaxError,
     "OCTETS": OCTETS,
-    "_UTC": datetime.timezone.utc,
     "_decode_table": _decode_table,
     "_encode_table": _encode_table,
-    "_fromtimestamp": datetime.datetime.fromtimestamp,
     "_EPOCH": datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc),
     "datetime_to_timestamp": datetime_to_timestamp,
+    "timestamp_to_datetime": timestamp_to_datetime,
 }
 
 
@@ -187,7 +189,7 @@ def _lay_out_arguments(specs: tuple[FieldSpec, ...], layout: _Layout) -> tuple[l
             constructor_args.append(var)
         elif spec.wire is Timestamp:
             layout.fixed("Q", f"datetime_to_timestamp(m.{spec.name})", var)
-            constructor_args.append(f"_fromtimestamp({var}, _UTC)")
+            constructor_args.append(f"timestamp_to_datetime({var})")
         elif spec.wire is ShortStr or spec.wire is LongStr:
             length_fmt = "B" if spec.wire is ShortStr else "I"
             # _n{index}: the length; then n, where the string ends.
@@ -435,6 +437,7 @@ def decode_method(buf: Buffer, offset: int = 0, end: int | None = None) -> Metho
 
 _PROPERTY_NAMESPACE: dict[str, Any] = dict(
     _COMMON_NAMESPACE,
+    **TIMESTAMP_NAMESPACE,
     pack_B=struct.Struct(">B").pack,
     pack_Q=struct.Struct(">Q").pack,
     pack_I=struct.Struct(">I").pack,
@@ -483,7 +486,7 @@ def _property_lines(spec: FieldSpec) -> tuple[list[str], list[str]]:
                 "else:",
                 "    append(pack_Q(v.days * 86400 + v.seconds))",
             ],
-            [f"{name} = _fromtimestamp(unpack_Q(buf, off)[0], _UTC); off += 8"],
+            ["_seconds = unpack_Q(buf, off)[0]; off += 8", *TIMESTAMP_DECODE_SOURCE.format(seconds="_seconds", name=name).splitlines()],
         )
     if spec.wire is Table:
         return ["append(_encode_table(v))"], [f"{name}, off = _decode_table(buf, off)"]

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from amqproto.exceptions import AMQPSyntaxError
 from amqproto.schema import BasicProperties, BasicPublish, Method
 from amqproto.wire import (
     ContentBodyFrame,
@@ -37,6 +38,7 @@ from amqproto.wire import (
 from amqproto.wire import frames as frames_module
 from amqproto.wire._introspect import fields_of
 from amqproto.wire.codec import compile_header_decoder
+from amqproto.wire.table import timestamp_to_datetime
 from amqproto.wire.frames import Frame
 
 from .strategies import ALL_METHODS, field_scalars, field_tables, frames, instances_of, properties
@@ -86,6 +88,34 @@ def test_timestamp_property_is_aware_utc() -> None:
     decoded = decode_properties(encoded, 0, len(encoded), flags).timestamp
     assert decoded is not None
     assert decoded.tzinfo is UTC
+
+
+#: The last second ``datetime`` can hold, as a Unix timestamp.
+LAST_SECOND = int(datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
+
+
+@settings(max_examples=300)
+@given(st.lists(st.integers(0, LAST_SECOND) | st.integers(1714979200, 1714979400), min_size=1, max_size=20))
+def test_timestamps_decode_as_fromtimestamp_does(seconds: list[int]) -> None:
+    # The decoder keeps the last minute it saw: any order of timestamps,
+    # inside one minute, across minutes and back, gives fromtimestamp's value.
+    for value in seconds:
+        expected = datetime.datetime.fromtimestamp(value, UTC)
+        assert timestamp_to_datetime(value) == expected
+        flags, encoded = encode_properties(BasicProperties(timestamp=expected))
+        decoded = decode_properties(encoded, 0, len(encoded), flags).timestamp
+        assert decoded == expected and decoded is not None and decoded.tzinfo is UTC
+
+
+@pytest.mark.parametrize("seconds", [LAST_SECOND + 1, LAST_SECOND + 60, 2**63, 2**64 - 1])
+def test_timestamps_past_year_9999_are_syntax_errors(seconds: int) -> None:
+    with pytest.raises(AMQPSyntaxError, match="out of range"):
+        timestamp_to_datetime(seconds)
+    flags, _ = encode_properties(BasicProperties(timestamp=datetime.datetime(2024, 1, 1, tzinfo=UTC)))
+    header = struct.pack(">HHQH", 60, 0, 0, flags) + struct.pack(">Q", seconds)
+    frame = struct.pack(">BHI", 2, 1, len(header)) + header + b"\xce"
+    with pytest.raises(AMQPSyntaxError):
+        FrameDecoder().feed(frame)
 
 
 @settings(max_examples=200)
