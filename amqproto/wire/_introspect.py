@@ -65,21 +65,19 @@ def fields_of(cls: type) -> tuple[FieldSpec, ...]:
 
 
 def slots_twin(cls: type) -> type | None:
-    """A plain class with ``cls``'s slots and base, whose instances may become ``cls`` instances.
+    """A subclass of ``cls`` whose instances are filled by attribute stores, then become ``cls`` instances.
 
     A decoder builds many small frozen dataclasses, and a frozen dataclass's
     ``__init__`` sets each field through ``object.__setattr__``, by name.
     For a slotted dataclass whose ``__init__`` only stores its arguments (no
     ``__post_init__``, every field in ``__init__``), there is a faster way to
-    the same instance: fill an instance of this *twin* with ordinary
-    attribute stores (which CPython specialises for slots), then set its
-    ``__class__`` to ``cls``.  Python allows that assignment exactly when the
-    two classes have the same base and the same slots, i.e. the same memory
-    layout; the result is indistinguishable from ``cls(*values)``.
-
-    The twin is instantiated by calling it, ``twin()``, which CPython does
-    faster than ``object.__new__(twin)``; so its bases must not define
-    ``__new__`` or ``__init__`` (the twin then has object's, which do nothing).
+    the same instance: call this *twin*, a subclass that adds no slots and
+    takes back ``object``'s ``__init__``, ``__setattr__`` and ``__delattr__``; fill its
+    instance with ordinary attribute stores (which CPython specialises for
+    slots); then set its ``__class__`` to ``cls``.  Python allows that
+    assignment because the twin adds nothing to ``cls``'s memory layout, and
+    checks it cheaply for the same reason (no comparison of slot lists).  The
+    result is indistinguishable from ``cls(*values)``.
 
     Returns ``None`` when ``cls`` does not qualify, or when the interpreter
     refuses the ``__class__`` assignment (checked here, once, on a probe).
@@ -90,13 +88,23 @@ def slots_twin(cls: type) -> type | None:
     slots = vars(cls).get("__slots__")
     if slots is None or tuple(slots) != tuple(field.name for field in fields) or not all(f.init for f in fields):
         return None
-    twin = type(f"_{cls.__name__}Slots", cls.__bases__, {"__slots__": tuple(slots), "__module__": __name__})
-    if getattr(twin, "__new__") is not object.__new__ or getattr(twin, "__init__") is not object.__init__:  # noqa: B009
-        return None
+    if vars(cls).get("__new__") is not None:
+        return None  # the twin must be created by object's __new__
+    namespace = {
+        "__slots__": (),
+        "__module__": __name__,
+        "__init__": object.__init__,
+        # Both, or CPython keeps routing stores through a Python-level slot.
+        "__setattr__": object.__setattr__,
+        "__delattr__": object.__delattr__,
+    }
+    twin = type(f"_{cls.__name__}Twin", (cls,), namespace)
     probe: Any = twin()
     try:
+        for field in fields:
+            setattr(probe, field.name, None)
         probe.__class__ = cls
-    except TypeError:  # pragma: no cover - a layout CPython will not convert
+    except (TypeError, AttributeError):  # pragma: no cover - a layout CPython will not convert
         return None
     return twin
 
