@@ -52,6 +52,8 @@ __all__ = ["AsyncChannel", "AsyncConsumer", "AsyncMessage", "ReturnedMessage"]
 
 ReplyT = TypeVar("ReplyT", bound=Method)
 
+_new_message = object.__new__
+
 
 class ReturnedMessage:
     """A message the broker could not route (``basic.return``), for return callbacks."""
@@ -161,14 +163,16 @@ class AsyncConsumer:
         self._no_ack = no_ack
         self._exclusive = exclusive
         self._arguments = arguments
-        # Messages (and the error or StopAsyncIteration that ends them) wait
-        # in a plain deque; the backend's queue carries only wake-ups, one
-        # per wait, so that a message costs an append and a popleft.
-        # _waiting counts the readers that said they would wait (an over-count
-        # only costs a stale wake-up, which makes a reader look once more).
-        self._ready: deque[AsyncMessage | BaseException] = deque()
+        # Messages wait in a plain deque, appended by the reader without a
+        # call into the backend; the backend's queue carries only wake-ups,
+        # one per wait.  _waiting counts the readers that said they would wait
+        # (an over-count only costs a stale wake-up, which makes a reader look
+        # once more).  The error or StopAsyncIteration that ends the consumer
+        # is _error, raised once the messages before it are taken.
+        self._ready: deque[AsyncMessage] = deque()
         self._waiting = 0
         self._wakeups: AsyncQueue = channel._connection.backend.create_queue()
+        self._error: BaseException | None = None
         self._ended = False
 
     def __repr__(self) -> str:
@@ -204,14 +208,16 @@ class AsyncConsumer:
         if self.channel.is_open:
             await self.channel._rpc(lambda core: core.basic_cancel(self.consumer_tag))
         self.channel._consumers.pop(self.consumer_tag, None)
-        await self._put(StopAsyncIteration())
+        await self._end(StopAsyncIteration())
 
     async def _end(self, error: BaseException) -> None:
         self._ended = True
-        await self._put(error)
+        if self._error is None:
+            self._error = error  # the first end wins: later calls fail the same way
+        await self._wake()
 
-    async def _put(self, item: AsyncMessage | BaseException) -> None:
-        self._ready.append(item)
+    async def _wake(self) -> None:
+        """Wake the readers that said they would wait (called after appending, or ending)."""
         # Append first, then look: a reader about to wait has said so before
         # it looked at the deque (see __anext__), so no wake-up is lost.
         waiting = self._waiting
@@ -237,15 +243,13 @@ class AsyncConsumer:
     async def __anext__(self) -> AsyncMessage:
         ready = self._ready
         while not ready:
+            if self._error is not None:
+                raise self._error
             self._waiting += 1
-            if ready:  # arrived meanwhile (the blocking adapter's reader thread)
-                break
+            if ready or self._error is not None:
+                continue  # arrived meanwhile (the blocking adapter's reader thread)
             await self._wakeups.get()  # a stale wake-up only makes this loop once more
-        item = ready[0]
-        if isinstance(item, BaseException):
-            raise item  # left in place: later calls fail the same way
-        ready.popleft()
-        return item
+        return ready.popleft()
 
 
 class AsyncChannel:
@@ -346,23 +350,29 @@ class AsyncChannel:
             send(self._open_core())
         await connection._flush()
 
-    async def _deliver(self, event: MessageDelivered) -> None:
+    def _deliver(self, event: MessageDelivered) -> AsyncConsumer | None:
+        """Queue a delivery for its consumer; return the consumer when a reader waits for it.
+
+        The hot path of consuming, called for every message: no coroutine,
+        and the message's slots are filled directly (what ``__init__`` does,
+        without its call).
+        """
         method = event.method
         consumer = self._consumers.get(method.consumer_tag)
         if consumer is None:
-            return  # a delivery racing our basic.cancel; the broker requeues it on close
-        await consumer._put(
-            AsyncMessage(
-                self,
-                event.body,
-                event.properties,
-                method.delivery_tag,
-                method.exchange,
-                method.routing_key,
-                method.redelivered,
-                method.consumer_tag,
-            )
-        )
+            return None  # a delivery racing our basic.cancel; the broker requeues it on close
+        message = _new_message(AsyncMessage)
+        message.channel = self
+        message.body = event.body
+        message.properties = event.properties
+        message.delivery_tag = method.delivery_tag
+        message.exchange = method.exchange
+        message.routing_key = method.routing_key
+        message.redelivered = method.redelivered
+        message.consumer_tag = method.consumer_tag
+        message.message_count = None
+        consumer._ready.append(message)
+        return consumer if consumer._waiting else None
 
     def _returned(self, event: MessageReturned) -> None:
         if self._return_callbacks:

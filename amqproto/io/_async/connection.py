@@ -400,13 +400,18 @@ class AsyncConnection:
 
     async def _dispatch(self, events: list[Event]) -> None:
         """Route each event to what waits for it (called under the core lock)."""
+        channels = self._channels
         for event in events:
             kind = type(event)
             if kind is MessageDelivered:
-                assert isinstance(event, MessageDelivered)
-                channel = self._channels.get(event.channel_id)
+                # The hot path: a plain append to the consumer's deque, and a
+                # wake-up only when a reader waits.
+                delivered: MessageDelivered = event  # type: ignore[assignment]
+                channel = channels.get(delivered.channel_id)
                 if channel is not None:
-                    await channel._deliver(event)
+                    consumer = channel._deliver(delivered)
+                    if consumer is not None:
+                        await consumer._wake()
             elif kind is ReplyReceived:
                 assert isinstance(event, ReplyReceived)
                 waiter = self._waiters.pop(event.request, None)

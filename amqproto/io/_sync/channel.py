@@ -53,6 +53,8 @@ __all__ = ["SyncChannel", "SyncConsumer", "SyncMessage", "ReturnedMessage"]
 
 ReplyT = TypeVar("ReplyT", bound=Method)
 
+_new_message = object.__new__
+
 
 class ReturnedMessage:
     """A message the broker could not route (``basic.return``), for return callbacks."""
@@ -162,14 +164,16 @@ class SyncConsumer:
         self._no_ack = no_ack
         self._exclusive = exclusive
         self._arguments = arguments
-        # Messages (and the error or StopIteration that ends them) wait
-        # in a plain deque; the backend's queue carries only wake-ups, one
-        # per wait, so that a message costs an append and a popleft.
-        # _waiting counts the readers that said they would wait (an over-count
-        # only costs a stale wake-up, which makes a reader look once more).
-        self._ready: deque[SyncMessage | BaseException] = deque()
+        # Messages wait in a plain deque, appended by the reader without a
+        # call into the backend; the backend's queue carries only wake-ups,
+        # one per wait.  _waiting counts the readers that said they would wait
+        # (an over-count only costs a stale wake-up, which makes a reader look
+        # once more).  The error or StopIteration that ends the consumer
+        # is _error, raised once the messages before it are taken.
+        self._ready: deque[SyncMessage] = deque()
         self._waiting = 0
         self._wakeups: SyncQueue = channel._connection.backend.create_queue()
+        self._error: BaseException | None = None
         self._ended = False
 
     def __repr__(self) -> str:
@@ -205,14 +209,16 @@ class SyncConsumer:
         if self.channel.is_open:
             self.channel._rpc(lambda core: core.basic_cancel(self.consumer_tag))
         self.channel._consumers.pop(self.consumer_tag, None)
-        self._put(StopIteration())
+        self._end(StopIteration())
 
     def _end(self, error: BaseException) -> None:
         self._ended = True
-        self._put(error)
+        if self._error is None:
+            self._error = error  # the first end wins: later calls fail the same way
+        self._wake()
 
-    def _put(self, item: SyncMessage | BaseException) -> None:
-        self._ready.append(item)
+    def _wake(self) -> None:
+        """Wake the readers that said they would wait (called after appending, or ending)."""
         # Append first, then look: a reader about to wait has said so before
         # it looked at the deque (see __next__), so no wake-up is lost.
         waiting = self._waiting
@@ -238,15 +244,13 @@ class SyncConsumer:
     def __next__(self) -> SyncMessage:
         ready = self._ready
         while not ready:
+            if self._error is not None:
+                raise self._error
             self._waiting += 1
-            if ready:  # arrived meanwhile (the blocking adapter's reader thread)
-                break
+            if ready or self._error is not None:
+                continue  # arrived meanwhile (the blocking adapter's reader thread)
             self._wakeups.get()  # a stale wake-up only makes this loop once more
-        item = ready[0]
-        if isinstance(item, BaseException):
-            raise item  # left in place: later calls fail the same way
-        ready.popleft()
-        return item
+        return ready.popleft()
 
 
 class SyncChannel:
@@ -347,23 +351,29 @@ class SyncChannel:
             send(self._open_core())
         connection._flush()
 
-    def _deliver(self, event: MessageDelivered) -> None:
+    def _deliver(self, event: MessageDelivered) -> SyncConsumer | None:
+        """Queue a delivery for its consumer; return the consumer when a reader waits for it.
+
+        The hot path of consuming, called for every message: no coroutine,
+        and the message's slots are filled directly (what ``__init__`` does,
+        without its call).
+        """
         method = event.method
         consumer = self._consumers.get(method.consumer_tag)
         if consumer is None:
-            return  # a delivery racing our basic.cancel; the broker requeues it on close
-        consumer._put(
-            SyncMessage(
-                self,
-                event.body,
-                event.properties,
-                method.delivery_tag,
-                method.exchange,
-                method.routing_key,
-                method.redelivered,
-                method.consumer_tag,
-            )
-        )
+            return None  # a delivery racing our basic.cancel; the broker requeues it on close
+        message = _new_message(SyncMessage)
+        message.channel = self
+        message.body = event.body
+        message.properties = event.properties
+        message.delivery_tag = method.delivery_tag
+        message.exchange = method.exchange
+        message.routing_key = method.routing_key
+        message.redelivered = method.redelivered
+        message.consumer_tag = method.consumer_tag
+        message.message_count = None
+        consumer._ready.append(message)
+        return consumer if consumer._waiting else None
 
     def _returned(self, event: MessageReturned) -> None:
         if self._return_callbacks:
