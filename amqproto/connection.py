@@ -309,15 +309,16 @@ class Connection:
                     and index + 2 < count
                     and self._machine.state is ConnectionState.OPEN
                 ):
-                    # The hot path of consuming: a delivery with its header and
-                    # whole body (see Channel._deliver_whole); anything unusual
-                    # about them takes the general path, frame by frame.
+                    # The hot path of consuming: a run of deliveries, each with
+                    # its header and whole body (see Channel._deliver_run);
+                    # anything unusual about them takes the general path, frame
+                    # by frame.
                     channel = self._channels.get(frame.channel)
-                    if channel is not None and channel._deliver_whole(
-                        frame.method, frames[index + 1], frames[index + 2], events
-                    ):
-                        index += 3
-                        continue
+                    if channel is not None:
+                        handled = channel._deliver_run(frames, index, events)
+                        if handled != index:
+                            index = handled
+                            continue
                 self._handle_frame(frame, events)
                 index += 1
                 if self._machine.state is ConnectionState.CLOSED:

@@ -1,4 +1,4 @@
-"""The consuming hot path (``Channel._deliver_whole``) and the general path agree.
+"""The consuming hot path (``Channel._deliver_run``) and the general path agree.
 
 A delivery whose method, header and body frames arrive in one
 ``receive_data`` takes the fused path; fed one frame at a time, the same
@@ -12,7 +12,7 @@ import pytest
 
 from amqproto.events import Event
 from amqproto.exceptions import ResourceError, UnexpectedFrame
-from amqproto.schema.methods import BasicDeliver, ChannelCloseOk
+from amqproto.schema.methods import BasicAck, BasicDeliver, ChannelCloseOk, ConfirmSelectOk
 from amqproto.schema.properties import BasicProperties
 from amqproto.wire import ContentBodyFrame, ContentHeaderFrame, Frame, MethodFrame
 
@@ -45,6 +45,42 @@ def test_same_events_whole_or_frame_by_frame() -> None:
     whole = run(deliveries(1), whole=True)
     assert [name for name, _ in whole] == ["MessageDelivered"] * 4
     assert whole == run(deliveries(1), whole=False)
+
+
+def test_runs_of_deliveries_on_two_channels_interleaved_with_other_frames() -> None:
+    def frames() -> list[Frame]:
+        out: list[Frame] = []
+        for tag in range(1, 4):
+            out += content_frames(1, BasicDeliver("a", tag, False, "", "q"), b"a%d" % tag)
+        for tag in range(1, 3):
+            out += content_frames(2, BasicDeliver("b", tag, False, "", "q"), b"b%d" % tag)
+        out += content_frames(1, BasicDeliver("a", 4, False, "", "q"), b"a4")
+        out.append(MethodFrame(2, BasicAck(1, False)))  # breaks the run: not a delivery
+        out += content_frames(2, BasicDeliver("b", 3, False, "", "q"), b"x" * 10, chunk=4)  # split body
+        out += content_frames(2, BasicDeliver("b", 4, False, "", "q"), b"b4")
+        out += content_frames(1, BasicDeliver("a", 5, False, "", "q"), b"a5")
+        return out
+
+    results = []
+    for at_once in (True, False):
+        connection, broker = open_connection()
+        open_channel(connection, broker)
+        second = open_channel(connection, broker)
+        second.confirm_select()
+        broker.sent()
+        broker.send_method(second.id, ConfirmSelectOk())
+        second.basic_publish(b"p", "", "q")
+        events: list[Event] = []
+        if at_once:
+            events += connection.receive_data(encode(frames()))
+        else:
+            for frame in frames():
+                events += connection.receive_data(encode([frame]))
+        results.append(comparable(events))
+    together, one_by_one = results
+    names = [name for name, _ in together]
+    assert names == ["MessageDelivered"] * 6 + ["PublishConfirmed"] + ["MessageDelivered"] * 3
+    assert together == one_by_one
 
 
 def test_a_message_over_max_message_size_is_refused_on_both_paths() -> None:
