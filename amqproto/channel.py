@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._state import CHANNEL_TRANSITIONS, ChannelInput, ChannelState, ChannelStateMachine
@@ -560,9 +560,8 @@ class Channel:
         limit = self._connection.max_message_size
         last = len(frames) - 3
         append = events.append
-        new = _new_event
+        twin = _MessageDeliveredSlots
         delivered = MessageDelivered
-        set_channel_id, set_method, set_properties, set_body = _DELIVERED_SETTERS
         while index <= last:
             frame = frames[index]
             if type(frame) is not MethodFrame or frame.channel != channel_id:
@@ -583,12 +582,14 @@ class Channel:
             if size != len(payload) or not size or size > limit:
                 break
             # MessageDelivered(channel_id=..., ...) without its frozen
-            # __init__, which sets each field through object.__setattr__.
-            event = new(delivered)
-            set_channel_id(event, channel_id)
-            set_method(event, method)
-            set_properties(event, header.properties)
-            set_body(event, payload)
+            # __init__, which sets each field through object.__setattr__
+            # (see _delivered_twin).
+            event = twin()
+            event.channel_id = channel_id
+            event.method = method
+            event.properties = header.properties
+            event.body = payload
+            event.__class__ = delivered
             append(event)
             index += 3
         return index
@@ -877,23 +878,43 @@ def _handlers() -> Mapping[type[Method], Any]:
     }
 
 
-def _delivered_setters() -> tuple[Callable[[MessageDelivered, Any], None], ...]:
-    """The slot setters of :class:`MessageDelivered`'s fields, in the order _deliver_run sets them.
+def _delivered_twin() -> Any:
+    """A mutable twin of :class:`MessageDelivered`, whose instances become ``MessageDelivered``.
 
     A frozen dataclass's ``__init__`` sets each field through
-    ``object.__setattr__``; setting the slots costs less than half as much,
-    which counts once per message consumed.
+    ``object.__setattr__`` (a call, and an argument tuple, per field), which
+    counts once per message consumed.  The twin has the same base and slots,
+    hence the same memory layout, but ordinary attribute stores (which
+    CPython specialises for slots) and no ``__init__``; setting an instance's
+    ``__class__`` to ``MessageDelivered`` then gives exactly the instance
+    ``MessageDelivered(...)`` would (checked here, once, on a probe).
     """
-    names = [field.name for field in dataclasses.fields(MessageDelivered)]
-    # _deliver_run builds the event from these four setters: a field added
-    # to MessageDelivered (or a __post_init__) must be added there too.
-    assert names == ["channel_id", "method", "properties", "body"], names
+    names = tuple(field.name for field in dataclasses.fields(MessageDelivered))
+    # _deliver_run sets these four: a field added to MessageDelivered (or a
+    # __post_init__) must be added there too.
+    assert names == ("channel_id", "method", "properties", "body"), names
     assert not hasattr(MessageDelivered, "__post_init__")
-    return tuple(getattr(MessageDelivered, name).__set__ for name in names)
+    assert MessageDelivered.__bases__ == (Event,) and tuple(MessageDelivered.__slots__) == names
+    twin = type(
+        "_MessageDeliveredSlots",
+        (Event,),
+        {
+            "__slots__": names,
+            "__module__": __name__,
+            # Event is a frozen dataclass: its __setattr__ refuses, its __init__ is Python.
+            "__setattr__": object.__setattr__,
+            "__delattr__": object.__delattr__,
+            "__init__": object.__init__,
+        },
+    )
+    probe = twin()
+    probe.channel_id, probe.method, probe.properties, probe.body = 1, None, None, b"x"
+    probe.__class__ = MessageDelivered
+    assert probe == MessageDelivered(channel_id=1, method=None, properties=None, body=b"x")  # type: ignore[arg-type]
+    return twin
 
 
-_new_event = object.__new__
-_DELIVERED_SETTERS = _delivered_setters()
+_MessageDeliveredSlots = _delivered_twin()
 
 # _deliver_run skips the state machine: a method received on an open channel
 # must leave it open.
