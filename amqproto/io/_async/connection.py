@@ -62,7 +62,7 @@ from ...exceptions import (
 from ...schema.methods import Method
 from .._backend import AsyncBackend, AsyncStream, AsyncTask, AsyncWaiter
 from ..url import DEFAULT_URL, parse_url
-from .channel import AsyncChannel
+from .channel import AsyncChannel, AsyncConsumer
 
 __all__ = ["AsyncConnection"]
 
@@ -401,17 +401,23 @@ class AsyncConnection:
     async def _dispatch(self, events: list[Event]) -> None:
         """Route each event to what waits for it (called under the core lock)."""
         channels = self._channels
-        for event in events:
+        count = len(events)
+        index = 0
+        while index < count:
+            event = events[index]
+            index += 1
             kind = type(event)
             if kind is MessageDelivered:
-                # The hot path: a plain append to the consumer's deque, and a
-                # wake-up only when a reader waits.
+                # The hot path: the channel takes the whole run of deliveries
+                # on it that starts here, each a plain append to its
+                # consumer's deque, then wakes the readers that wait.
                 delivered: MessageDelivered = event  # type: ignore[assignment]
                 channel = channels.get(delivered.channel_id)
                 if channel is not None:
-                    consumer = channel._deliver(delivered)
-                    if consumer is not None:
-                        await consumer._wake()
+                    woken: list[tuple[AsyncConsumer, int]] = []
+                    index = channel._deliver(events, index - 1, woken)
+                    for consumer, waiting in woken:
+                        await consumer._release(waiting)
             elif kind is ReplyReceived:
                 assert isinstance(event, ReplyReceived)
                 waiter = self._waiters.pop(event.request, None)

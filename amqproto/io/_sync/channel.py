@@ -19,7 +19,7 @@ from collections.abc import Iterator, Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ...channel import Channel, Request
-from ...events import MessageDelivered, MessageReturned
+from ...events import Event, MessageDelivered, MessageReturned
 from ...exceptions import AMQPError, ChannelClosedError
 from ...schema.methods import (
     BasicCancelOk,
@@ -218,14 +218,18 @@ class SyncConsumer:
         self._wake()
 
     def _wake(self) -> None:
-        """Wake the readers that said they would wait (called after appending, or ending)."""
-        # Append first, then look: a reader about to wait has said so before
-        # it looked at the deque (see __next__), so no wake-up is lost.
+        """Wake the readers that said they would wait (called after ending)."""
+        # Append (or end) first, then look: a reader about to wait has said so
+        # before it looked (see __next__), so no wake-up is lost.
         waiting = self._waiting
         if waiting:
             self._waiting = 0
-            for _ in range(waiting):
-                self._wakeups.put(None)
+            self._release(waiting)
+
+    def _release(self, waiting: int) -> None:
+        """Wake ``waiting`` readers (their count already taken from ``_waiting``)."""
+        for _ in range(waiting):
+            self._wakeups.put(None)
 
     def __enter__(self) -> SyncConsumer:
         self.start()
@@ -351,29 +355,46 @@ class SyncChannel:
             send(self._open_core())
         connection._flush()
 
-    def _deliver(self, event: MessageDelivered) -> SyncConsumer | None:
-        """Queue a delivery for its consumer; return the consumer when a reader waits for it.
+    def _deliver(self, events: list[Event], index: int, woken: list[tuple[SyncConsumer, int]]) -> int:
+        """Queue the run of deliveries on this channel that starts at ``events[index]``.
 
-        The hot path of consuming, called for every message: no coroutine,
-        and the message's slots are filled directly (what ``__init__`` does,
-        without its call).
+        The hot path of consuming: each message is appended to its
+        consumer's deque, its slots filled directly (what ``__init__`` does,
+        without its call).  A consumer whose readers wait is added to
+        ``woken`` with their count, taken from ``_waiting`` after the append
+        (the order :meth:`SyncConsumer._wake` keeps), for the caller to
+        release.  Returns the index of the first event not taken.
         """
-        method = event.method
-        consumer = self._consumers.get(method.consumer_tag)
-        if consumer is None:
-            return None  # a delivery racing our basic.cancel; the broker requeues it on close
-        message = _new_message(SyncMessage)
-        message.channel = self
-        message.body = event.body
-        message.properties = event.properties
-        message.delivery_tag = method.delivery_tag
-        message.exchange = method.exchange
-        message.routing_key = method.routing_key
-        message.redelivered = method.redelivered
-        message.consumer_tag = method.consumer_tag
-        message.message_count = None
-        consumer._ready.append(message)
-        return consumer if consumer._waiting else None
+        consumers = self._consumers
+        new = _new_message
+        cls = SyncMessage
+        channel_id = events[index].channel_id  # type: ignore[attr-defined]
+        count = len(events)
+        while index < count:
+            event = events[index]
+            if type(event) is not MessageDelivered or event.channel_id != channel_id:
+                break
+            index += 1
+            method = event.method
+            consumer = consumers.get(method.consumer_tag)
+            if consumer is None:
+                continue  # a delivery racing our basic.cancel; the broker requeues it on close
+            message = new(cls)
+            message.channel = self
+            message.body = event.body
+            message.properties = event.properties
+            message.delivery_tag = method.delivery_tag
+            message.exchange = method.exchange
+            message.routing_key = method.routing_key
+            message.redelivered = method.redelivered
+            message.consumer_tag = method.consumer_tag
+            message.message_count = None
+            consumer._ready.append(message)
+            waiting = consumer._waiting
+            if waiting:
+                consumer._waiting = 0
+                woken.append((consumer, waiting))
+        return index
 
     def _returned(self, event: MessageReturned) -> None:
         if self._return_callbacks:

@@ -63,7 +63,7 @@ from ...exceptions import (
 from ...schema.methods import Method
 from .._backend import SyncBackend, SyncStream, SyncTask, SyncWaiter
 from ..url import DEFAULT_URL, parse_url
-from .channel import SyncChannel
+from .channel import SyncChannel, SyncConsumer
 
 __all__ = ["SyncConnection"]
 
@@ -402,17 +402,23 @@ class SyncConnection:
     def _dispatch(self, events: list[Event]) -> None:
         """Route each event to what waits for it (called under the core lock)."""
         channels = self._channels
-        for event in events:
+        count = len(events)
+        index = 0
+        while index < count:
+            event = events[index]
+            index += 1
             kind = type(event)
             if kind is MessageDelivered:
-                # The hot path: a plain append to the consumer's deque, and a
-                # wake-up only when a reader waits.
+                # The hot path: the channel takes the whole run of deliveries
+                # on it that starts here, each a plain append to its
+                # consumer's deque, then wakes the readers that wait.
                 delivered: MessageDelivered = event  # type: ignore[assignment]
                 channel = channels.get(delivered.channel_id)
                 if channel is not None:
-                    consumer = channel._deliver(delivered)
-                    if consumer is not None:
-                        consumer._wake()
+                    woken: list[tuple[SyncConsumer, int]] = []
+                    index = channel._deliver(events, index - 1, woken)
+                    for consumer, waiting in woken:
+                        consumer._release(waiting)
             elif kind is ReplyReceived:
                 assert isinstance(event, ReplyReceived)
                 waiter = self._waiters.pop(event.request, None)
