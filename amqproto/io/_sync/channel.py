@@ -370,13 +370,22 @@ class SyncChannel:
         cls = SyncMessage
         channel_id = events[index].channel_id  # type: ignore[attr-defined]
         count = len(events)
+        # With one consumer on the channel (the usual case) a delivery's tag
+        # is compared with its tag rather than hashed (each delivery's tag is
+        # a new string) and looked up.
+        only_tag: str | None = None
+        only: SyncConsumer | None = None
+        if len(consumers) == 1:
+            for only_tag, only in consumers.items():
+                pass
         while index < count:
             event = events[index]
             if type(event) is not MessageDelivered or event.channel_id != channel_id:
                 break
             index += 1
             method = event.method
-            consumer = consumers.get(method.consumer_tag)
+            tag = method.consumer_tag
+            consumer = only if tag == only_tag else consumers.get(tag)
             if consumer is None:
                 continue  # a delivery racing our basic.cancel; the broker requeues it on close
             message = new(cls)
@@ -387,7 +396,7 @@ class SyncChannel:
             message.exchange = method.exchange
             message.routing_key = method.routing_key
             message.redelivered = method.redelivered
-            message.consumer_tag = method.consumer_tag
+            message.consumer_tag = tag
             message.message_count = None
             consumer._ready.append(message)
             waiting = consumer._waiting
