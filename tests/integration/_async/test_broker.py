@@ -558,6 +558,22 @@ async def test_the_broker_cancelling_a_consumer_ends_its_iteration(connection_cl
         assert channel.is_open
 
 
+async def test_a_cancelled_consumer_yields_what_arrived_then_stays_ended(
+    connection_class: type[AsyncConnection],
+) -> None:
+    async with connection_class(URL) as connection, connection.get_channel() as channel:
+        queue = (await channel.queue_declare(exclusive=True)).queue
+        for number in range(3):
+            await channel.basic_publish(b"%d" % number, routing_key=queue)
+        consumer = channel.basic_consume(queue, no_ack=True)
+        await consumer.start()
+        await sleep(0.2)  # the three deliveries are queued in the consumer by now
+        await consumer.cancel()
+        assert [message.body async for message in consumer] == [b"0", b"1", b"2"]
+        assert [message.body async for message in consumer] == []  # ended, and stays ended
+        assert channel.is_open
+
+
 # -- the connection --------------------------------------------------------------
 
 
