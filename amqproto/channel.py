@@ -118,6 +118,7 @@ from .schema.methods import (
 )
 from .schema.properties import BasicProperties
 from .schema.types import FieldTable
+from .wire._introspect import slots_twin
 from .wire.codec import encode_method_frame
 from .wire.frames import ContentBodyFrame, ContentHeaderFrame, Frame, MethodFrame
 from .wire.publish import encode_publish_content, encode_publish_method
@@ -879,38 +880,18 @@ def _handlers() -> Mapping[type[Method], Any]:
 
 
 def _delivered_twin() -> Any:
-    """A mutable twin of :class:`MessageDelivered`, whose instances become ``MessageDelivered``.
+    """The twin of :class:`MessageDelivered` (see :func:`~amqproto.wire._introspect.slots_twin`).
 
     A frozen dataclass's ``__init__`` sets each field through
-    ``object.__setattr__`` (a call, and an argument tuple, per field), which
-    counts once per message consumed.  The twin has the same base and slots,
-    hence the same memory layout, but ordinary attribute stores (which
-    CPython specialises for slots) and no ``__init__``; setting an instance's
-    ``__class__`` to ``MessageDelivered`` then gives exactly the instance
-    ``MessageDelivered(...)`` would (checked here, once, on a probe).
+    ``object.__setattr__``, which counts once per message consumed; the
+    twin is filled with plain attribute stores instead, then becomes a
+    ``MessageDelivered`` equal to the one the constructor builds.
     """
     names = tuple(field.name for field in dataclasses.fields(MessageDelivered))
-    # _deliver_run sets these four: a field added to MessageDelivered (or a
-    # __post_init__) must be added there too.
+    # _deliver_run sets these four: a field added to MessageDelivered must be added there too.
     assert names == ("channel_id", "method", "properties", "body"), names
-    assert not hasattr(MessageDelivered, "__post_init__")
-    assert MessageDelivered.__bases__ == (Event,) and tuple(MessageDelivered.__slots__) == names
-    twin = type(
-        "_MessageDeliveredSlots",
-        (Event,),
-        {
-            "__slots__": names,
-            "__module__": __name__,
-            # Event is a frozen dataclass: its __setattr__ refuses, its __init__ is Python.
-            "__setattr__": object.__setattr__,
-            "__delattr__": object.__delattr__,
-            "__init__": object.__init__,
-        },
-    )
-    probe = twin()
-    probe.channel_id, probe.method, probe.properties, probe.body = 1, None, None, b"x"
-    probe.__class__ = MessageDelivered
-    assert probe == MessageDelivered(channel_id=1, method=None, properties=None, body=b"x")  # type: ignore[arg-type]
+    twin = slots_twin(MessageDelivered)
+    assert twin is not None, "MessageDelivered must be a plain slotted dataclass"
     return twin
 
 
