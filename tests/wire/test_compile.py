@@ -115,6 +115,8 @@ def test_compiled_decoder_checks_the_end() -> None:
 def test_slots_twin_builds_the_same_frozen_instance() -> None:
     twin = slots_twin(BasicProperties)
     assert twin is not None
+    # A subclass that adds no slots: the same layout, so __class__ may change.
+    assert twin.__bases__ == (BasicProperties,) and vars(twin)["__slots__"] == ()
     built: Any = object.__new__(twin)
     for spec in fields_of(BasicProperties):
         setattr(built, spec.name, None)
