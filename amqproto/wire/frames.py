@@ -3,8 +3,11 @@
 A frame is ``type:octet channel:short size:long payload frame-end:octet``.
 :class:`FrameDecoder` buffers bytes until whole frames are there, checks the
 size against the negotiated ``frame_max`` *before* waiting for (or
-allocating) the payload, checks the frame-end octet, and decodes method and
-content-header payloads straight from its buffer.
+allocating) the payload, checks the frame-end octet, and hands each method
+and content-header payload to its compiled decoder as a slice of its own:
+offsets within a frame stay small (CPython caches small ints, so stepping
+through a payload allocates nothing), and no decoder can read past its
+frame.
 
 "Not enough data yet" is never an error: :meth:`FrameDecoder.feed` simply
 returns what is complete.  Malformed input raises a
