@@ -561,7 +561,7 @@ class Channel:
         limit = self._connection.max_message_size
         last = len(frames) - 3
         append = events.append
-        twin = _MessageDeliveredSlots
+        twin = _MessageDeliveredTwin
         delivered = MessageDelivered
         while index <= last:
             frame = frames[index]
@@ -895,7 +895,7 @@ def _delivered_twin() -> Any:
     return twin
 
 
-_MessageDeliveredSlots = _delivered_twin()
+_MessageDeliveredTwin = _delivered_twin()
 
 # _deliver_run skips the state machine: a method received on an open channel
 # must leave it open.

@@ -328,5 +328,7 @@ def print_figures(figures: dict[str, Any], rounds: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=30, help="interleaved rounds; the best counts (default 30)")
+    parser.add_argument(
+        "--rounds", type=int, default=30, help="interleaved rounds; the best counts (default 30)"
+    )
     main(parser.parse_args().rounds)

@@ -486,7 +486,10 @@ def _property_lines(spec: FieldSpec) -> tuple[list[str], list[str]]:
                 "else:",
                 "    append(pack_Q(v.days * 86400 + v.seconds))",
             ],
-            ["_seconds = unpack_Q(buf, off)[0]; off += 8", *TIMESTAMP_DECODE_SOURCE.format(seconds="_seconds", name=name).splitlines()],
+            [
+                "_seconds = unpack_Q(buf, off)[0]; off += 8",
+                *TIMESTAMP_DECODE_SOURCE.format(seconds="_seconds", name=name).splitlines(),
+            ],
         )
     if spec.wire is Table:
         return ["append(_encode_table(v))"], [f"{name}, off = _decode_table(buf, off)"]

@@ -255,11 +255,11 @@ def _twin(cls: type) -> Any:
     return twin
 
 
-# The decoder builds frames through their slots' twins (see slots_twin): an
+# The decoder builds frames through their twins (see slots_twin): an
 # instance of the twin, filled with attribute stores, then given the frame's
 # class.  The same instance as the constructor's, at a fraction of the cost.
-_MethodFrameSlots = _twin(MethodFrame)
-_ContentBodyFrameSlots = _twin(ContentBodyFrame)
+_MethodFrameTwin = _twin(MethodFrame)
+_ContentBodyFrameTwin = _twin(ContentBodyFrame)
 
 
 def _frame_too_large(size: int, frame_max: int) -> FrameError:
@@ -361,12 +361,9 @@ class FrameDecoder:
                 start = offset + 7
                 end = start + size
                 try:
-                    if buf[end] != 0xCE or size > max_size:
-                        # Malformed, too large, or not a frame at all: the rare cases.
-                        if frame_type == 0x41:  # "A": a protocol header, not a frame
-                            append(self._protocol_header(bytes(buf[offset : offset + 8])))
-                            offset += 8
-                            continue
+                    # Malformed or too large: the rare cases.  A protocol header
+                    # ("A", not a frame) goes on to the dispatch below.
+                    if (buf[end] != 0xCE or size > max_size) and frame_type != 0x41:
                         if size > max_size:
                             raise _frame_too_large(size, frame_max)
                         msg = f"frame ends with 0x{buf[end]:02x}, not the frame-end octet 0xce"
@@ -390,12 +387,12 @@ class FrameDecoder:
                     decoder = method_decoders.get(index)
                     if decoder is None:
                         raise unknown_method(index)
-                    frame = _MethodFrameSlots()
+                    frame = _MethodFrameTwin()
                     frame.channel = channel
                     frame.method = decoder(buf[start:end], 4, size)
                     frame.__class__ = MethodFrame
                 elif frame_type == 3:
-                    frame = _ContentBodyFrameSlots()
+                    frame = _ContentBodyFrameTwin()
                     frame.channel = channel
                     frame.payload = bytes(buf[start:end]) if copy_payload else buf[start:end]
                     frame.__class__ = ContentBodyFrame
@@ -414,7 +411,7 @@ class FrameDecoder:
                     if channel or size:
                         raise FrameError("heartbeat frames must be empty and on channel 0")
                     frame = _HEARTBEAT
-                elif frame_type == 0x41:  # a protocol header whose "frame end" happens to be 0xce
+                elif frame_type == 0x41:  # a protocol header ("AMQP" and the version we should speak)
                     append(self._protocol_header(bytes(buf[offset : offset + 8])))
                     offset += 8
                     continue
