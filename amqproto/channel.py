@@ -58,6 +58,7 @@ from .exceptions import (
     ChannelClosedError,
     CommandInvalid,
     EncodeTypeError,
+    ReplyError,
     ResourceError,
     UnexpectedFrame,
     error_for_reply,
@@ -690,33 +691,43 @@ class Channel:
         error: AMQPError,
     ) -> None:
         self._release_held_returns(events, None)
-        self._waiting = None
-        self._queued.clear()
-        self._incoming = None
-        self.consumers.clear()
-        self._unconfirmed.clear()
-        events.append(
-            ChannelClosed(
-                channel_id=self.id,
-                reply_code=reply_code,
-                reply_text=reply_text,
-                class_id=class_id,
-                method_id=method_id,
-                by_peer=by_peer,
-                error=error,
-            )
-        )
+        events.append(self._closed_event(reply_code, reply_text, class_id, method_id, by_peer, error))
         self._connection._forget_channel(self.id)
 
-    def _abandon(self) -> None:
-        """The connection closed under the channel: it is closed too, with nothing pending."""
-        self._machine.state = ChannelState.CLOSED
+    def _closed_event(
+        self, reply_code: int, reply_text: str, class_id: int, method_id: int, by_peer: bool, error: AMQPError
+    ) -> ChannelClosed:
+        """Drop everything pending and describe the closure, unconfirmed publishes included."""
+        unconfirmed = tuple(self._unconfirmed)
         self._waiting = None
         self._queued.clear()
         self._incoming = None
         self._held_returns.clear()
         self.consumers.clear()
         self._unconfirmed.clear()
+        return ChannelClosed(
+            channel_id=self.id,
+            reply_code=reply_code,
+            reply_text=reply_text,
+            class_id=class_id,
+            method_id=method_id,
+            by_peer=by_peer,
+            error=error,
+            unconfirmed=unconfirmed,
+        )
+
+    def _abandon(self, error: AMQPError, events: list[Event]) -> None:
+        """The connection closed under the channel: it is closed too, with nothing pending.
+
+        Its :class:`~amqproto.events.ChannelClosed` carries the connection's
+        error and the publishes left unconfirmed.
+        """
+        self._machine.state = ChannelState.CLOSED
+        if isinstance(error, ReplyError):
+            closed = self._closed_event(error.reply_code, error.reply_text, 0, 0, error.by_peer, error)
+        else:
+            closed = self._closed_event(0, str(error), 0, 0, True, error)
+        events.append(closed)
 
     def _on_flow(self, method: Method, events: list[Event]) -> None:
         assert isinstance(method, ChannelFlow)

@@ -431,10 +431,9 @@ class Connection:
             self._machine.state = ConnectionState.CLOSED
             self._output.clear()
             error = HeartbeatTimeout(f"no data from the broker for {silence:.1f} s (heartbeat {self.heartbeat} s)")
-            return [
-                HeartbeatTimedOut(silence=silence),
-                self._closed(0, str(error), by_peer=True, error=error),
-            ]
+            events: list[Event] = [HeartbeatTimedOut(silence=silence)]
+            self._closed(events, 0, str(error), by_peer=True, error=error)
+            return events
         if now - self._last_sent_at >= self.heartbeat / 2:
             self._machine.process(ConnectionInput.SEND_HEARTBEAT)
             self._output.append(HEARTBEAT_FRAME_BYTES)
@@ -497,7 +496,7 @@ class Connection:
                 f"the broker refused AMQP 0-9-1 and offered {frame.major}-{frame.minor}-{frame.revision}"
             )
             self._machine.state = ConnectionState.CLOSED
-            events.append(self._closed(error.reply_code, str(error), by_peer=True, error=error))
+            self._closed(events, error.reply_code, str(error), by_peer=True, error=error)
         else:
             raise UnexpectedFrame(f"{kind.__name__} on channel 0")
 
@@ -545,15 +544,14 @@ class Connection:
         elif event is ConnectionInput.RECV_CLOSE_OK:
             sent = self._sent_close
             assert sent is not None  # CLOSING implies we sent close
-            events.append(
-                self._closed(
-                    sent.reply_code,
-                    sent.reply_text,
-                    sent.class_id,
-                    sent.method_id,
-                    by_peer=False,
-                    error=self._close_error,
-                )
+            self._closed(
+                events,
+                sent.reply_code,
+                sent.reply_text,
+                sent.class_id,
+                sent.method_id,
+                by_peer=False,
+                error=self._close_error,
             )
         elif event is ConnectionInput.RECV_BLOCKED:
             assert isinstance(method, ConnectionBlockedMethod)
@@ -574,7 +572,7 @@ class Connection:
         if (start.version_major, start.version_minor) != (0, 9):
             error = AMQPNotImplemented(f"the broker speaks AMQP {start.version_major}-{start.version_minor}")
             self._machine.state = ConnectionState.CLOSED
-            events.append(self._closed(error.reply_code, str(error), by_peer=False, error=error))
+            self._closed(events, error.reply_code, str(error), by_peer=False, error=error)
             return
         self.server_properties = start.server_properties
         offered = start.mechanisms.split()
@@ -582,7 +580,7 @@ class Connection:
         if mechanism not in offered:
             error = AuthenticationError(f"the broker does not offer {mechanism}; it offers {', '.join(offered)}")
             self._machine.state = ConnectionState.CLOSED
-            events.append(self._closed(error.reply_code, str(error), by_peer=False, error=error))
+            self._closed(events, error.reply_code, str(error), by_peer=False, error=error)
             return
         self._send_method(
             0,
@@ -614,12 +612,10 @@ class Connection:
         else:
             error = error_for_reply(close.reply_code, close.reply_text, close.class_id, close.method_id, hard=True)
         if state is ConnectionState.CLOSING and self._close_error is None and close.reply_code == 200:
-            events.append(self._closed(200, close.reply_text, by_peer=False, error=None))
+            self._closed(events, 200, close.reply_text, by_peer=False, error=None)
             return
-        events.append(
-            self._closed(
-                close.reply_code, close.reply_text, close.class_id, close.method_id, by_peer=True, error=error
-            )
+        self._closed(
+            events, close.reply_code, close.reply_text, close.class_id, close.method_id, by_peer=True, error=error
         )
 
     def _handle_eof(self, events: list[Event]) -> None:
@@ -634,10 +630,11 @@ class Connection:
             error = self._close_error
         else:
             error = ConnectionLost(f"the transport closed while the connection was {state.value}")
-        events.append(self._closed(0, "transport closed", by_peer=True, error=error))
+        self._closed(events, 0, "transport closed", by_peer=True, error=error)
 
     def _closed(
         self,
+        events: list[Event],
         reply_code: int,
         reply_text: str,
         class_id: int = 0,
@@ -645,18 +642,23 @@ class Connection:
         *,
         by_peer: bool,
         error: AMQPError | None,
-    ) -> ConnectionClosed:
-        for channel in self._channels.values():
-            channel._abandon()
-        self._channels.clear()
+    ) -> None:
+        """Close every channel left (a :class:`ChannelClosed` each), then the connection."""
+        if self._channels:
+            channel_error = error if error is not None else ConnectionClosedError("the connection was closed")
+            for channel in self._channels.values():
+                channel._abandon(channel_error, events)
+            self._channels.clear()
         self._secret_request = None
-        return ConnectionClosed(
-            reply_code=reply_code,
-            reply_text=reply_text,
-            class_id=class_id,
-            method_id=method_id,
-            by_peer=by_peer,
-            error=error,
+        events.append(
+            ConnectionClosed(
+                reply_code=reply_code,
+                reply_text=reply_text,
+                class_id=class_id,
+                method_id=method_id,
+                by_peer=by_peer,
+                error=error,
+            )
         )
 
     def _violation(self, error: HardError, events: list[Event]) -> None:

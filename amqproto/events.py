@@ -109,9 +109,12 @@ class ChannelOpened(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChannelClosed(Event):
-    """A channel is closed, by us or by the broker.
+    """A channel is closed, by us or by the broker, or with its connection.
 
     Every request still pending on the channel fails with :attr:`error`.
+    When the connection closes (or its transport is lost), each channel
+    still open gets one of these, before the
+    :class:`ConnectionClosed`.
     """
 
     channel_id: int
@@ -122,8 +125,14 @@ class ChannelClosed(Event):
     #: True when the broker closed the channel.
     by_peer: bool
     #: The error for whatever was waiting on the channel (``NotFound`` for
-    #: 404, ...; ``ChannelClosedError`` after a close we asked for).
+    #: 404, ...; ``ChannelClosedError`` after a close we asked for; the
+    #: connection's error when the channel closed with its connection).
     error: AMQPError
+    #: Publish sequence numbers that no ``basic.ack`` or ``basic.nack`` had
+    #: settled when the channel closed (confirm mode): their outcome is
+    #: unknown.  Confirms that arrived before the close, even in the same
+    #: read, were reported by the events before this one.
+    unconfirmed: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

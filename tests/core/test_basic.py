@@ -6,6 +6,7 @@ import pytest
 
 from amqproto import BasicProperties, Channel, Connection
 from amqproto.events import (
+    ChannelClosed,
     ConnectionBlocked,
     ConnectionUnblocked,
     ConsumerCancelled,
@@ -31,9 +32,11 @@ from amqproto.schema import (
     BasicRecoverOk,
     BasicReject,
     BasicReturn,
+    ChannelClose,
     ConfirmSelect,
     ConfirmSelectOk,
     ConnectionBlocked as ConnectionBlockedMethod,
+    ConnectionClose,
     ConnectionUnblocked as ConnectionUnblockedMethod,
     ConnectionUpdateSecret,
     ConnectionUpdateSecretOk,
@@ -46,7 +49,9 @@ from amqproto.schema import (
     TxSelectOk,
 )
 
-from .helpers import FakeBroker, content_frames, event_types, open_channel, open_connection
+from amqproto.wire import MethodFrame
+
+from .helpers import FakeBroker, content_frames, encode, event_types, open_channel, open_connection
 
 
 def _confirming() -> tuple[Connection, FakeBroker, Channel]:
@@ -315,3 +320,30 @@ def test_update_secret_on_a_closed_connection() -> None:
     connection.close()
     with pytest.raises(ConnectionClosedError, match="closing"):
         connection.update_secret(b"t")
+
+
+# -- a close right behind the confirms it ends ------------------------------------
+
+
+@pytest.mark.parametrize("closing", ["channel", "connection", "transport"])
+def test_a_close_in_the_same_read_as_an_ack_reports_the_rest_unconfirmed(closing: str) -> None:
+    """The ack covers 1-3 only: 4-10 stay unconfirmed, whatever closes in the same read."""
+    connection, broker, channel = _confirming()
+    assert [channel.basic_publish(b"m") for _ in range(10)] == list(range(1, 11))
+    broker.sent()
+    ack = encode([MethodFrame(1, BasicAck(3, True))])
+    if closing == "channel":
+        tail = encode([MethodFrame(1, ChannelClose(406, "PRECONDITION_FAILED", 60, 40))])
+    elif closing == "connection":
+        tail = encode([MethodFrame(0, ConnectionClose(320, "CONNECTION_FORCED", 0, 0))])
+    else:
+        tail = b""
+    events = connection.receive_data(ack + tail)
+    if closing == "transport":
+        events += connection.receive_data(b"")
+    confirmed, closed, *rest = events
+    assert confirmed == PublishConfirmed(channel_id=1, delivery_tags=(1, 2, 3))
+    assert isinstance(closed, ChannelClosed)
+    assert closed.unconfirmed == (4, 5, 6, 7, 8, 9, 10)
+    assert event_types(rest) == ([] if closing == "channel" else ["ConnectionClosed"])
+    assert channel.unconfirmed == ()

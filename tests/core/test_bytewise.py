@@ -224,9 +224,13 @@ def test_the_session_itself() -> None:
         "ConsumerCancelled",
         "MessageDelivered",
         "ChannelClosed",
+        "ChannelClosed",  # channel 1, closed with the connection
         "ConnectionClosed",
     ]
-    channel_closed, connection_closed = publish[-2:]
+    channel_closed, closed_with_connection, connection_closed = publish[-3:]
+    assert isinstance(closed_with_connection, ChannelClosed) and closed_with_connection.channel_id == 1
+    assert isinstance(connection_closed, ConnectionClosed)
+    assert closed_with_connection.error is connection_closed.error
     assert isinstance(channel_closed, ChannelClosed) and isinstance(channel_closed.error, NotFound)
     assert isinstance(connection_closed, ConnectionClosed) and isinstance(connection_closed.error, ConnectionForced)
 
@@ -237,7 +241,7 @@ def test_one_byte_at_a_time_gives_the_same_events_and_replies() -> None:
     # The comparison sees what matters: the session is long, and its events many.
     events, sent = _play(_whole)
     assert len(sent[0]) > 500
-    assert [len(step) for step in events] == [1, 13, 11]
+    assert [len(step) for step in events] == [1, 13, 12]
 
 
 @settings(max_examples=60, deadline=None)

@@ -258,8 +258,11 @@ def test_client_closes_connection() -> None:
     # Rule 2: a method in flight on a channel is discarded.
     assert broker.send_method(1, QueueDeclareOk("q", 0, 0)) == []
     events = broker.send_method(0, ConnectionCloseOk())
-    # The close-ok reports the close it answers.
-    assert events == [ConnectionClosed(reply_code=200, reply_text="done", by_peer=False, error=None)]
+    # The close-ok reports the close it answers, after the channel it takes with it.
+    channel_closed, connection_closed = events
+    assert isinstance(channel_closed, ChannelClosed) and channel_closed.channel_id == channel.id
+    assert isinstance(channel_closed.error, ConnectionClosedError)
+    assert connection_closed == ConnectionClosed(reply_code=200, reply_text="done", by_peer=False, error=None)
     assert state(connection) is ConnectionState.CLOSED
     assert connection.channels == {}
     assert broker.sent() == []
@@ -271,9 +274,11 @@ def test_broker_closes_connection() -> None:
     events = broker.send_method(0, ConnectionClose(320, "CONNECTION_FORCED - shutdown", 0, 0))
     broker.expect((0, ConnectionCloseOk()))
     assert state(connection) is ConnectionState.CLOSED
-    assert len(events) == 1
-    closed = events[0]
+    channel_closed, closed = events
+    assert isinstance(channel_closed, ChannelClosed)
+    assert (channel_closed.reply_code, channel_closed.reply_text) == (320, "CONNECTION_FORCED - shutdown")
     assert isinstance(closed, ConnectionClosed)
+    assert channel_closed.error is closed.error
     assert (closed.reply_code, closed.reply_text, closed.by_peer) == (320, "CONNECTION_FORCED - shutdown", True)
     assert isinstance(closed.error, ConnectionForced)
     assert connection.channels == {}
@@ -495,7 +500,8 @@ def test_transport_closed_while_open() -> None:
     connection, broker = open_connection()
     channel = open_channel(connection, broker)
     channel.queue_declare("q")
-    (closed,) = connection.receive_data(b"")
+    channel_closed, closed = connection.receive_data(b"")
+    assert isinstance(channel_closed, ChannelClosed) and channel_closed.error is closed.error  # type: ignore[attr-defined]
     assert isinstance(closed, ConnectionClosed)
     assert (closed.reply_code, closed.by_peer) == (0, True)
     assert type(closed.error) is ConnectionLost

@@ -203,7 +203,7 @@ def test_body_larger_than_announced_is_a_violation() -> None:
         broker.send(*frames)
     close = broker.expect_one(0, ConnectionClose)
     assert close.reply_code == 505
-    (closed,) = broker.send(MethodFrame(0, ConnectionCloseOk()))
+    *_, closed = broker.send(MethodFrame(0, ConnectionCloseOk()))
     assert isinstance(closed, ConnectionClosed)
     assert isinstance(closed.error, UnexpectedFrame)
     assert not closed.by_peer

@@ -34,7 +34,7 @@ from amqproto._state import (
     ConnectionInput,
     ConnectionStateMachine,
 )
-from amqproto.events import Event
+from amqproto.events import ChannelClosed, ConnectionClosed, Event
 from amqproto.exceptions import (
     ChannelClosedError,
     ConnectionClosedError,
@@ -347,7 +347,10 @@ def test_every_server_input_in_every_connection_state(state: ConnectionState, gi
         assert result == []
     if given_input is EOF_INPUT and state is not ConnectionState.CLOSED:
         assert connection.state is ConnectionState.CLOSED
-        assert isinstance(result, list) and len(result) == 1
+        # A ChannelClosed for each channel left open, then ConnectionClosed.
+        assert isinstance(result, list) and type(result[-1]) is ConnectionClosed
+        open_channels = 1 if state in (ConnectionState.OPEN, ConnectionState.CLOSING) else 0
+        assert [type(event) for event in result] == [ChannelClosed] * open_channels + [ConnectionClosed]
     if state is ConnectionState.CLOSING:
         # Rule 2: after connection.close every frame but close and close-ok
         # is discarded.

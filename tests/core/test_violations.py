@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from amqproto import BasicProperties, Connection, ConnectionState
-from amqproto.events import ConnectionClosed
+from amqproto.events import ChannelClosed, ConnectionClosed
 from amqproto.exceptions import (
     AMQPSyntaxError,
     ChannelError,
@@ -43,7 +43,8 @@ def _finish(broker: FakeBroker, error: HardError) -> None:
     assert state(broker.connection) is ConnectionState.CLOSING
     # Rule 2: anything but close/close-ok is discarded meanwhile.
     assert broker.send(MethodFrame(1, QueueDeclareOk("q", 0, 0)), HeartbeatFrame()) == []
-    (closed,) = broker.send(MethodFrame(0, ConnectionCloseOk()))
+    *channels_closed, closed = broker.send(MethodFrame(0, ConnectionCloseOk()))
+    assert all(isinstance(event, ChannelClosed) and event.error is error for event in channels_closed)
     assert isinstance(closed, ConnectionClosed)
     assert closed.error is error
     assert not closed.by_peer
