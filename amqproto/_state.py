@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import enum
 
-from .exceptions import ChannelClosedError, ConnectionClosedError
+from .exceptions import ChannelClosedError, ConnectionClosedError, LocalProtocolError
 
 __all__ = [
     "ConnectionState",
@@ -206,13 +206,17 @@ class ConnectionStateMachine:
         """Move to the next state; return it, or ``None`` for an illegal input.
 
         Raises:
-            ConnectionClosedError: an illegal ``SEND_*`` input (Rule 1).
+            ConnectionClosedError: an illegal ``SEND_*`` input (Rule 1) once
+                the connection is closing or closed.
+            LocalProtocolError: an illegal ``SEND_*`` input before that.
         """
         next_state = CONNECTION_TRANSITIONS.get((self.state, event))
         if next_state is None:
             if event.name.startswith("SEND_"):
                 msg = f"cannot {event.value} when the connection is {self.state.value}"
-                raise ConnectionClosedError(msg)
+                if self.state in (ConnectionState.CLOSING, ConnectionState.CLOSED):
+                    raise ConnectionClosedError(msg)
+                raise LocalProtocolError(msg)
             return None
         self.state = next_state
         return next_state
@@ -231,13 +235,17 @@ class ChannelStateMachine:
         """Move to the next state; return it, or ``None`` for an illegal input.
 
         Raises:
-            ChannelClosedError: an illegal ``SEND_*`` input (Rule 1).
+            ChannelClosedError: an illegal ``SEND_*`` input (Rule 1) once
+                the channel is closing or closed.
+            LocalProtocolError: an illegal ``SEND_*`` input before that.
         """
         next_state = CHANNEL_TRANSITIONS.get((self.state, event))
         if next_state is None:
             if event.name.startswith("SEND_"):
                 msg = f"cannot {event.value} when channel {self.channel_id} is {self.state.value}"
-                raise ChannelClosedError(msg)
+                if self.state in (ChannelState.CLOSING, ChannelState.CLOSED):
+                    raise ChannelClosedError(msg)
+                raise LocalProtocolError(msg)
             return None
         self.state = next_state
         return next_state

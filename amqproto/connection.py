@@ -444,9 +444,12 @@ class Connection:
     # -- used by channels ------------------------------------------------------
 
     def _check_can_send(self) -> None:
-        if self._machine.state is not ConnectionState.OPEN:
-            msg = f"cannot send on a connection that is {self._machine.state.value}"
-            raise ConnectionClosedError(msg)
+        state = self._machine.state
+        if state is not ConnectionState.OPEN:
+            msg = f"cannot send on a connection that is {state.value}"
+            if state in (ConnectionState.CLOSING, ConnectionState.CLOSED):
+                raise ConnectionClosedError(msg)
+            raise LocalProtocolError(msg)  # not open yet
 
     def _send_method(self, channel_id: int, method: Method) -> None:
         self._output.append(encode_method_frame(channel_id, method))

@@ -7,34 +7,51 @@ the method that caused them, exactly as ``connection.close`` and
 ``channel.close`` transport them::
 
     AMQPError
-    ├── ReplyError                   anything with an AMQP reply code
-    │   ├── SoftError                closes a channel (3xx, 4xx)
+    ├── ChannelClosedError           this channel can no longer be used
+    │   ├── SoftError                the broker closed the channel (3xx, 4xx reply codes)
     │   │   ├── ContentTooLarge 311, NoRoute 312, NoConsumers 313
     │   │   └── AccessRefused 403, NotFound 404, ResourceLocked 405,
     │   │       PreconditionFailed 406
-    │   └── HardError                closes the connection (320, 402, 5xx)
-    │       ├── ConnectionForced 320, InvalidPath 402
-    │       ├── FrameError 501, AMQPSyntaxError 502, CommandInvalid 503,
-    │       │   ChannelError 504, UnexpectedFrame 505, ResourceError 506
-    │       └── NotAllowed 530, AMQPNotImplemented 540, InternalError 541
-    ├── AuthenticationError          a refused login (also an AccessRefused)
+    │   └── ConnectionClosedError    this connection (and so each of its channels) is gone
+    │       ├── HardError            the connection was closed with a reply code (320, 402, 5xx)
+    │       │   ├── ConnectionForced 320, InvalidPath 402
+    │       │   ├── FrameError 501, AMQPSyntaxError 502, CommandInvalid 503,
+    │       │   │   ChannelError 504, UnexpectedFrame 505, ResourceError 506
+    │       │   └── NotAllowed 530, AMQPNotImplemented 540, InternalError 541
+    │       ├── AuthenticationError  a refused login (also an AccessRefused)
+    │       └── ConnectionLost       the transport went away (no reply code)
+    │           └── HeartbeatTimeout, ConnectionTimeout
+    ├── ReplyError                   anything with an AMQP reply code: SoftError, HardError
+    ├── OperationTimeout (TimeoutError)  a wait ran out of time; ConnectionTimeout too
     ├── LocalProtocolError           we were asked to do something illegal now
-    │   └── ChannelClosedError, ConnectionClosedError
     ├── EncodeError (ValueError)     a value that cannot go on the wire
     │   └── EncodeTypeError (TypeError)
-    ├── ConnectionLost               the transport went away
-    │   └── HeartbeatTimeout, ConnectionTimeout
     ├── NackError, UnroutableError   publisher-confirm outcomes
     └── ConsumerCancelledError       the broker cancelled a consumer
+
+So one ``except ConnectionClosedError`` catches "this connection is gone",
+whatever ended it, and ``except ChannelClosedError`` "this channel is gone"
+(its own close or its connection's).  A call made after the broker closed
+the connection or the channel raises the same class as the call that was
+waiting then (``ConnectionForced``, ``NotFound``, ...), with the reply code
+on the exception itself; after a close we asked for, it raises a plain
+:class:`ChannelClosedError` or :class:`ConnectionClosedError`.
 
 Whether the broker raised an error (it closed a channel or the connection
 with that code) or we detected it in what the broker sent (and closed the
 connection with that code ourselves) is told by :attr:`ReplyError.by_peer`.
+
+Publishes whose outcome is unknown.  Every error that ends a wait for
+publisher confirms (``basic_publish`` in confirm mode, ``wait_for_confirms``)
+carries :attr:`AMQPError.unconfirmed`: the sequence numbers of the publishes
+that no ``basic.ack`` confirmed, so that a caller can publish exactly those
+again.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import copy
+from typing import Any, ClassVar, TypeVar
 
 __all__ = [
     "AMQPError",
@@ -61,6 +78,7 @@ __all__ = [
     "InternalError",
     "AuthenticationError",
     "LocalProtocolError",
+    "OperationTimeout",
     "ChannelClosedError",
     "ConnectionClosedError",
     "EncodeError",
@@ -78,6 +96,68 @@ __all__ = [
 
 class AMQPError(Exception):
     """Base of every error amqproto raises on purpose."""
+
+    #: For an error that ended a wait for publisher confirms: the sequence
+    #: numbers of the publishes no ``basic.ack`` confirmed (nacked, or lost
+    #: with their channel or connection).  Empty otherwise.
+    unconfirmed: tuple[int, ...] = ()
+
+    def again(self: _E) -> _E:
+        """A fresh copy of this error, to raise for a later call that fails for the same reason.
+
+        The copy has the same class and attributes (``reply_code`` included)
+        and no traceback; its ``__cause__`` is this error.
+        """
+        clone = copy.copy(self)
+        if "__notes__" in clone.__dict__:
+            clone.__notes__ = list(self.__notes__)  # not shared with this error
+        clone.__cause__ = self
+        clone.__traceback__ = None
+        return clone
+
+    def with_unconfirmed(self: _E, unconfirmed: tuple[int, ...]) -> _E:
+        """A copy of this error naming the publishes it leaves unconfirmed (see :attr:`unconfirmed`)."""
+        clone = self.again()
+        clone.unconfirmed = unconfirmed
+        clone.add_note(f"{len(unconfirmed)} publish(es) not confirmed: sequence numbers {_ranges(unconfirmed)}")
+        return clone
+
+
+_E = TypeVar("_E", bound=AMQPError)
+
+
+def _ranges(numbers: tuple[int, ...]) -> str:
+    """``1-3, 7`` for ``(1, 2, 3, 7)``: short, even for long runs of numbers."""
+    parts: list[str] = []
+    start = previous = None
+    for number in numbers:
+        if previous is not None and number == previous + 1:
+            previous = number
+            continue
+        if start is not None:
+            parts.append(f"{start}-{previous}" if previous != start else str(start))
+        start = previous = number
+    if start is not None:
+        parts.append(f"{start}-{previous}" if previous != start else str(start))
+    return ", ".join(parts)
+
+
+class ChannelClosedError(AMQPError):
+    """The channel can no longer be used: we closed it, the broker did, or its connection is gone.
+
+    After a close we asked for this class itself is raised; after the broker
+    closed the channel, the :class:`SoftError` it closed it with; after the
+    connection went, a :class:`ConnectionClosedError`.
+    """
+
+
+class ConnectionClosedError(ChannelClosedError):
+    """The connection can no longer be used: we closed it, the broker did, or the transport went.
+
+    After a close we asked for this class itself is raised; after the broker
+    closed the connection, the :class:`HardError` it closed it with; after the
+    transport went, a :class:`ConnectionLost`.
+    """
 
 
 class ReplyError(AMQPError):
@@ -116,11 +196,11 @@ class ReplyError(AMQPError):
         return f"{self.reply_code}: {self.reply_text}" if self.reply_text else str(self.reply_code)
 
 
-class SoftError(ReplyError):
+class SoftError(ReplyError, ChannelClosedError):
     """A channel-level error: the channel is closed, the connection lives."""
 
 
-class HardError(ReplyError):
+class HardError(ReplyError, ConnectionClosedError):
     """A connection-level error: the whole connection is closed."""
 
 
@@ -232,8 +312,12 @@ class InternalError(HardError):
     reply_code = 541
 
 
-class AuthenticationError(AccessRefused):
-    """The broker refused our credentials (or dropped us during the handshake)."""
+class AuthenticationError(AccessRefused, ConnectionClosedError):
+    """The broker refused our credentials (or dropped us during the handshake).
+
+    It is an :class:`AccessRefused` (403) and, since the connection is over,
+    a :class:`ConnectionClosedError`.
+    """
 
 
 #: Every reply-code error class by its code.
@@ -293,12 +377,12 @@ class LocalProtocolError(AMQPError):
     """
 
 
-class ChannelClosedError(LocalProtocolError):
-    """A method was called on a channel that is closed or closing."""
+class OperationTimeout(AMQPError, TimeoutError):
+    """A wait for the broker ran out of time (the ``timeout=`` of a call).
 
-
-class ConnectionClosedError(LocalProtocolError):
-    """A method was called on a connection that is closed or closing."""
+    The connection and the channel stay usable: a reply that arrives later
+    is dropped.  It is also a built-in :class:`TimeoutError`.
+    """
 
 
 class EncodeError(AMQPError, ValueError):
@@ -309,7 +393,7 @@ class EncodeTypeError(EncodeError, TypeError):
     """A value of a type the field cannot carry; names the field."""
 
 
-class ConnectionLost(AMQPError):
+class ConnectionLost(ConnectionClosedError):
     """The transport closed or failed; pending operations are abandoned."""
 
 
@@ -317,16 +401,26 @@ class HeartbeatTimeout(ConnectionLost):
     """Nothing arrived from the broker for two heartbeat intervals."""
 
 
-class ConnectionTimeout(ConnectionLost):
+class ConnectionTimeout(ConnectionLost, OperationTimeout):
     """Connecting (TCP, TLS and the AMQP handshake) took longer than allowed."""
 
 
 class NackError(AMQPError):
-    """The broker nacked a published message (confirm mode)."""
+    """The broker nacked published messages (confirm mode).
 
-    def __init__(self, delivery_tag: int) -> None:
-        super().__init__(f"the broker nacked publish {delivery_tag}")
+    :attr:`delivery_tag` is the first nacked sequence number;
+    :attr:`~AMQPError.unconfirmed` has them all.
+    """
+
+    def __init__(self, delivery_tag: int, *more: int) -> None:
+        tags = (delivery_tag, *more)
+        if more:
+            message = f"the broker nacked {len(tags)} publishes: sequence numbers {_ranges(tags)}"
+        else:
+            message = f"the broker nacked publish {delivery_tag}"
+        super().__init__(message)
         self.delivery_tag = delivery_tag
+        self.unconfirmed = tags
 
 
 class UnroutableError(AMQPError):

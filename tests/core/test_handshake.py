@@ -13,6 +13,7 @@ from amqproto.exceptions import (
     ConnectionClosedError,
     ConnectionLost,
     InvalidPath,
+    LocalProtocolError,
     NotAllowed,
 )
 from amqproto.schema import (
@@ -339,11 +340,11 @@ def test_close_while_awaiting_open_ok_sends_close_and_discards_open_ok() -> None
     assert events == [ConnectionClosed(reply_code=200, reply_text="", by_peer=False, error=None)]
 
 
-def test_methods_before_open_raise_connection_closed_error() -> None:
+def test_methods_before_open_raise_local_protocol_error() -> None:
     connection = Connection()
-    with pytest.raises(ConnectionClosedError, match="awaiting start"):
+    with pytest.raises(LocalProtocolError, match="awaiting start"):
         connection.open_channel()
-    with pytest.raises(ConnectionClosedError, match="awaiting start"):
+    with pytest.raises(LocalProtocolError, match="awaiting start"):
         connection.update_secret(b"token")
 
 
