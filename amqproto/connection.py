@@ -265,6 +265,11 @@ class Connection:
         self._output = []
         return bytes(data) if type(data) is not bytes else data
 
+    @property
+    def has_data_to_send(self) -> bool:
+        """True when bytes are queued for the transport (cheap: nothing is drained)."""
+        return bool(self._output)
+
     def buffers_to_send(self) -> list[bytes | bytearray | memoryview]:
         """Like :meth:`data_to_send`, but as a list of buffers for ``writelines``.
 

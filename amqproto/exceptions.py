@@ -24,6 +24,7 @@ the method that caused them, exactly as ``connection.close`` and
     ├── ReplyError                   anything with an AMQP reply code: SoftError, HardError
     ├── OperationTimeout (TimeoutError)  a wait ran out of time; ConnectionTimeout too
     ├── LocalProtocolError           we were asked to do something illegal now
+    ├── ConfigurationError (ValueError)  an argument out of range (connection_timeout=0, ...)
     ├── EncodeError (ValueError)     a value that cannot go on the wire
     │   └── EncodeTypeError (TypeError)
     ├── NackError, UnroutableError   publisher-confirm outcomes
@@ -81,6 +82,7 @@ __all__ = [
     "OperationTimeout",
     "ChannelClosedError",
     "ConnectionClosedError",
+    "ConfigurationError",
     "EncodeError",
     "EncodeTypeError",
     "ConnectionLost",
@@ -383,6 +385,10 @@ class OperationTimeout(AMQPError, TimeoutError):
     The connection and the channel stay usable: a reply that arrives later
     is dropped.  It is also a built-in :class:`TimeoutError`.
     """
+
+
+class ConfigurationError(AMQPError, ValueError):
+    """An argument or option is out of range (``connection_timeout=0``, ...); names it."""
 
 
 class EncodeError(AMQPError, ValueError):

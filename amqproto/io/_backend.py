@@ -60,6 +60,13 @@ class AsyncStream(Protocol):
 
     async def close(self) -> None: ...
 
+    async def abort(self) -> None:
+        """Close at once, dropping whatever is not sent yet; never waits for the peer.
+
+        A read or a write blocked on the stream, and any made later, fails
+        with ``OSError`` (a read may return ``b""`` instead).
+        """
+
 
 class AsyncWaiter(Protocol):
     """A one-shot result: set once, awaited by one task."""
@@ -123,6 +130,8 @@ class SyncStream(Protocol):
     def writelines(self, buffers: list[Buffer]) -> None: ...
 
     def close(self) -> None: ...
+
+    def abort(self) -> None: ...
 
 
 class SyncWaiter(Protocol):

@@ -172,6 +172,9 @@ class _Stream:
         await self.writelines([data])
 
     async def writelines(self, buffers: list[bytes | bytearray | memoryview]) -> None:
+        protocol = self._protocol
+        if protocol.lost:
+            raise _dropped(protocol)
         self._pending += buffers
         if not self._scheduled:
             # The first write of a loop iteration goes out at once, so a lone
@@ -189,13 +192,12 @@ class _Stream:
                 self._pending_size = size
                 return
             self._write_out()
-        protocol = self._protocol
         if protocol.paused_writing and not self._transport.is_closing():
             waiter = self._loop.create_future()
             protocol.drain_waiters.append(waiter)
             await waiter
-        if protocol.error is not None:
-            raise protocol.error
+        if protocol.lost:
+            raise _dropped(protocol)
 
     def _write_pending(self) -> None:
         self._scheduled = False
@@ -232,6 +234,26 @@ class _Stream:
             protocol.lost_waiters.append(closed)
             with contextlib.suppress(OSError, ssl.SSLError, asyncio.CancelledError):
                 await closed
+
+    async def abort(self) -> None:
+        self._pending = []
+        self._pending_size = 0
+        self._transport.abort()
+        protocol = self._protocol
+        if not protocol.lost:
+            # abort() calls connection_lost soon, whatever the peer does.
+            lost = self._loop.create_future()
+            protocol.lost_waiters.append(lost)
+            with contextlib.suppress(asyncio.CancelledError):
+                await lost
+
+
+def _dropped(protocol: _StreamProtocol) -> OSError:
+    """The error for a write to a transport that is gone."""
+    error = protocol.error
+    if isinstance(error, OSError):
+        return error
+    return ConnectionResetError("the connection was dropped")
 
 
 class _Waiter:

@@ -81,10 +81,12 @@ class _Stream:
             parts = unsent(parts, sock.sendmsg(parts[:IOV_MAX]))
 
     def close(self) -> None:
-        # shutdown() wakes the reader thread blocked in recv(); close() alone may not.
+        # shutdown() wakes the threads blocked in recv() or sendall(); close() alone may not.
         with contextlib.suppress(OSError):
             self._socket.shutdown(socket.SHUT_RDWR)
         self._socket.close()
+
+    abort = close
 
 
 class _TLSStream:
@@ -145,6 +147,8 @@ class _TLSStream:
         with contextlib.suppress(OSError):
             self._socket.shutdown(socket.SHUT_RDWR)
         self._socket.close()
+
+    abort = close
 
 
 class _Waiter:

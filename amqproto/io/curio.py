@@ -55,6 +55,10 @@ class _Stream:
         self._scatter = not tls
 
     async def read(self, max_bytes: int) -> bytes:
+        # curio's recv returns at once, without yielding, when data is
+        # waiting: under a flood of frames that make no events (heartbeats)
+        # the reader would never let another task run.  Yield once per read.
+        await curio.sleep(0)
         return await self._socket.recv(max_bytes)
 
     async def write(self, data: bytes) -> None:
@@ -74,6 +78,15 @@ class _Stream:
     async def close(self) -> None:
         with contextlib.suppress(OSError):
             await self._socket.close()
+
+    async def abort(self) -> None:
+        # shutdown() makes the socket readable and writable at once, so the
+        # tasks blocked on it wake up (a read sees EOF, a write EPIPE); let the
+        # kernel see that before the descriptor goes.
+        with contextlib.suppress(OSError):
+            await self._socket.shutdown(socket.SHUT_RDWR)
+        await curio.sleep(0)
+        await self.close()
 
 
 class _Waiter:

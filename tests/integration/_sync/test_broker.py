@@ -213,8 +213,10 @@ def test_wrong_password_is_refused_promptly(
     assert isinstance(excinfo.value, AccessRefused)
     assert excinfo.value.reply_code == 403
     assert not connection.is_open
-    with pytest.raises(ConnectionClosedError, match="closed"):
+    # A later call fails the same way, reply code included.
+    with pytest.raises(AuthenticationError, match="ACCESS_REFUSED") as later:
         connection.channel()
+    assert isinstance(later.value, ConnectionClosedError) and later.value.reply_code == 403
 
 
 def test_unknown_virtual_host_is_not_allowed(connection_class: type[SyncConnection]) -> None:
@@ -333,8 +335,10 @@ def test_passive_declare_of_a_missing_queue_closes_only_the_channel(
         assert excinfo.value.reply_code == 404
         assert (excinfo.value.class_id, excinfo.value.method_id) == (50, 10)  # queue.declare
         assert not channel.is_open
-        with pytest.raises(ChannelClosedError, match="closed"):
+        # A later call fails the same way, reply code included; NotFound is a ChannelClosedError.
+        with pytest.raises(NotFound, match=re.escape(missing)) as later:
             channel.queue_declare(exclusive=True)
+        assert isinstance(later.value, ChannelClosedError) and later.value.reply_code == 404
         assert connection.is_open
         with connection.get_channel() as again:
             declared = again.queue_declare(exclusive=True)
