@@ -121,7 +121,8 @@ class AMQPError(Exception):
         """A copy of this error naming the publishes it leaves unconfirmed (see :attr:`unconfirmed`)."""
         clone = self.again()
         clone.unconfirmed = unconfirmed
-        clone.add_note(f"{len(unconfirmed)} publish(es) not confirmed: sequence numbers {_ranges(unconfirmed)}")
+        if unconfirmed:
+            clone.add_note(f"{len(unconfirmed)} publish(es) not confirmed: sequence numbers {_ranges(unconfirmed)}")
         return clone
 
 

@@ -724,10 +724,16 @@ class AsyncChannel:
                 ``ConnectionLost``, ...); ``unconfirmed`` names this publish.
             OperationTimeout: no ack or nack within ``timeout``; ``unconfirmed``
                 names this publish, whose outcome is unknown.
+
+        A publish on a channel that closed raises the error that closed it,
+        whose ``unconfirmed`` names the earlier ``wait=False`` publishes that
+        the close left unconfirmed (as :meth:`wait_for_confirms` would).
         """
         connection = self._connection
         waiter = None
         with connection._lock:
+            if self._error is not None:
+                raise self._error.with_unconfirmed(self._unreported_unconfirmed())
             connection._check_usable()
             core = self._open_core()
             sequence = core.basic_publish(

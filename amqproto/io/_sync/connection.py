@@ -478,34 +478,42 @@ class SyncConnection:
                 del events
             if violation is not None:
                 # The byte stream cannot be trusted past the violation (not even
-                # to find the close-ok): send our close, and the connection is
-                # over, with its error.
+                # to find the close-ok): the connection is over, with its error.
+                # The writer sends our connection.close, then drops the stream.
                 logger.warning("%s:%s broke the protocol: %s", self.host, self.port, violation)
-                try:
-                    self._flush()
-                except AMQPError:
-                    pass
-                self._abort(violation)
+                self._lose(violation)
+                self._flush_soon()
                 return
-            if not data or core.state is ConnectionState.CLOSED:
-                if core.has_data_to_send:
-                    try:
-                        self._flush()  # the close-ok to the broker's close
-                    except AMQPError:
-                        pass
+            if not data:
                 self._abort(ConnectionLost("the broker closed the connection"))
+                return
+            if core.state is ConnectionState.CLOSED:
+                # The broker closed the connection: the writer sends the
+                # close-ok, then drops the stream.
+                self._lose(ConnectionLost("the broker closed the connection"))
+                self._flush_soon()
                 return
             if core.has_data_to_send:
                 self._flush_soon()
 
     def _write_behind(self) -> None:
-        """The writer task: write what :meth:`_flush_soon` asked for, until the stream goes."""
+        """The writer task: write what :meth:`_flush_soon` asked for, until the stream goes.
+
+        Once the connection is over (the broker closed it, or broke the
+        protocol) it writes the last frames (a ``close-ok``, our ``close``)
+        and drops the stream: only the writer may wait for a peer that
+        does not read.
+        """
         requests = self._write_requests
         while requests.get():
             self._write_requested = False
             try:
                 self._flush()
             except AMQPError:
+                pass
+            error = self._error
+            if error is not None:
+                self._abort(error)
                 return
 
     def _run_timer(self) -> None:

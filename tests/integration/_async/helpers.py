@@ -9,6 +9,7 @@ run time.  ``../_sync/helpers.py`` is their hand-written blocking twin
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -18,7 +19,7 @@ from amqproto.io._async.connection import AsyncConnection
 from amqproto.io.asyncio import AsyncioConnection
 from amqproto.io.curio import CurioConnection
 
-__all__ = ["CONNECTION_CLASSES", "gather", "sleep", "run_blocking"]
+__all__ = ["CONNECTION_CLASSES", "gather", "sleep", "run_blocking", "eventually"]
 
 T = TypeVar("T")
 
@@ -73,3 +74,12 @@ async def run_blocking(function: Callable[..., T], *arguments: Any) -> T:
     if _in_asyncio():
         return await asyncio.to_thread(function, *arguments)
     return await curio.run_in_thread(function, *arguments)
+
+
+async def eventually(condition: Callable[[], object], within: float = 10.0) -> None:
+    """Wait until ``condition()`` is true, checking often; fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {within} s: {condition}")
+        await sleep(0.01)

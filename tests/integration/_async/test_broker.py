@@ -156,12 +156,6 @@ async def delete_exchanges(connection_class: type[AsyncConnection], *exchanges: 
             await channel.exchange_delete(exchange)
 
 
-@pytest.fixture(params=CONNECTION_CLASSES, ids=lambda cls: cls.__name__)
-def connection_class(request: pytest.FixtureRequest) -> type[AsyncConnection]:
-    cls: type[AsyncConnection] = request.param
-    return cls
-
-
 @pytest.fixture
 def unopened_connection(connection_class: type[AsyncConnection]) -> AsyncConnection:
     """A connection object built outside any event loop, as at import time."""

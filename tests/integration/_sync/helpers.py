@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from amqproto.io._sync.connection import SyncConnection
 from amqproto.io.blocking import BlockingConnection
 
-__all__ = ["CONNECTION_CLASSES", "gather", "sleep", "run_blocking"]
+__all__ = ["CONNECTION_CLASSES", "gather", "sleep", "run_blocking", "eventually"]
 
 T = TypeVar("T")
 
@@ -46,3 +46,12 @@ def sleep(seconds: float) -> None:
 def run_blocking(function: Callable[..., T], *arguments: Any) -> T:
     """Call a blocking function (here: directly, in the calling thread)."""
     return function(*arguments)
+
+
+def eventually(condition: Callable[[], object], within: float = 10.0) -> None:
+    """Wait until ``condition()`` is true, checking often; fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {within} s: {condition}")
+        sleep(0.01)

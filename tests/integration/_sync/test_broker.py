@@ -157,12 +157,6 @@ def delete_exchanges(connection_class: type[SyncConnection], *exchanges: str) ->
             channel.exchange_delete(exchange)
 
 
-@pytest.fixture(params=CONNECTION_CLASSES, ids=lambda cls: cls.__name__)
-def connection_class(request: pytest.FixtureRequest) -> type[SyncConnection]:
-    cls: type[SyncConnection] = request.param
-    return cls
-
-
 @pytest.fixture
 def unopened_connection(connection_class: type[SyncConnection]) -> SyncConnection:
     """A connection object built outside any event loop, as at import time."""
