@@ -12,7 +12,8 @@ and turns its outcome into an exit status:
 
 A failure is one line on stderr (``amqproto: error: ...``), never a
 traceback: every :class:`~amqproto.exceptions.AMQPError` and ``OSError`` is
-caught here, and the URL's password is masked in whatever is printed.
+caught here (anything else too, named by its type, since it is a bug), and
+the URL's password is masked in whatever is printed.
 
 The parser is argparse, from the standard library: the commands need
 subcommands, repeatable options and typed values, which argparse has, and a
@@ -207,7 +208,11 @@ def _add_ack_modes(parser: argparse.ArgumentParser, *, peek: bool) -> None:
         "--ack", dest="mode", action="store_const", const="ack", help="ack each message once printed (the default)"
     )
     mode.add_argument(
-        "--no-ack", dest="mode", action="store_const", const="no-ack", help="the broker's automatic acks: removed as sent"
+        "--no-ack",
+        dest="mode",
+        action="store_const",
+        const="no-ack",
+        help="the broker's automatic acks: removed as sent (with consume --count, those sent beyond the count are lost)",
     )
     if peek:
         mode.add_argument("--requeue", dest="mode", action="store_const", const="requeue", help="put them back (peek)")
@@ -392,4 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except (AMQPError, OSError, AdapterUnavailable) as exc:
         _error(args, str(exc) or type(exc).__name__)
+        return EXIT_FAILURE
+    except Exception as exc:  # noqa: BLE001 - a bug, still reported in one line
+        _error(args, f"unexpected {type(exc).__name__}: {exc}")
         return EXIT_FAILURE
