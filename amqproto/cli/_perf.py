@@ -40,7 +40,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -166,8 +166,7 @@ class LatencyHistogram:
         if bucket >= len(counts):
             counts.extend([0] * (bucket + 1 - len(counts)))
         counts[bucket] += 1
-        if micros > self.max:
-            self.max = micros
+        self.max = max(self.max, micros)
 
     @property
     def count(self) -> int:
@@ -228,6 +227,27 @@ class _Run:
         self.stop_publishing = True
 
 
+class _Pacer:
+    """Spaces a producer's messages ``1/rate`` seconds apart (``rate`` 0: no spacing)."""
+
+    __slots__ = ("interval", "due")
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.due = time.monotonic()
+
+    def delay(self) -> float:
+        """Seconds until the next message is due; 0 means now, and books that message's slot."""
+        if not self.interval:
+            return 0.0
+        now = time.monotonic()
+        if now < self.due:
+            return self.due - now
+        # Behind schedule (a pause, a slow broker): catch up, in a burst of one second at most.
+        self.due = max(self.due, now - 1.0) + self.interval
+        return 0.0
+
+
 class _Producer:
     def __init__(self, run: _Run, connection: PerfConnection, channel: PerfChannel) -> None:
         self.run = run
@@ -237,7 +257,8 @@ class _Producer:
         self.finished = False
         self.stopped_at: float | None = None
 
-    def _unconfirmed(self) -> int:
+    def unconfirmed(self) -> int:
+        """The publishes awaiting their confirm (from the sans-io channel's count)."""
         core_channel = self.connection.core.channels.get(self.channel.id)
         return core_channel.unconfirmed_count if core_channel is not None else 0
 
@@ -250,7 +271,7 @@ class _Producer:
             counters.on_nack()  # at least one; the channel reports only the first
         except UnroutableError:
             counters.on_return()
-        settled = counters.publishes - self._unconfirmed() - counters.confirms - counters.nacks
+        settled = counters.publishes - self.unconfirmed() - counters.confirms - counters.nacks
         if settled > 0:
             counters.on_confirm(settled)
 
@@ -265,20 +286,16 @@ class _Producer:
         tag = run.tag
         queue = run.queue
         window = options.confirm
-        interval = 1.0 / options.rate if options.rate > 0 else 0.0
-        due = time.monotonic()
+        pacer = _Pacer(options.rate)
         sent = 0
         try:
             while not run.stop_publishing:
-                if interval:
-                    now = time.monotonic()
-                    if now < due:
-                        if window is not None:
-                            await self._collect_confirms(window)
-                        await sleep(min(due - now, _POLL))
-                        continue
-                    # Behind schedule (a pause, a slow broker): catch up, but in a burst of one second at most.
-                    due = max(due, now - 1.0) + interval
+                delay = pacer.delay()
+                if delay:
+                    if window is not None:
+                        await self._collect_confirms(window)
+                    await sleep(min(delay, _POLL))
+                    continue
                 await channel.basic_publish(pack(tag, time.monotonic_ns()) + padding, "", queue, wait=False)
                 counters.on_publish()
                 sent += 1
@@ -446,7 +463,7 @@ class _Controller:
         )
         self.previous_counts, self.previous_latencies, self.previous_time = counts, latencies, now
 
-    async def _wait(self, deadline: float, done: Any) -> bool:
+    async def _wait(self, deadline: float, done: Callable[[], bool]) -> bool:
         """Report each second until ``done()`` or ``deadline``; True when done."""
         sleep = self.run.runtime.sleep
         while not done():
@@ -471,7 +488,7 @@ class _Controller:
             time.monotonic() + _CONFIRM_GRACE, lambda: all(producer.finished for producer in self.producers)
         )
         if not all_finished:
-            unconfirmed = sum(producer._unconfirmed() for producer in self.producers)
+            unconfirmed = sum(producer.unconfirmed() for producer in self.producers)
             run.fail(PerfFailed(f"{unconfirmed} publishes still unconfirmed {_CONFIRM_GRACE:.0f} s after the end"))
             for producer in self.producers:
                 if not producer.finished:

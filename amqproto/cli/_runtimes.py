@@ -303,7 +303,7 @@ class BlockingRuntime:
         _drive(main())
 
     async def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
+        time.sleep(seconds)  # noqa: ASYNC251 - a blocking coroutine, run by _drive in its own thread
 
     async def run_all(self, workers: Sequence[Worker]) -> None:
         errors: list[BaseException] = []

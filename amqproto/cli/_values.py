@@ -36,8 +36,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..schema import BasicProperties
-from ..wire._introspect import fields_of
 from ..schema.types import FieldValue
+from ..wire._introspect import fields_of
 
 __all__ = [
     "UsageError",

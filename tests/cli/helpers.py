@@ -50,6 +50,7 @@ def run_process(*argv: str, stdin: bytes = b"", url: str | None = URL) -> subpro
         capture_output=True,
         timeout=TIMEOUT,
         cwd=ROOT,
+        check=False,
     )
 
 

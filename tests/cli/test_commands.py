@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from amqproto.exceptions import NotFound, PreconditionFailed
+from amqproto.exceptions import PreconditionFailed
 
 from .helpers import ROOT, TIMEOUT, URL, admin_channel, queue_exists, run, run_process, wait_until
 
