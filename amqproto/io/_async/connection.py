@@ -84,6 +84,7 @@ from ...exceptions import (
 )
 from ...schema.methods import Method
 from .._backend import AsyncBackend, AsyncQueue, AsyncStream, AsyncTask, AsyncWaiter
+from .._framelog import FrameLog
 from ..url import DEFAULT_URL, parse_url
 from .channel import AsyncChannel, AsyncConsumer
 
@@ -206,6 +207,8 @@ class AsyncConnection:
         self._blocked_callbacks: list[Callable[[str], object]] = []
         self._unblocked_callbacks: list[Callable[[], object]] = []
         self._close_callbacks: list[Callable[[AMQPError | None], object]] = []
+        self._sent_log = FrameLog("sent")
+        self._received_log = FrameLog("received")
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.host}:{self.port} {self._core.state.value}>"
@@ -438,6 +441,8 @@ class AsyncConnection:
             await self._write_requests.put(True)
 
     async def _write(self, stream: AsyncStream, buffers: list[bytes | bytearray | memoryview]) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            self._sent_log.bytes(buffers)
         try:
             await stream.writelines(buffers)
         except (OSError, _ssl.SSLError) as exc:
@@ -460,6 +465,8 @@ class AsyncConnection:
             except (OSError, _ssl.SSLError) as exc:
                 await self._abort(ConnectionLost(f"reading from {self.host}:{self.port} failed: {exc}"))
                 return
+            if data and logger.isEnabledFor(logging.DEBUG):
+                self._received_log.bytes((data,))
             violation: ReplyError | None = None
             with self._lock:
                 try:

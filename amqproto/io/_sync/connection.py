@@ -85,6 +85,7 @@ from ...exceptions import (
 )
 from ...schema.methods import Method
 from .._backend import SyncBackend, SyncQueue, SyncStream, SyncTask, SyncWaiter
+from .._framelog import FrameLog
 from ..url import DEFAULT_URL, parse_url
 from .channel import SyncChannel, SyncConsumer
 
@@ -207,6 +208,8 @@ class SyncConnection:
         self._blocked_callbacks: list[Callable[[str], object]] = []
         self._unblocked_callbacks: list[Callable[[], object]] = []
         self._close_callbacks: list[Callable[[AMQPError | None], object]] = []
+        self._sent_log = FrameLog("sent")
+        self._received_log = FrameLog("received")
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.host}:{self.port} {self._core.state.value}>"
@@ -439,6 +442,8 @@ class SyncConnection:
             self._write_requests.put(True)
 
     def _write(self, stream: SyncStream, buffers: list[bytes | bytearray | memoryview]) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            self._sent_log.bytes(buffers)
         try:
             stream.writelines(buffers)
         except (OSError, _ssl.SSLError) as exc:
@@ -461,6 +466,8 @@ class SyncConnection:
             except (OSError, _ssl.SSLError) as exc:
                 self._abort(ConnectionLost(f"reading from {self.host}:{self.port} failed: {exc}"))
                 return
+            if data and logger.isEnabledFor(logging.DEBUG):
+                self._received_log.bytes((data,))
             violation: ReplyError | None = None
             with self._lock:
                 try:

@@ -199,5 +199,12 @@ async def test_the_connection_logs_its_life_and_never_a_password(
     messages = [record.getMessage() for record in caplog.records if record.name.startswith("amqproto")]
     assert any("connected to 127.0.0.1:5672" in message for message in messages)
     assert any("closed the connection to 127.0.0.1:5672" in message for message in messages)
+    # At DEBUG, each frame in short form, both ways.
+    assert any(message == "sent protocol header AMQP 0-9-1" for message in messages)
+    assert any(message.startswith("received channel 0: connection.start(") for message in messages)
+    assert any("connection.start-ok(" in message and "response=<hidden>" in message for message in messages)
+    assert any(message.startswith("sent channel 1: basic.publish(") for message in messages)
+    assert any(message == "sent channel 1: content body, 15 bytes" for message in messages)
+    assert any(message.startswith("received channel 1: queue.declare-ok(") for message in messages)
     text = "\n".join(messages)
-    assert "guest:guest" not in text and "top secret body" not in text
+    assert "guest" not in text.replace("'guest'", "") and "top secret body" not in text
