@@ -48,6 +48,7 @@ from ..exceptions import (
     CommandInvalid,
     EncodeError,
     EncodeTypeError,
+    InternalError,
 )
 from ..schema.methods import METHODS, Method
 from ..schema.properties import BasicProperties
@@ -63,6 +64,7 @@ from ..schema.types import (
     Timestamp,
     WireType,
 )
+from ._compile import compile_function, indent
 from ._introspect import FieldSpec, constructor_source, fields_of
 from .table import (
     _ENCODED_NAMES,
@@ -272,27 +274,31 @@ def _compile_method(cls: type[Method]) -> tuple[Callable[..., bytes], Callable[.
             decode_lines.append(piece.decode_code)
     payload_size = layout.fixed_size() - FRAME_HEADER.size - 1
     size_expr = " + ".join([str(payload_size), *variable_sizes])
-    encoder_source = "\n".join(
-        [
-            "def encode(channel, m):",
-            *(f"    {line}" for line in prepare),
-            f"    _size = {size_expr}",
-            f"    return {' + '.join(_encoder_parts(layout, namespace))}",
-        ]
-    )
-    decoder_source = "\n".join(
-        [
-            "def decode(buf, off, end):",
-            *(f"    {line}" for line in decode_lines),
-            "    if off != end:",
-            f"        raise AMQPSyntaxError('{cls.NAME}: arguments end at ' + str(off) + ', the frame at ' + str(end))",
-            *(f"    {line}" for line in constructor_source(cls, constructor_args, namespace)),
-            "    return obj",
-        ]
-    )
-    exec(encoder_source, namespace)  # noqa: S102 - source built above from the schema
-    exec(decoder_source, namespace)  # noqa: S102
-    return namespace["encode"], namespace["decode"]
+    encoder_name, decoder_name = function_name("encode", cls), function_name("decode", cls)
+    encoder_source = [
+        f"def {encoder_name}(channel, m):",
+        f'    """The whole {cls.NAME} frame on ``channel``: generated from {cls.__name__}\'s annotations."""',
+        *indent(prepare),
+        f"    _size = {size_expr}",
+        f"    return {' + '.join(_encoder_parts(layout, namespace))}",
+    ]
+    decoder_source = [
+        f"def {decoder_name}(buf, off, end):",
+        f'    """A {cls.__name__} from ``buf[off:end]``, past the ids: generated from its annotations."""',
+        *indent(decode_lines),
+        "    if off != end:",
+        f"        raise AMQPSyntaxError('{cls.NAME}: arguments end at ' + str(off) + ', the frame at ' + str(end))",
+        *indent(constructor_source(cls, constructor_args, namespace)),
+        "    return obj",
+    ]
+    encoder = compile_function("\n".join(encoder_source), encoder_name, namespace, __name__)
+    decoder = compile_function("\n".join(decoder_source), decoder_name, namespace, __name__)
+    return encoder, decoder
+
+
+def function_name(verb: str, cls: type[Method]) -> str:
+    """The name of a compiled coder of ``cls``: ``decode_queue_declare`` for ``("decode", QueueDeclare)``."""
+    return f"{verb}_{cls.NAME.replace('.', '_').replace('-', '_')}"
 
 
 # -- validation (slow path, only after the fast encoder failed) --------------
@@ -334,7 +340,7 @@ def _check_value(owner: str, spec: FieldSpec, value: object) -> None:
                 raw = value.encode()
             except UnicodeEncodeError as exc:
                 msg = f"{where} is not encodable as UTF-8: {exc.reason}"
-                raise EncodeError(msg) from None
+                raise EncodeError(msg) from exc
         else:
             msg = f"{where} must be a str, got {type(value).__name__}"
             raise EncodeTypeError(msg)
@@ -348,16 +354,31 @@ def _check_value(owner: str, spec: FieldSpec, value: object) -> None:
             raise EncodeTypeError(msg)
         try:
             _encode_table(value)
-        except RAW_ENCODE_ERRORS:
-            raise table_error(value, where) from None
+        except RAW_ENCODE_ERRORS as exc:
+            raise table_error(value, where) from exc
 
 
-def _explain_failure(owner: str, obj: object, exc: Exception) -> EncodeError:
+def _explain_failure(owner: str, obj: object, exc: Exception) -> AMQPError:
+    """The error to raise after a compiled encoder of ``obj`` raised ``exc``: the slow path.
+
+    Checks every field and raises the :class:`EncodeError` that names the
+    first bad one.  When every field is fine, the compiled encoder has a
+    bug: the result is then an :class:`~amqproto.exceptions.InternalError`
+    (541, ``by_peer=False``: not the peer's fault, nor the caller's), which
+    the caller raises ``from exc`` so that the traceback still shows the
+    generated line that failed.
+    """
     for spec in fields_of(type(obj)):
         _check_value(owner, spec, getattr(obj, spec.name, None))
     if isinstance(exc, EncodeError):
         return exc
-    return EncodeError(f"cannot encode {owner}: {exc}")
+    return internal_error(f"encoding {owner}", exc)
+
+
+def internal_error(doing: str, exc: BaseException) -> InternalError:
+    """The error for a compiled coder that failed on input the slow path finds valid: a bug in amqproto."""
+    msg = f"amqproto failed {doing} although the input is valid ({type(exc).__name__}: {exc}); please report this bug"
+    return InternalError(msg, by_peer=False)
 
 
 # -- methods -----------------------------------------------------------------
@@ -383,15 +404,15 @@ def encode_method_frame(channel: int, method: Method) -> bytes:
     """
     try:
         encoder = _METHOD_ENCODERS[type(method)]
-    except KeyError:
+    except KeyError as exc:
         msg = f"{type(method).__name__} is not an AMQP method"
-        raise EncodeTypeError(msg) from None
+        raise EncodeTypeError(msg) from exc
     try:
         return encoder(channel, method)
     except RAW_ENCODE_ERRORS as exc:
         if not isinstance(channel, int) or not 0 <= channel <= 0xFFFF:
-            raise EncodeError(f"channel {channel!r} is out of range") from None
-        raise _explain_failure(method.NAME, method, exc) from None
+            raise EncodeError(f"channel {channel!r} is out of range") from exc
+        raise _explain_failure(method.NAME, method, exc) from exc
 
 
 def encode_method(method: Method) -> bytes:
@@ -429,7 +450,7 @@ def decode_method(buf: Buffer, offset: int = 0, end: int | None = None) -> Metho
         raise
     except RAW_DECODE_ERRORS as exc:
         name = METHODS[(index >> 16, index & 0xFFFF)].NAME
-        raise AMQPSyntaxError(f"malformed {name}: {exc}", index >> 16, index & 0xFFFF) from None
+        raise AMQPSyntaxError(f"malformed {name}: {exc}", index >> 16, index & 0xFFFF) from exc
 
 
 # -- content properties -------------------------------------------------------
@@ -544,16 +565,30 @@ def _compile_properties(cls: type[BasicProperties]) -> tuple[Callable[..., tuple
     if len(specs) > 15:  # pragma: no cover - basic has 14
         raise TypeError("property flag continuation is not supported")
     namespace: dict[str, Any] = dict(_PROPERTY_NAMESPACE)
-    encode = ["def encode(p):", *(f"    {line}" for line in _property_encoder_lines(specs)), "    return flags, encoded"]
-    decode = ["def decode(buf, off, flags):"]
+    encoder_name, decoder_name = f"encode_{_snake(cls.__name__)}", f"decode_{_snake(cls.__name__)}"
+    encode = [
+        f"def {encoder_name}(p):",
+        f'    """``(flags, property list)`` of a {cls.__name__}: generated from its annotations."""',
+        *indent(_property_encoder_lines(specs)),
+        "    return flags, encoded",
+    ]
+    decode = [
+        f"def {decoder_name}(buf, off, flags):",
+        f'    """``({cls.__name__}, offset after them)`` for ``flags``: generated from its annotations."""',
+    ]
     for number, spec in enumerate(specs):
-        decode += [f"    if flags & {1 << (15 - number)}:", *(f"        {line}" for line in _property_lines(spec)[1])]
+        decode += [f"    if flags & {1 << (15 - number)}:", *indent(_property_lines(spec)[1], 2)]
         decode += ["    else:", f"        {spec.name} = None"]
-    decode += [f"    {line}" for line in constructor_source(cls, [spec.name for spec in specs], namespace)]
+    decode += indent(constructor_source(cls, [spec.name for spec in specs], namespace))
     decode += ["    return obj, off"]
-    exec("\n".join(encode), namespace)  # noqa: S102 - source built above from the schema
-    exec("\n".join(decode), namespace)  # noqa: S102
-    return namespace["encode"], namespace["decode"]
+    encoder = compile_function("\n".join(encode), encoder_name, namespace, __name__)
+    decoder = compile_function("\n".join(decode), decoder_name, namespace, __name__)
+    return encoder, decoder
+
+
+def _snake(name: str) -> str:
+    """``basic_properties`` for ``BasicProperties``."""
+    return "".join(f"_{char.lower()}" if char.isupper() else char for char in name).lstrip("_")
 
 
 #: :func:`~amqproto.wire.table._decode_table` inlined into a content-header
@@ -581,7 +616,11 @@ def compile_header_decoder(flags: int, frame_cls: type) -> Callable[..., Any]:
         raise AMQPSyntaxError(msg, BasicProperties.CLASS_ID)
     specs = fields_of(BasicProperties)
     namespace: dict[str, Any] = dict(_PROPERTY_NAMESPACE, _NO_PROPERTIES=_EMPTY_PROPERTIES)
-    lines = ["def decode(buf, off, end, channel, body_size):"]
+    name = f"decode_content_header_0x{flags:04x}"
+    lines = [
+        f"def {name}(buf, off, end, channel, body_size):",
+        f'    """A {frame_cls.__name__} with property flags 0x{flags:04x}: generated from BasicProperties\'s annotations."""',
+    ]
     values: list[str] = []
     for number, spec in enumerate(specs):
         if flags & (1 << (15 - number)):
@@ -589,7 +628,7 @@ def compile_header_decoder(flags: int, frame_cls: type) -> Callable[..., Any]:
                 decode = TABLE_DECODE_SOURCE.format(name=spec.name, class_id=BasicProperties.CLASS_ID).splitlines()
             else:
                 decode = _property_lines(spec)[1]
-            lines += [f"    {line}" for line in decode]
+            lines += indent(decode)
             values.append(spec.name)
         else:
             values.append("None")
@@ -600,12 +639,11 @@ def compile_header_decoder(flags: int, frame_cls: type) -> Callable[..., Any]:
     lines += [
         "    if off != end:",
         "        raise AMQPSyntaxError('content properties end at ' + str(off) + ', the frame at ' + str(end), 60)",
-        *(f"    {line}" for line in build),
-        *(f"    {line}" for line in constructor_source(frame_cls, ["channel", "body_size", "properties"], namespace)),
+        *indent(build),
+        *indent(constructor_source(frame_cls, ["channel", "body_size", "properties"], namespace)),
         "    return obj",
     ]
-    exec("\n".join(lines), namespace)  # noqa: S102 - source built above from the schema
-    return namespace["decode"]  # type: ignore[no-any-return]
+    return compile_function("\n".join(lines), name, namespace, __name__)
 
 
 _encode_properties, _decode_properties = _compile_properties(BasicProperties)
@@ -636,18 +674,17 @@ def _compile_content_encoder(cls: type[Method]) -> Callable[..., bytes]:
     layout.raw("body", "")
     layout.raw("_FRAME_END_BYTES", "")
     namespace: dict[str, Any] = dict(_PROPERTY_NAMESPACE, _FRAME_END_BYTES=bytes((_FRAME_END,)))
-    source = "\n".join(
-        [
-            "def encode(channel, m, p, body):",
-            *(f"    {line}" for line in prepare),
-            f"    _size = {' + '.join([str(payload_size), *variable_sizes])}",
-            *(f"    {line}" for line in _property_encoder_lines(fields_of(BasicProperties))),
-            "    size = len(body)",
-            f"    return b''.join(({', '.join(_encoder_parts(layout, namespace))}))",
-        ]
-    )
-    exec(source, namespace)  # noqa: S102 - source built above from the schema
-    return namespace["encode"]  # type: ignore[no-any-return]
+    name = function_name("encode", cls) + "_content"
+    source = [
+        f"def {name}(channel, m, p, body):",
+        f'    """A {cls.NAME} frame, its content header and ``body`` in one body frame, as one ``bytes``."""',
+        *indent(prepare),
+        f"    _size = {' + '.join([str(payload_size), *variable_sizes])}",
+        *indent(_property_encoder_lines(fields_of(BasicProperties))),
+        "    size = len(body)",
+        f"    return b''.join(({', '.join(_encoder_parts(layout, namespace))}))",
+    ]
+    return compile_function("\n".join(source), name, namespace, __name__)
 
 
 #: Compiled content encoders of the content methods; raw (see :func:`_compile_content_encoder`).
@@ -672,8 +709,8 @@ def encode_properties(properties: BasicProperties) -> tuple[int, bytes]:
         return _encode_properties(properties)
     except RAW_ENCODE_ERRORS as exc:
         if not isinstance(properties, BasicProperties):
-            raise EncodeTypeError(f"not content properties: {properties!r:.60}") from None
-        raise _explain_failure("BasicProperties", properties, exc) from None
+            raise EncodeTypeError(f"not content properties: {properties!r:.60}") from exc
+        raise _explain_failure("BasicProperties", properties, exc) from exc
 
 
 def encode_header_frame(channel: int, body_size: int, properties: BasicProperties) -> bytes:
@@ -693,9 +730,9 @@ def encode_header_frame(channel: int, body_size: int, properties: BasicPropertie
             + encoded
             + b"\xce"
         )
-    except struct.error:
+    except struct.error as exc:
         msg = f"channel {channel!r} or body size {body_size!r} is out of range"
-        raise EncodeError(msg) from None
+        raise EncodeError(msg) from exc
 
 
 def decode_properties(buf: Buffer, offset: int, end: int, flags: int) -> BasicProperties:
@@ -714,7 +751,7 @@ def decode_properties(buf: Buffer, offset: int, end: int, flags: int) -> BasicPr
     except AMQPError:
         raise
     except RAW_DECODE_ERRORS as exc:
-        raise AMQPSyntaxError(f"malformed content properties: {exc}") from None
+        raise AMQPSyntaxError(f"malformed content properties: {exc}") from exc
     if offset != end:
         raise AMQPSyntaxError(f"content properties end at {offset}, the frame at {end}", BasicProperties.CLASS_ID)
     assert isinstance(properties, BasicProperties)

@@ -176,9 +176,9 @@ def encode_content_frames(
             if size <= _SMALL_BODY:
                 return [b"".join((method_frame, header, encoded, framing, body, _FRAME_END_BYTES))]
             return [b"".join((method_frame, header, encoded, framing)), body, _FRAME_END_BYTES]
-    except struct.error:
+    except struct.error as exc:
         msg = f"channel {channel!r} or body size {size} is out of range"
-        raise EncodeError(msg) from None
+        raise EncodeError(msg) from exc
     if chunk <= 0:
         raise EncodeError(f"frame_max {frame_max} leaves no room for a body")
     view = memoryview(body)
@@ -370,6 +370,8 @@ class FrameDecoder:
                         raise FrameError(msg)
                 except IndexError:
                     # The frame end lies past the data: incomplete, too large, or not a frame.
+                    # The IndexError is how the end was found missing, not a
+                    # cause worth chaining: hence "from None" below.
                     if frame_type == 0x41:
                         if offset > length - 8:
                             break
@@ -425,8 +427,8 @@ class FrameDecoder:
             if frame_type == 1:
                 class_id, method_id = index >> 16, index & 0xFFFF
                 name = METHODS[(class_id, method_id)].NAME
-                raise AMQPSyntaxError(f"malformed {name}: {exc}", class_id, method_id) from None
-            raise AMQPSyntaxError(f"malformed content header: {exc}", BasicProperties.CLASS_ID) from None
+                raise AMQPSyntaxError(f"malformed {name}: {exc}", class_id, method_id) from exc
+            raise AMQPSyntaxError(f"malformed content header: {exc}", BasicProperties.CLASS_ID) from exc
         return offset
 
     @staticmethod

@@ -51,6 +51,7 @@ from typing import Any
 
 from ..exceptions import AMQPSyntaxError, EncodeError, EncodeTypeError
 from ..schema.types import FieldArray, FieldTable, FieldValue
+from ._compile import compile_function, indent
 
 __all__ = [
     "encode_table",
@@ -133,20 +134,19 @@ TIMESTAMP_NAMESPACE: dict[str, Any] = {
 
 def _compile_timestamp_to_datetime() -> Callable[[int], datetime.datetime]:
     body = TIMESTAMP_DECODE_SOURCE.format(seconds="seconds", name="value")
-    source = "\n".join(
-        [
-            "def timestamp_to_datetime(seconds):",
-            "    try:",
-            *(f"        {line}" for line in body.splitlines()),
-            "    except (OverflowError, OSError, ValueError):",
-            "        raise AMQPSyntaxError(f'timestamp {seconds} is out of range') from None",
-            "    return value",
-        ]
-    )
+    source = [
+        "def timestamp_to_datetime(seconds):",
+        '    """An aware UTC ``datetime``; raises ``AMQPSyntaxError`` when out of range."""',
+        "    try:",
+        *indent(body.splitlines(), 2),
+        "    except (OverflowError, OSError, ValueError) as exc:",
+        "        raise AMQPSyntaxError(f'timestamp {seconds} is out of range') from exc",
+        "    return value",
+    ]
     namespace = dict(TIMESTAMP_NAMESPACE, AMQPSyntaxError=AMQPSyntaxError)
-    exec(source, namespace)  # noqa: S102 - source is the constant above
-    convert: Callable[[int], datetime.datetime] = namespace["timestamp_to_datetime"]
-    convert.__doc__ = "An aware UTC ``datetime``; raises ``AMQPSyntaxError`` when out of range."
+    convert: Callable[[int], datetime.datetime] = compile_function(
+        "\n".join(source), "timestamp_to_datetime", namespace, __name__
+    )
     return convert
 
 
@@ -347,8 +347,8 @@ def encode_table(table: FieldTable) -> bytes:
         return b"\x00\x00\x00\x00"
     try:
         encoded = _encode_table(table)
-    except RAW_ENCODE_ERRORS:
-        raise table_error(table) from None
+    except RAW_ENCODE_ERRORS as exc:
+        raise table_error(table) from exc
     if len(encoded) > 0xFFFF_FFFF + 4:
         raise EncodeError("field table is larger than 4 GiB")
     return encoded
@@ -362,8 +362,8 @@ def encode_array(array: FieldArray) -> bytes:
     """
     try:
         return _encode_array(array)
-    except RAW_ENCODE_ERRORS:
-        raise table_error(array, "field array", array=True) from None
+    except RAW_ENCODE_ERRORS as exc:
+        raise table_error(array, "field array", array=True) from exc
 
 
 # -- decoding ---------------------------------------------------------------
@@ -497,14 +497,13 @@ if off != n:
 
 def _compile_decode_table() -> Callable[[Any, int], tuple[dict[str, FieldValue], int]]:
     body = TABLE_DECODE_SOURCE.format(name="table", class_id=0)
-    source = "\n".join(
-        [
-            "def _decode_table(buf, off):",
-            "    end = len(buf)",
-            *(f"    {line}" for line in body.splitlines()),
-            "    return table, off",
-        ]
-    )
+    source = [
+        "def _decode_table(buf, off):",
+        '    """Decode a table from bytes or bytearray; raw errors escape (see the module doc)."""',
+        "    end = len(buf)",
+        *indent(body.splitlines()),
+        "    return table, off",
+    ]
     namespace: dict[str, Any] = {
         "unpack_I": _unpack_long,
         "unpack_i": _unpack_i32,
@@ -512,9 +511,9 @@ def _compile_decode_table() -> Callable[[Any, int], tuple[dict[str, FieldValue],
         "_unknown_tag": _unknown_tag,
         "AMQPSyntaxError": AMQPSyntaxError,
     }
-    exec(source, namespace)  # noqa: S102 - source is the constant above
-    decode: Callable[[Any, int], tuple[dict[str, FieldValue], int]] = namespace["_decode_table"]
-    decode.__doc__ = "Decode a table from bytes or bytearray; raw errors escape (see the module doc)."
+    decode: Callable[[Any, int], tuple[dict[str, FieldValue], int]] = compile_function(
+        "\n".join(source), "_decode_table", namespace, __name__
+    )
     return decode
 
 
@@ -563,7 +562,7 @@ def decode_table(buf: Buffer, offset: int = 0) -> tuple[dict[str, FieldValue], i
     try:
         table, end = _decode_table(data, start)
     except RAW_DECODE_ERRORS as exc:
-        raise AMQPSyntaxError(f"malformed field table: {exc}") from None
+        raise AMQPSyntaxError(f"malformed field table: {exc}") from exc
     return table, end - start + offset
 
 
@@ -577,5 +576,5 @@ def decode_array(buf: Buffer, offset: int = 0) -> tuple[list[FieldValue], int]:
     try:
         array, end = _decode_array(data, start)
     except RAW_DECODE_ERRORS as exc:
-        raise AMQPSyntaxError(f"malformed field array: {exc}") from None
+        raise AMQPSyntaxError(f"malformed field array: {exc}") from exc
     return array, end - start + offset
