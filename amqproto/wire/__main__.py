@@ -42,7 +42,10 @@ def generated_functions(name: str) -> list[Callable[..., Any]]:
     """
     cls = _method_class(name)
     if cls is not None:
-        found = [codec._METHOD_ENCODERS[cls], codec.METHOD_DECODERS[cls.CLASS_ID << 16 | cls.METHOD_ID]]
+        found: list[Callable[..., Any]] = [
+            codec._METHOD_ENCODERS[cls],
+            codec.METHOD_DECODERS[cls.CLASS_ID << 16 | cls.METHOD_ID],
+        ]
         if cls in codec.CONTENT_ENCODERS:
             found.append(codec.CONTENT_ENCODERS[cls])
         return found

@@ -12,7 +12,6 @@ import dataclasses
 import types
 from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin, get_type_hints
 
-from ..schema import types as wire_types
 from ..schema.types import WireType
 
 __all__ = ["FieldSpec", "fields_of", "slots_twin", "constructor_source", "fast_constructor"]
@@ -39,9 +38,7 @@ def fields_of(cls: type) -> tuple[FieldSpec, ...]:
     cached = _cache.get(cls)
     if cached is not None:
         return cached
-    # The schema's recursive FieldValue alias names FieldArray/FieldTable as
-    # strings; resolve them in the types module whatever module declared cls.
-    hints = get_type_hints(cls, localns=vars(wire_types), include_extras=True)
+    hints = get_type_hints(cls, include_extras=True)
     specs = []
     for field in dataclasses.fields(cls):
         hint = hints[field.name]
