@@ -19,7 +19,8 @@ frame-end octet) in one concatenation, its size computed from the pieces.
 Decoders read from a ``bytes`` or ``bytearray`` at an offset with
 ``unpack_from`` and never slice the input to move on; they build the decoded
 dataclass through its slots rather than its ``__init__`` (see
-:func:`~amqproto.wire._introspect.constructor_source`).
+:func:`~amqproto.wire._fast.constructor_source`; every speed trick of the
+wire layer is listed in :mod:`amqproto.wire._fast`).
 
 Fast and slow paths.  The compiled coders do not validate.  When an encoder
 fails (``struct.error`` for an out-of-range int, ``AttributeError`` for a
@@ -65,7 +66,8 @@ from ..schema.types import (
     WireType,
 )
 from ._compile import compile_function, indent
-from ._introspect import FieldSpec, constructor_source, fields_of
+from ._fast import constructor_source
+from ._introspect import FieldSpec, fields_of
 from .table import (
     _ENCODED_NAMES,
     _READERS,

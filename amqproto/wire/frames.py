@@ -25,11 +25,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from ..exceptions import AMQPError, AMQPNotImplemented, AMQPSyntaxError, EncodeError, EncodeTypeError, FrameError
+from ..exceptions import (
+    AMQPError,
+    AMQPNotImplemented,
+    AMQPSyntaxError,
+    EncodeError,
+    EncodeTypeError,
+    FrameError,
+)
 from ..schema.constants import FRAME_HEADER_SIZE, FRAME_MIN_SIZE, PROTOCOL_HEADER
 from ..schema.methods import METHODS, Method
 from ..schema.properties import BasicProperties
-from ._introspect import slots_twin
+from ._fast import slots_twin
 from .codec import (
     CONTENT_ENCODERS,
     FRAME_HEADER,
@@ -249,17 +256,13 @@ def _decode_header_generic(
     return ContentHeaderFrame(channel, body_size, properties)
 
 
-def _twin(cls: type) -> Any:
-    twin = slots_twin(cls)
-    assert twin is not None, f"{cls.__name__} must be a plain slotted dataclass"
-    return twin
-
-
-# The decoder builds frames through their twins (see slots_twin): an
-# instance of the twin, filled with attribute stores, then given the frame's
-# class.  The same instance as the constructor's, at a fraction of the cost.
-_MethodFrameTwin = _twin(MethodFrame)
-_ContentBodyFrameTwin = _twin(ContentBodyFrame)
+# The decoder builds frames through their twins (see amqproto.wire._fast):
+# an instance of the twin, filled with attribute stores, then given the
+# frame's class.  The same instance as the constructor's, at a fraction of
+# the cost.  None where the interpreter will not allow it: the decoder then
+# calls the class.
+_METHOD_FRAME_TWIN = slots_twin(MethodFrame)
+_BODY_FRAME_TWIN = slots_twin(ContentBodyFrame)
 
 
 def _frame_too_large(size: int, frame_max: int) -> FrameError:
@@ -343,6 +346,8 @@ class FrameDecoder:
         last_start = length - 21
         # Body payloads are slices of buf: bytes already, or to be copied.
         copy_payload = type(buf) is not bytes
+        method_twin = _METHOD_FRAME_TWIN
+        body_twin = _BODY_FRAME_TWIN
         try:
             while True:
                 # One unpack reads the frame header *and* what a method or a
@@ -389,15 +394,21 @@ class FrameDecoder:
                     decoder = method_decoders.get(index)
                     if decoder is None:
                         raise unknown_method(index)
-                    frame = _MethodFrameTwin()
-                    frame.channel = channel
-                    frame.method = decoder(buf[start:end], 4, size)
-                    frame.__class__ = MethodFrame
+                    if method_twin is not None:
+                        frame = method_twin()
+                        frame.channel = channel
+                        frame.method = decoder(buf[start:end], 4, size)
+                        frame.__class__ = MethodFrame
+                    else:
+                        frame = MethodFrame(channel, decoder(buf[start:end], 4, size))
                 elif frame_type == 3:
-                    frame = _ContentBodyFrameTwin()
-                    frame.channel = channel
-                    frame.payload = bytes(buf[start:end]) if copy_payload else buf[start:end]
-                    frame.__class__ = ContentBodyFrame
+                    if body_twin is not None:
+                        frame = body_twin()
+                        frame.channel = channel
+                        frame.payload = bytes(buf[start:end]) if copy_payload else buf[start:end]
+                        frame.__class__ = ContentBodyFrame
+                    else:  # bytes() of a bytes slice is that slice, not a copy
+                        frame = ContentBodyFrame(channel, bytes(buf[start:end]))
                 elif frame_type == 2:
                     if size < 14:
                         raise AMQPSyntaxError("content header frame is too short")
