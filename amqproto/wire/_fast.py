@@ -35,6 +35,16 @@ the general path; it never asserts at import.
    General path: ``datetime.fromtimestamp(seconds, UTC)``.
 7. **The publish encoder** (:mod:`amqproto.wire.publish`).  General path:
    :func:`~amqproto.wire.frames.encode_content_frames`.
+8. **The compiled decoders themselves.**  General path: the plain,
+   field-by-field decoders ``codec.slow_decode_method``,
+   ``codec.slow_decode_properties`` and ``table.slow_decode_table``.  They
+   also run after a compiled decoder failed, to tell malformed input (they
+   fail too: :class:`~amqproto.exceptions.AMQPSyntaxError`, the peer's
+   fault) from a bug in the compiled code (they do not:
+   :class:`~amqproto.exceptions.InternalError`); see
+   ``codec.decode_failure``.  The compiled *encoders* need no twin: when
+   one fails, the slow path checks every field, and a failure on valid
+   fields is an ``InternalError`` as well.
 
 ``python -m amqproto.wire --dump NAME`` shows the generated code of 1 and 3
 to 6.

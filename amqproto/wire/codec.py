@@ -39,6 +39,7 @@ Nothing else escapes.
 from __future__ import annotations
 
 import datetime
+import functools
 import struct
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -85,6 +86,7 @@ from .table import (
     _tagged_len,
     _unknown_tag,
     datetime_to_timestamp,
+    slow_decode_table,
     table_error,
     timestamp_to_datetime,
 )
@@ -363,24 +365,117 @@ def _check_value(owner: str, spec: FieldSpec, value: object) -> None:
 def _explain_failure(owner: str, obj: object, exc: Exception) -> AMQPError:
     """The error to raise after a compiled encoder of ``obj`` raised ``exc``: the slow path.
 
-    Checks every field and raises the :class:`EncodeError` that names the
+    Checks every field and returns the :class:`EncodeError` that names the
     first bad one.  When every field is fine, the compiled encoder has a
     bug: the result is then an :class:`~amqproto.exceptions.InternalError`
     (541, ``by_peer=False``: not the peer's fault, nor the caller's), which
     the caller raises ``from exc`` so that the traceback still shows the
     generated line that failed.
     """
-    for spec in fields_of(type(obj)):
-        _check_value(owner, spec, getattr(obj, spec.name, None))
+    try:
+        for spec in fields_of(type(obj)):
+            _check_value(owner, spec, getattr(obj, spec.name, None))
+    except EncodeError as error:
+        return error  # the caller raises it from exc, the fast path's failure
     if isinstance(exc, EncodeError):
         return exc
     return internal_error(f"encoding {owner}", exc)
 
 
-def internal_error(doing: str, exc: BaseException) -> InternalError:
-    """The error for a compiled coder that failed on input the slow path finds valid: a bug in amqproto."""
+def internal_error(doing: str, exc: BaseException, *ids: int) -> InternalError:
+    """The error for a compiled coder that failed on input the slow path finds valid: a bug in amqproto.
+
+    ``ids`` are the class and method ids of what was being coded.
+    """
     msg = f"amqproto failed {doing} although the input is valid ({type(exc).__name__}: {exc}); please report this bug"
-    return InternalError(msg, by_peer=False)
+    return InternalError(msg, *ids, by_peer=False)
+
+
+# -- the general path of decoding (slow; after a compiled decoder failed) ------
+
+_SLOW_FIXED = {wire: struct.Struct(">" + fmt) for wire, fmt in _FIXED.items()}
+
+
+def _slow_read(spec: FieldSpec, buf: Buffer, offset: int) -> tuple[object, int]:
+    """One field that is not a bit, read plainly; raw errors escape."""
+    wire = spec.wire
+    if wire is Timestamp:
+        (seconds,) = _SLOW_FIXED[Timestamp].unpack_from(buf, offset)
+        return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc), offset + 8
+    if wire in _SLOW_FIXED:
+        unpacker = _SLOW_FIXED[wire]
+        return unpacker.unpack_from(buf, offset)[0], offset + unpacker.size
+    if wire is ShortStr or wire is LongStr:
+        prefix = _SLOW_FIXED[Octet] if wire is ShortStr else _SLOW_FIXED[Long]
+        (size,) = prefix.unpack_from(buf, offset)
+        start = offset + prefix.size
+        raw = bytes(buf[start : start + size])
+        if len(raw) != size:
+            raise AMQPSyntaxError(f"{spec.name} is cut short")
+        return (raw if spec.python_type is bytes else raw.decode()), start + size
+    if wire is Table:
+        return slow_decode_table(buf, offset)
+    msg = f"no slow decoder for wire type {wire.__name__} of {spec.name}"  # pragma: no cover
+    raise TypeError(msg)  # pragma: no cover - the schema uses only the types above
+
+
+def slow_decode_method(cls: type[Method], buf: Buffer, offset: int, end: int) -> Method:
+    """Decode ``cls``'s arguments from ``buf[offset:end]`` field by field: the compiled decoders' general path.
+
+    Raises what the compiled decoders raise on malformed input (raw errors
+    or :class:`AMQPSyntaxError`).
+    """
+    values: list[object] = []
+    specs = fields_of(cls)
+    index = 0
+    while index < len(specs):
+        if specs[index].wire is Bit:
+            bits = buf[offset]
+            offset += 1
+            for k in range(8):  # up to eight consecutive bits share an octet, low bit first
+                if index >= len(specs) or specs[index].wire is not Bit:
+                    break
+                values.append(bool(bits & (1 << k)))
+                index += 1
+            continue
+        value, offset = _slow_read(specs[index], buf, offset)
+        values.append(value)
+        index += 1
+    if offset != end:
+        raise AMQPSyntaxError(f"{cls.NAME}: arguments end at {offset}, the frame at {end}")
+    return cls(*values)
+
+
+def slow_decode_properties(buf: Buffer, offset: int, end: int, flags: int) -> BasicProperties:
+    """Decode content properties field by field: the compiled property decoders' general path."""
+    if flags & ~PROPERTY_FLAGS_IN_USE:
+        raise AMQPSyntaxError(f"content header has property flags 0x{flags:04x} beyond basic's 14 properties")
+    values: list[object] = []
+    for number, spec in enumerate(fields_of(BasicProperties)):
+        value = None
+        if flags & (1 << (15 - number)):
+            value, offset = _slow_read(spec, buf, offset)
+        values.append(value)
+    if offset != end:
+        raise AMQPSyntaxError(f"content properties end at {offset}, the frame at {end}")
+    return BasicProperties(*values)  # type: ignore[arg-type]
+
+
+def decode_failure(exc: Exception, what: str, slow_path: Callable[[], object], *ids: int) -> AMQPError:
+    """The error to raise after a compiled decoder of ``what`` raised ``exc`` (a raw error).
+
+    Runs ``slow_path``, the same decoding done plainly: if it fails too, the
+    input is malformed and the result is an :class:`AMQPSyntaxError`
+    carrying ``ids`` (class and method ids); the peer is to blame.  If it
+    succeeds, the compiled code has a bug: the result is an
+    :class:`InternalError` that blames no one but amqproto.  The caller
+    raises the result ``from exc``.
+    """
+    try:
+        slow_path()
+    except (AMQPError, *RAW_DECODE_ERRORS):
+        return AMQPSyntaxError(f"malformed {what}: {exc}", *ids)
+    return internal_error(f"decoding {what}", exc, *ids)
 
 
 # -- methods -----------------------------------------------------------------
@@ -451,8 +546,9 @@ def decode_method(buf: Buffer, offset: int = 0, end: int | None = None) -> Metho
     except AMQPError:
         raise
     except RAW_DECODE_ERRORS as exc:
-        name = METHODS[(index >> 16, index & 0xFFFF)].NAME
-        raise AMQPSyntaxError(f"malformed {name}: {exc}", index >> 16, index & 0xFFFF) from exc
+        cls = METHODS[(index >> 16, index & 0xFFFF)]
+        slow_path = functools.partial(slow_decode_method, cls, buf, offset + 4, end)
+        raise decode_failure(exc, cls.NAME, slow_path, cls.CLASS_ID, cls.METHOD_ID) from exc
 
 
 # -- content properties -------------------------------------------------------
@@ -749,11 +845,13 @@ def decode_properties(buf: Buffer, offset: int, end: int, flags: int) -> BasicPr
     if isinstance(buf, memoryview):  # the decoders read bytes: copy the properties only
         buf, offset, end = buf[offset:end].tobytes(), 0, end - offset
     try:
-        properties, offset = _decode_properties(buf, offset, flags)
+        properties, decoded_end = _decode_properties(buf, offset, flags)
     except AMQPError:
         raise
     except RAW_DECODE_ERRORS as exc:
-        raise AMQPSyntaxError(f"malformed content properties: {exc}") from exc
+        slow_path = functools.partial(slow_decode_properties, buf, offset, end, flags)
+        raise decode_failure(exc, "content properties", slow_path, BasicProperties.CLASS_ID) from exc
+    offset = decoded_end
     if offset != end:
         raise AMQPSyntaxError(f"content properties end at {offset}, the frame at {end}", BasicProperties.CLASS_ID)
     assert isinstance(properties, BasicProperties)

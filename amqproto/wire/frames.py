@@ -20,6 +20,7 @@ raises the error on the next call (see :attr:`FrameDecoder.error`).
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,9 +46,12 @@ from .codec import (
     PROPERTY_FLAGS_IN_USE,
     _decode_properties,
     compile_header_decoder,
+    decode_failure,
     encode_header_frame,
     encode_method_frame,
     encode_properties,
+    slow_decode_method,
+    slow_decode_properties,
     unknown_method,
 )
 from .table import RAW_DECODE_ERRORS, RAW_ENCODE_ERRORS
@@ -340,7 +344,7 @@ class FrameDecoder:
         append = frames.append
         method_decoders = METHOD_DECODERS
         header_decoders = _HEADER_DECODERS
-        frame_type = index = 0
+        frame_type = index = flags = start = end = size = 0
         frame: Any
         # Where the last 21-octet frame start (see below) fits.
         last_start = length - 21
@@ -435,11 +439,14 @@ class FrameDecoder:
         except AMQPError:
             raise
         except RAW_DECODE_ERRORS as exc:
+            # Malformed input, or a bug: the general path tells which.
+            payload = bytes(buf[start:end])
             if frame_type == 1:
-                class_id, method_id = index >> 16, index & 0xFFFF
-                name = METHODS[(class_id, method_id)].NAME
-                raise AMQPSyntaxError(f"malformed {name}: {exc}", class_id, method_id) from exc
-            raise AMQPSyntaxError(f"malformed content header: {exc}", BasicProperties.CLASS_ID) from exc
+                cls = METHODS[(index >> 16, index & 0xFFFF)]
+                method_path = functools.partial(slow_decode_method, cls, payload, 4, size)
+                raise decode_failure(exc, cls.NAME, method_path, cls.CLASS_ID, cls.METHOD_ID) from exc
+            header_path = functools.partial(slow_decode_properties, payload, 14, size, flags)
+            raise decode_failure(exc, "content header", header_path, BasicProperties.CLASS_ID) from exc
         return offset
 
     @staticmethod

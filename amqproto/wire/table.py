@@ -554,6 +554,69 @@ def _decode_array(buf: Any, offset: int) -> tuple[list[FieldValue], int]:
     return array, offset
 
 
+# -- the general path of decoding: no inlined tags, no timestamp cache -----------
+#
+# The compiled _decode_table inlines the common tags, and the readers share
+# the timestamp cache.  These plain loops read every value through its
+# reader, tables and arrays through themselves: they are what the compiled
+# code must equal (tests/wire/test_fast_paths.py) and, after a compiled
+# decoder failed, they tell malformed input (they fail too) from a bug in
+# the compiled code (they do not; see codec.decode_failure).
+
+
+def _slow_read_timestamp(buf: Any, offset: int) -> tuple[FieldValue, int]:
+    return _fromtimestamp(_read_u64(buf, offset)[0], _UTC), offset + 8
+
+
+def slow_decode_table(buf: Any, offset: int) -> tuple[dict[str, FieldValue], int]:
+    """:func:`_decode_table`'s general path; raw errors escape."""
+    (size,) = _unpack_long(buf, offset)
+    offset += 4
+    end = offset + size
+    if end > len(buf):
+        raise AMQPSyntaxError(f"field table of {size} bytes overruns its frame")
+    table: dict[str, FieldValue] = {}
+    while offset < end:
+        name_end = offset + 1 + buf[offset]
+        name = bytes(buf[offset + 1 : name_end]).decode()
+        if name_end > end:
+            raise AMQPSyntaxError("field-table name overruns the table's size")
+        reader = _SLOW_READERS.get(buf[name_end])
+        if reader is None:
+            raise _unknown_tag(buf[name_end])
+        table[name], offset = reader(buf, name_end + 1)
+    if offset != end:
+        raise AMQPSyntaxError("field-table value overruns the table's size")
+    return table, offset
+
+
+def slow_decode_array(buf: Any, offset: int) -> tuple[list[FieldValue], int]:
+    """:func:`_decode_array`'s general path; raw errors escape."""
+    (size,) = _unpack_long(buf, offset)
+    offset += 4
+    end = offset + size
+    if end > len(buf):
+        raise AMQPSyntaxError(f"field array of {size} bytes overruns its frame")
+    array: list[FieldValue] = []
+    while offset < end:
+        reader = _SLOW_READERS.get(buf[offset])
+        if reader is None:
+            raise _unknown_tag(buf[offset])
+        value, offset = reader(buf, offset + 1)
+        array.append(value)
+    if offset != end:
+        raise AMQPSyntaxError("field-array value overruns the array's size")
+    return array, offset
+
+
+_SLOW_READERS: dict[int, _Reader] = {
+    **_READERS,
+    ord("T"): _slow_read_timestamp,
+    ord("A"): slow_decode_array,
+    ord("F"): slow_decode_table,
+}
+
+
 def _from(buf: Buffer, offset: int) -> tuple[bytes | bytearray, int]:
     """A buffer the raw decoders read (bytes or bytearray) and the offset in it.
 
