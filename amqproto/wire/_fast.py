@@ -44,7 +44,7 @@ the general path; it never asserts at import.
    :class:`~amqproto.exceptions.InternalError`); see
    ``codec.decode_failure``.  The compiled *encoders* need no twin: when
    one fails, the slow path checks every field, and a failure on valid
-   fields is an ``InternalError`` as well.
+   fields is a :class:`~amqproto.exceptions.CodecBugError`.
 
 ``python -m amqproto.wire --dump NAME`` shows the generated code of 1 and 3
 to 6.

@@ -12,8 +12,12 @@ out the wire format as a sequence of *pieces*:
 - the bytes of strings and tables sit between those structs.
 
 From the pieces it writes the source of one encoder and one decoder per class
-and ``exec``\\ s it, the way :mod:`dataclasses` writes ``__init__``: the hot
-path then does no per-call lookups of types or names.  A method's encoder
+and compiles it, the way :mod:`dataclasses` writes ``__init__``: the hot path
+then does no per-call lookups of types or names.  Everything goes through
+:func:`~amqproto.wire._compile.compile_function`, so each function is
+first-class code: ``decode_queue_declare`` of module ``amqproto.wire.codec``,
+whose source :func:`inspect.getsource` and tracebacks show, and which
+``python -m amqproto.wire --dump queue.declare`` prints.  A method's encoder
 produces the whole *frame* (frame header, class and method ids, arguments,
 frame-end octet) in one concatenation, its size computed from the pieces.
 Decoders read from a ``bytes`` or ``bytearray`` at an offset with
@@ -33,6 +37,18 @@ lets malformed input surface as whatever Python raises (``struct.error``,
 :class:`~amqproto.exceptions.AMQPSyntaxError` once, around the whole frame
 (:class:`~amqproto.wire.frames.FrameDecoder`) or call (the public functions
 here).  Unknown methods raise :class:`~amqproto.exceptions.CommandInvalid`.
+
+Who is to blame.  A raw error might also be a bug in the generated code, and
+blaming the broker for it (502, with the traceback gone) would send whoever
+debugs it the wrong way.  So after a failure the slow path decides: the
+encoders' field checks (:func:`_explain_failure`) and the plain decoders
+(:func:`decode_failure`).  If they find the input valid, the error blames
+amqproto: a :class:`~amqproto.exceptions.CodecBugError` from an encoder
+(nothing was sent, the connection lives), an
+:class:`~amqproto.exceptions.InternalError` (541, ``by_peer=False``) from a
+decoder (a :class:`~amqproto.wire.frames.FrameDecoder` failure closes the
+connection with 541, which is what happened).  Every error raised after a
+raw one chains ``from`` it, so the traceback reaches the generated line.
 Nothing else escapes.
 """
 
@@ -47,6 +63,7 @@ from typing import Any, NamedTuple
 from ..exceptions import (
     AMQPError,
     AMQPSyntaxError,
+    CodecBugError,
     CommandInvalid,
     EncodeError,
     EncodeTypeError,
@@ -305,7 +322,7 @@ def function_name(verb: str, cls: type[Method]) -> str:
     return f"{verb}_{cls.NAME.replace('.', '_').replace('-', '_')}"
 
 
-# -- validation (slow path, only after the fast encoder failed) --------------
+# -- validation (slow path, only after a compiled encoder failed) ------------
 
 _INT_WIRES = (Octet, Short, Long, LongLong)
 
@@ -367,9 +384,9 @@ def _explain_failure(owner: str, obj: object, exc: Exception) -> AMQPError:
 
     Checks every field and returns the :class:`EncodeError` that names the
     first bad one.  When every field is fine, the compiled encoder has a
-    bug: the result is then an :class:`~amqproto.exceptions.InternalError`
-    (541, ``by_peer=False``: not the peer's fault, nor the caller's), which
-    the caller raises ``from exc`` so that the traceback still shows the
+    bug: the result is then a :class:`~amqproto.exceptions.CodecBugError`
+    (not the caller's fault, nor the peer's; nothing was sent), which the
+    caller raises ``from exc`` so that the traceback still shows the
     generated line that failed.
     """
     try:
@@ -379,16 +396,12 @@ def _explain_failure(owner: str, obj: object, exc: Exception) -> AMQPError:
         return error  # the caller raises it from exc, the fast path's failure
     if isinstance(exc, EncodeError):
         return exc
-    return internal_error(f"encoding {owner}", exc)
+    return CodecBugError(_bug_message(f"encoding {owner}", exc))
 
 
-def internal_error(doing: str, exc: BaseException, *ids: int) -> InternalError:
-    """The error for a compiled coder that failed on input the slow path finds valid: a bug in amqproto.
-
-    ``ids`` are the class and method ids of what was being coded.
-    """
-    msg = f"amqproto failed {doing} although the input is valid ({type(exc).__name__}: {exc}); please report this bug"
-    return InternalError(msg, *ids, by_peer=False)
+def _bug_message(doing: str, exc: BaseException) -> str:
+    """The message of an error for a compiled coder that failed on input the slow path finds valid."""
+    return f"amqproto failed {doing} although the input is valid ({type(exc).__name__}: {exc}); please report this bug"
 
 
 # -- the general path of decoding (slow; after a compiled decoder failed) ------
@@ -475,7 +488,7 @@ def decode_failure(exc: Exception, what: str, slow_path: Callable[[], object], *
         slow_path()
     except (AMQPError, *RAW_DECODE_ERRORS):
         return AMQPSyntaxError(f"malformed {what}: {exc}", *ids)
-    return internal_error(f"decoding {what}", exc, *ids)
+    return InternalError(_bug_message(f"decoding {what}", exc), *ids, by_peer=False)
 
 
 # -- methods -----------------------------------------------------------------
@@ -648,7 +661,7 @@ def _property_encoder_lines(specs: tuple[FieldSpec, ...]) -> list[str]:
     for number, spec in enumerate(specs):
         lines += [f"v = p.{spec.name}", "if v is not None:", f"    flags |= {1 << (15 - number)}"]
         encode = _INLINE_TABLE_ENCODE.splitlines() if spec.wire is Table else _property_lines(spec)[0]
-        lines += [f"    {line}" for line in encode]
+        lines += indent(encode)
     return [*lines, "encoded = b''.join(parts)"]
 
 

@@ -41,6 +41,13 @@ malformed input surface as whatever Python raises (``struct.error``,
 AMQP error once, around a whole frame.  The public functions wrap the raw
 ones.  When encoding fails, :func:`table_error` walks the table again, without
 recursion, to name the offending entry (``arguments['x-args'][2]: ...``).
+When decoding fails, :func:`slow_decode_table` (a plain loop, every tag
+through its reader) reads the input again to tell malformed input from a
+bug (see ``codec.decode_failure``).  :func:`_decode_table` and
+:func:`timestamp_to_datetime` are generated from the source templates below
+(the content-header decoders inline the same templates) through
+:func:`~amqproto.wire._compile.compile_function`:
+``python -m amqproto.wire --dump table`` prints them.
 """
 
 from __future__ import annotations

@@ -20,7 +20,14 @@ from typing import Any
 
 import pytest
 
-from amqproto.exceptions import AMQPSyntaxError, EncodeError, InternalError
+from amqproto.exceptions import (
+    AMQPError,
+    AMQPSyntaxError,
+    CodecBugError,
+    EncodeError,
+    InternalError,
+    ReplyError,
+)
 from amqproto.schema import BasicProperties, BasicPublish, QueueDeclare
 from amqproto.schema.methods import METHODS
 from amqproto.wire import (
@@ -137,28 +144,30 @@ def test_an_encode_error_chains_from_the_fast_path_failure() -> None:
     assert "in encode_queue_declare" in "".join(traceback.format_exception(excinfo.value))
 
 
-# -- a bug in generated code is an internal error, not the caller's or the peer's ----------
+# -- a bug in generated code blames amqproto, not the caller or the peer ----------------------
 
 
 def _broken(*args: object) -> Any:
     raise TypeError("a bug in a compiled coder")
 
 
-def test_a_method_encoder_failing_on_valid_fields_raises_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_method_encoder_failing_on_valid_fields_raises_a_codec_bug_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(codec._METHOD_ENCODERS, QueueDeclare, _broken)
-    with pytest.raises(InternalError, match="amqproto failed encoding queue.declare although the input is valid") as excinfo:
+    message = "amqproto failed encoding queue.declare although the input is valid"
+    with pytest.raises(CodecBugError, match=message) as excinfo:
         encode_method_frame(1, QueueDeclare(queue="q"))
     error = excinfo.value
-    assert not isinstance(error, EncodeError)
-    assert error.reply_code == 541 and error.by_peer is False
+    # Neither the caller's fault (an EncodeError) nor the peer's, nor a closed connection.
+    assert isinstance(error, AMQPError) and not isinstance(error, (EncodeError, ReplyError))
     assert isinstance(error.__cause__, TypeError)
+    assert "in _broken" in "".join(traceback.format_exception(error))
 
 
-def test_a_property_encoder_failing_on_valid_properties_raises_an_internal_error(
+def test_a_property_encoder_failing_on_valid_properties_raises_a_codec_bug_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(codec, "_encode_properties", _broken)
-    with pytest.raises(InternalError, match="encoding BasicProperties") as excinfo:
+    with pytest.raises(CodecBugError, match="encoding BasicProperties") as excinfo:
         encode_properties(BasicProperties(content_type="x"))
     assert isinstance(excinfo.value.__cause__, TypeError)
 
@@ -170,10 +179,10 @@ def test_invalid_input_is_still_the_callers_error(monkeypatch: pytest.MonkeyPatc
         encode_method_frame(1, QueueDeclare(queue="q" * 256))
 
 
-def test_content_frames_fall_back_and_report_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_content_frames_fall_back_and_report_a_codec_bug(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(codec.CONTENT_ENCODERS, BasicPublish, _broken)
     monkeypatch.setitem(codec._METHOD_ENCODERS, BasicPublish, _broken)
-    with pytest.raises(InternalError, match="basic.publish"):
+    with pytest.raises(CodecBugError, match="basic.publish"):
         encode_content_frames(1, BasicPublish(), BasicProperties(), b"x", 4096)
 
 
