@@ -540,7 +540,8 @@ def _compile_decode_table() -> Callable[[Any, int], tuple[dict[str, FieldValue],
 _decode_table = _compile_decode_table()
 
 
-def _decode_array(buf: Any, offset: int) -> tuple[list[FieldValue], int]:
+def _decode_array(buf: Any, offset: int, readers: dict[int, _Reader] = _READERS) -> tuple[list[FieldValue], int]:
+    """Decode an array through ``readers`` (the general path passes its own); raw errors escape."""
     (size,) = _unpack_long(buf, offset)
     offset += 4
     end = offset + size
@@ -548,7 +549,6 @@ def _decode_array(buf: Any, offset: int) -> tuple[list[FieldValue], int]:
         raise AMQPSyntaxError(f"field array of {size} bytes overruns its frame")
     array: list[FieldValue] = []
     append = array.append
-    readers = _READERS
     while offset < end:
         tag = buf[offset]
         reader = readers.get(tag)
@@ -598,22 +598,8 @@ def slow_decode_table(buf: Any, offset: int) -> tuple[dict[str, FieldValue], int
 
 
 def slow_decode_array(buf: Any, offset: int) -> tuple[list[FieldValue], int]:
-    """:func:`_decode_array`'s general path; raw errors escape."""
-    (size,) = _unpack_long(buf, offset)
-    offset += 4
-    end = offset + size
-    if end > len(buf):
-        raise AMQPSyntaxError(f"field array of {size} bytes overruns its frame")
-    array: list[FieldValue] = []
-    while offset < end:
-        reader = _SLOW_READERS.get(buf[offset])
-        if reader is None:
-            raise _unknown_tag(buf[offset])
-        value, offset = reader(buf, offset + 1)
-        array.append(value)
-    if offset != end:
-        raise AMQPSyntaxError("field-array value overruns the array's size")
-    return array, offset
+    """:func:`_decode_array`'s general path (the same loop through the plain readers); raw errors escape."""
+    return _decode_array(buf, offset, _SLOW_READERS)
 
 
 _SLOW_READERS: dict[int, _Reader] = {
