@@ -452,3 +452,24 @@ class ConsumerCancelledError(AMQPError):
     def __init__(self, consumer_tag: str) -> None:
         super().__init__(f"the broker cancelled consumer {consumer_tag!r}")
         self.consumer_tag = consumer_tag
+
+
+class CodecBugError(AMQPError, RuntimeError):
+    """A compiled encoder failed on a value it should have encoded: a bug in amqproto.
+
+    Raised instead of :class:`EncodeError` when a compiled encoder failed and
+    the slow path then checked every field and found each one valid: neither
+    the caller nor the peer is to blame.  ``__cause__`` is the original
+    error, whose traceback shows the generated line that failed
+    (``python -m amqproto.wire --dump NAME`` prints the generated source).
+    Nothing was sent; the connection and the channel live on.  Please report
+    it.
+
+    A compiled *decoder* that fails on valid input raises
+    :class:`InternalError` (541, ``by_peer=False``) instead, since the
+    connection is then closed with that code.
+    """
+
+
+# Kept apart from the list at the top so that this addition merges cleanly.
+__all__ += ["CodecBugError"]

@@ -17,6 +17,15 @@ companion list of query parameters:
 =========================  ==============================================
 
 A malformed URI raises :class:`InvalidURL` before any connection is tried.
+
+Passwords never appear in an error.  Messages show the URI only through
+:func:`_redacted`, which masks everything from the user name's ``:`` to the
+*last* ``@``; no ``InvalidURL`` is raised inside an ``except`` block (its
+``__context__`` would keep the exception that held the raw text); and a URI
+whose user information may have spilled past the host (a password with an
+unencoded ``/``, ``?`` or ``#``: ``amqp://u:pa/ss@host/``, where the standard
+split reads ``pa`` as the port and ``ss@host/`` as the path) gets one
+generic message that echoes no part of it.
 """
 
 from __future__ import annotations
@@ -82,13 +91,49 @@ class ConnectionParameters:
 
 #: A '%' not followed by two hex digits.
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-#: The password of ``scheme://user:password@host``, for error messages.
-_PASSWORD = re.compile(r"(//[^/?#@:]*:)[^/?#]*@")
+
+
+def _authority_start(url: str) -> int:
+    """Where the user information would start: after ``scheme://`` (or ``scheme:``)."""
+    scheme_end = url.find(":")
+    if url.startswith("//", scheme_end + 1):
+        return scheme_end + 3
+    return scheme_end + 1
 
 
 def _redacted(url: str) -> str:
-    """The URI with its password masked: error messages end up in logs."""
-    return _PASSWORD.sub(r"\1***@", url)
+    """The URI with anything that may be a password masked: error messages end up in logs.
+
+    Masks from the first ``:`` after ``scheme://`` to the *last* ``@``: a
+    password may itself hold ``@``, ``/``, ``?`` or ``#`` (unencoded), so no
+    standard split can be trusted to find its end.  Over-masks a URI with an
+    ``@`` past its host, which is better than showing a secret.
+    """
+    start = _authority_start(url)
+    at = url.rfind("@")
+    if at < start:
+        return url
+    colon = url.find(":", start, at)
+    if colon < 0:
+        return url  # a user name, no password
+    return f"{url[: colon + 1]}***{url[at:]}"
+
+
+def _may_hide_a_password(url: str) -> bool:
+    """Whether an ``@`` past the host may end user information that the standard split missed.
+
+    ``amqp://u:pa/ss@host/`` splits as host ``u``, port ``pa`` and path
+    ``/ss@host/``: an ``@`` after the authority while the authority has none.
+    """
+    start = _authority_start(url)
+    end = min((i for i in (url.find(c, start) for c in "/?#") if i >= 0), default=len(url))
+    return "@" not in url[start:end] and "@" in url[end:]
+
+
+_HIDDEN_PASSWORD = (
+    "malformed AMQP URL {}: it has an '@' after its host; "
+    "percent-encode '/', '?', '#' and '@' in the user name and password (%2F, %3F, %23, %40)"
+)
 
 
 def _decode(raw: str, what: str) -> str:
@@ -103,7 +148,8 @@ def _decode(raw: str, what: str) -> str:
     try:
         return unquote(raw, errors="strict")
     except UnicodeDecodeError:
-        raise InvalidURL(f"the {what} has a percent-encoding that is not UTF-8{shown}") from None
+        pass  # raised below, not here: the UnicodeDecodeError holds the raw bytes
+    raise InvalidURL(f"the {what} has a percent-encoding that is not UTF-8{shown}")
 
 
 def _int_option(options: dict[str, str], name: str, low: int, high: int) -> int | None:
@@ -140,18 +186,40 @@ def parse_url(url: str) -> ConnectionParameters:
 
     Raises:
         InvalidURL: a wrong scheme, port, percent-encoding, query option or
-            value, or TLS files that cannot be loaded.
+            value, TLS files that cannot be loaded, or an ``@`` past the host
+            that may end a password with unencoded reserved characters.
+            The message never contains the password (see the module doc).
     """
     if not isinstance(url, str):
         raise InvalidURL(f"the URL must be a str, not {type(url).__name__}")
+    if not _may_hide_a_password(url):
+        return _parse_url(url)
+    try:
+        params = _parse_url(url)
+    except InvalidURL:
+        pass  # whatever failed may have quoted a piece of the password: say nothing of it
+    else:
+        if "@" not in urlsplit(url).path:
+            return params  # the '@' is in a query value (a file name, say)
+    raise InvalidURL(_HIDDEN_PASSWORD.format(repr(_redacted(url))))
+
+
+def _parse_url(url: str) -> ConnectionParameters:
+    """:func:`parse_url`, without the check for passwords that spill past the host."""
     try:
         parts = urlsplit(url)
         port = parts.port
+        reason = ""
     except ValueError as exc:
-        raise InvalidURL(f"malformed AMQP URL {_redacted(url)!r}: {exc}") from None
+        # Not the exception's text: it may quote the "port", which can be a password.
+        reason = "the port is not a number from 0 to 65535" if "Port" in str(exc) else "the host is malformed"
+    if reason:
+        raise InvalidURL(f"malformed AMQP URL {_redacted(url)!r}: {reason}")
     scheme = parts.scheme.lower()
     if scheme not in ("amqp", "amqps"):
         raise InvalidURL(f"the URL scheme must be amqp or amqps, not {parts.scheme!r}")
+    if parts.path and not parts.netloc and not url[len(parts.scheme) + 1 :].startswith("//"):
+        raise InvalidURL(f"an AMQP URL starts with {scheme}://")
     if parts.fragment:
         raise InvalidURL("an AMQP URL has no #fragment")
     if port == 0:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import decimal
 from collections.abc import Mapping, Sequence
-from typing import ClassVar, TypeAlias, Union
+from typing import TYPE_CHECKING, ClassVar, TypeAlias, Union
 
 __all__ = [
     "WireType",
@@ -112,20 +112,49 @@ class Timestamp(WireType):
     max_value = 0xFFFF_FFFF_FFFF_FFFF
 
 
+#: How deeply the run-time form of :data:`FieldValue` nests tables and
+#: arrays in a table (see there); mypy's form has no limit.
+RUNTIME_NESTING = 4
+
 #: What a field-table value may be.  ``bool`` before ``int``: booleans
-#: encode as ``t``; ``bytes`` encode as ``x``; floats as ``d``.
-FieldValue: TypeAlias = Union[
-    bool,
-    int,
-    float,
-    decimal.Decimal,
-    str,
-    bytes,
-    datetime.datetime,
-    None,
-    "FieldArray",
-    "FieldTable",
-]
+#: encode as ``t``; ``bytes`` encode as ``x``; floats as ``d`` (finite ones:
+#: RabbitMQ refuses NaN and infinities).
+#:
+#: For mypy the alias is recursive: a value may be a table or an array of
+#: values, to any depth.  At run time it is the same alias *unrolled* to
+#: :data:`RUNTIME_NESTING` levels of tables and arrays, whose innermost
+#: values are scalars.  A recursive alias needs a forward reference, and on
+#: Python 3.11 no forward reference works for every consumer:
+#: ``typing.get_type_hints`` resolves it in the globals of the class being
+#: inspected (a schema class or an event, which do not import
+#: ``FieldArray``), and hypothesis' ``st.from_type`` cannot resolve the one
+#: that is left where the recursion closes.  Unrolled, every public class
+#: resolves its hints plainly and builds with ``st.from_type``.  The codec
+#: does not read these types (only the wire-type markers), and encodes
+#: tables of any depth.
+if TYPE_CHECKING:
+    FieldValue: TypeAlias = Union[
+        bool,
+        int,
+        float,
+        decimal.Decimal,
+        str,
+        bytes,
+        datetime.datetime,
+        None,
+        "FieldArray",
+        "FieldTable",
+    ]
+else:
+    _SCALARS = (bool, int, float, decimal.Decimal, str, bytes, datetime.datetime, None)
+
+    def _unrolled(depth: int) -> object:
+        value: object = Union[_SCALARS]
+        for _ in range(depth):
+            value = Union[(*_SCALARS, Sequence[value], Mapping[str, value])]
+        return value
+
+    FieldValue = _unrolled(RUNTIME_NESTING)
 #: A field table.  The decoder returns a plain ``dict``; the encoder takes
 #: any mapping (``Mapping`` rather than ``dict`` so that a ``dict[str, int]``
 #: type-checks as a table).

@@ -2,7 +2,9 @@
 
 Knows the schema (:mod:`amqproto.schema`) and nothing of connection state.
 Codecs are compiled from the schema's annotations once, at import; see
-:mod:`amqproto.wire.codec` for how.
+:mod:`amqproto.wire.codec` for how, and ``python -m amqproto.wire --dump
+basic.publish`` for what.  The speed tricks are listed in
+:mod:`amqproto.wire._fast`.
 """
 
 from .codec import (

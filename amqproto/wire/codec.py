@@ -12,14 +12,19 @@ out the wire format as a sequence of *pieces*:
 - the bytes of strings and tables sit between those structs.
 
 From the pieces it writes the source of one encoder and one decoder per class
-and ``exec``\\ s it, the way :mod:`dataclasses` writes ``__init__``: the hot
-path then does no per-call lookups of types or names.  A method's encoder
+and compiles it, the way :mod:`dataclasses` writes ``__init__``: the hot path
+then does no per-call lookups of types or names.  Everything goes through
+:func:`~amqproto.wire._compile.compile_function`, so each function is
+first-class code: ``decode_queue_declare`` of module ``amqproto.wire.codec``,
+whose source :func:`inspect.getsource` and tracebacks show, and which
+``python -m amqproto.wire --dump queue.declare`` prints.  A method's encoder
 produces the whole *frame* (frame header, class and method ids, arguments,
 frame-end octet) in one concatenation, its size computed from the pieces.
 Decoders read from a ``bytes`` or ``bytearray`` at an offset with
 ``unpack_from`` and never slice the input to move on; they build the decoded
 dataclass through its slots rather than its ``__init__`` (see
-:func:`~amqproto.wire._introspect.constructor_source`).
+:func:`~amqproto.wire._fast.constructor_source`; every speed trick of the
+wire layer is listed in :mod:`amqproto.wire._fast`).
 
 Fast and slow paths.  The compiled coders do not validate.  When an encoder
 fails (``struct.error`` for an out-of-range int, ``AttributeError`` for a
@@ -32,12 +37,25 @@ lets malformed input surface as whatever Python raises (``struct.error``,
 :class:`~amqproto.exceptions.AMQPSyntaxError` once, around the whole frame
 (:class:`~amqproto.wire.frames.FrameDecoder`) or call (the public functions
 here).  Unknown methods raise :class:`~amqproto.exceptions.CommandInvalid`.
+
+Who is to blame.  A raw error might also be a bug in the generated code, and
+blaming the broker for it (502, with the traceback gone) would send whoever
+debugs it the wrong way.  So after a failure the slow path decides: the
+encoders' field checks (:func:`_explain_failure`) and the plain decoders
+(:func:`decode_failure`).  If they find the input valid, the error blames
+amqproto: a :class:`~amqproto.exceptions.CodecBugError` from an encoder
+(nothing was sent, the connection lives), an
+:class:`~amqproto.exceptions.InternalError` (541, ``by_peer=False``) from a
+decoder (a :class:`~amqproto.wire.frames.FrameDecoder` failure closes the
+connection with 541, which is what happened).  Every error raised after a
+raw one chains ``from`` it, so the traceback reaches the generated line.
 Nothing else escapes.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import struct
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -45,9 +63,11 @@ from typing import Any, NamedTuple
 from ..exceptions import (
     AMQPError,
     AMQPSyntaxError,
+    CodecBugError,
     CommandInvalid,
     EncodeError,
     EncodeTypeError,
+    InternalError,
 )
 from ..schema.methods import METHODS, Method
 from ..schema.properties import BasicProperties
@@ -63,7 +83,9 @@ from ..schema.types import (
     Timestamp,
     WireType,
 )
-from ._introspect import FieldSpec, constructor_source, fields_of
+from ._compile import compile_function, indent
+from ._fast import constructor_source
+from ._introspect import FieldSpec, fields_of
 from .table import (
     _ENCODED_NAMES,
     _READERS,
@@ -81,6 +103,7 @@ from .table import (
     _tagged_len,
     _unknown_tag,
     datetime_to_timestamp,
+    slow_decode_table,
     table_error,
     timestamp_to_datetime,
 )
@@ -272,30 +295,34 @@ def _compile_method(cls: type[Method]) -> tuple[Callable[..., bytes], Callable[.
             decode_lines.append(piece.decode_code)
     payload_size = layout.fixed_size() - FRAME_HEADER.size - 1
     size_expr = " + ".join([str(payload_size), *variable_sizes])
-    encoder_source = "\n".join(
-        [
-            "def encode(channel, m):",
-            *(f"    {line}" for line in prepare),
-            f"    _size = {size_expr}",
-            f"    return {' + '.join(_encoder_parts(layout, namespace))}",
-        ]
-    )
-    decoder_source = "\n".join(
-        [
-            "def decode(buf, off, end):",
-            *(f"    {line}" for line in decode_lines),
-            "    if off != end:",
-            f"        raise AMQPSyntaxError('{cls.NAME}: arguments end at ' + str(off) + ', the frame at ' + str(end))",
-            *(f"    {line}" for line in constructor_source(cls, constructor_args, namespace)),
-            "    return obj",
-        ]
-    )
-    exec(encoder_source, namespace)  # noqa: S102 - source built above from the schema
-    exec(decoder_source, namespace)  # noqa: S102
-    return namespace["encode"], namespace["decode"]
+    encoder_name, decoder_name = function_name("encode", cls), function_name("decode", cls)
+    encoder_source = [
+        f"def {encoder_name}(channel, m):",
+        f'    """The whole {cls.NAME} frame on ``channel``: generated from {cls.__name__}\'s annotations."""',
+        *indent(prepare),
+        f"    _size = {size_expr}",
+        f"    return {' + '.join(_encoder_parts(layout, namespace))}",
+    ]
+    decoder_source = [
+        f"def {decoder_name}(buf, off, end):",
+        f'    """A {cls.__name__} from ``buf[off:end]``, past the ids: generated from its annotations."""',
+        *indent(decode_lines),
+        "    if off != end:",
+        f"        raise AMQPSyntaxError('{cls.NAME}: arguments end at ' + str(off) + ', the frame at ' + str(end))",
+        *indent(constructor_source(cls, constructor_args, namespace)),
+        "    return obj",
+    ]
+    encoder = compile_function("\n".join(encoder_source), encoder_name, namespace, __name__)
+    decoder = compile_function("\n".join(decoder_source), decoder_name, namespace, __name__)
+    return encoder, decoder
 
 
-# -- validation (slow path, only after the fast encoder failed) --------------
+def function_name(verb: str, cls: type[Method]) -> str:
+    """The name of a compiled coder of ``cls``: ``decode_queue_declare`` for ``("decode", QueueDeclare)``."""
+    return f"{verb}_{cls.NAME.replace('.', '_').replace('-', '_')}"
+
+
+# -- validation (slow path, only after a compiled encoder failed) ------------
 
 _INT_WIRES = (Octet, Short, Long, LongLong)
 
@@ -334,7 +361,7 @@ def _check_value(owner: str, spec: FieldSpec, value: object) -> None:
                 raw = value.encode()
             except UnicodeEncodeError as exc:
                 msg = f"{where} is not encodable as UTF-8: {exc.reason}"
-                raise EncodeError(msg) from None
+                raise EncodeError(msg) from exc
         else:
             msg = f"{where} must be a str, got {type(value).__name__}"
             raise EncodeTypeError(msg)
@@ -348,16 +375,120 @@ def _check_value(owner: str, spec: FieldSpec, value: object) -> None:
             raise EncodeTypeError(msg)
         try:
             _encode_table(value)
-        except RAW_ENCODE_ERRORS:
-            raise table_error(value, where) from None
+        except RAW_ENCODE_ERRORS as exc:
+            raise table_error(value, where) from exc
 
 
-def _explain_failure(owner: str, obj: object, exc: Exception) -> EncodeError:
-    for spec in fields_of(type(obj)):
-        _check_value(owner, spec, getattr(obj, spec.name, None))
+def _explain_failure(owner: str, obj: object, exc: Exception) -> AMQPError:
+    """The error to raise after a compiled encoder of ``obj`` raised ``exc``: the slow path.
+
+    Checks every field and returns the :class:`EncodeError` that names the
+    first bad one.  When every field is fine, the compiled encoder has a
+    bug: the result is then a :class:`~amqproto.exceptions.CodecBugError`
+    (not the caller's fault, nor the peer's; nothing was sent), which the
+    caller raises ``from exc`` so that the traceback still shows the
+    generated line that failed.
+    """
+    try:
+        for spec in fields_of(type(obj)):
+            _check_value(owner, spec, getattr(obj, spec.name, None))
+    except EncodeError as error:
+        return error  # the caller raises it from exc, the fast path's failure
     if isinstance(exc, EncodeError):
         return exc
-    return EncodeError(f"cannot encode {owner}: {exc}")
+    return CodecBugError(_bug_message(f"encoding {owner}", exc))
+
+
+def _bug_message(doing: str, exc: BaseException) -> str:
+    """The message of an error for a compiled coder that failed on input the slow path finds valid."""
+    return f"amqproto failed {doing} although the input is valid ({type(exc).__name__}: {exc}); please report this bug"
+
+
+# -- the general path of decoding (slow; after a compiled decoder failed) ------
+
+_SLOW_FIXED = {wire: struct.Struct(">" + fmt) for wire, fmt in _FIXED.items()}
+
+
+def _slow_read(spec: FieldSpec, buf: Buffer, offset: int) -> tuple[object, int]:
+    """One field that is not a bit, read plainly; raw errors escape."""
+    wire = spec.wire
+    if wire is Timestamp:
+        (seconds,) = _SLOW_FIXED[Timestamp].unpack_from(buf, offset)
+        return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc), offset + 8
+    if wire in _SLOW_FIXED:
+        unpacker = _SLOW_FIXED[wire]
+        return unpacker.unpack_from(buf, offset)[0], offset + unpacker.size
+    if wire is ShortStr or wire is LongStr:
+        prefix = _SLOW_FIXED[Octet] if wire is ShortStr else _SLOW_FIXED[Long]
+        (size,) = prefix.unpack_from(buf, offset)
+        start = offset + prefix.size
+        raw = bytes(buf[start : start + size])
+        if len(raw) != size:
+            raise AMQPSyntaxError(f"{spec.name} is cut short")
+        return (raw if spec.python_type is bytes else raw.decode()), start + size
+    if wire is Table:
+        return slow_decode_table(buf, offset)
+    msg = f"no slow decoder for wire type {wire.__name__} of {spec.name}"  # pragma: no cover
+    raise TypeError(msg)  # pragma: no cover - the schema uses only the types above
+
+
+def slow_decode_method(cls: type[Method], buf: Buffer, offset: int, end: int) -> Method:
+    """Decode ``cls``'s arguments from ``buf[offset:end]`` field by field: the compiled decoders' general path.
+
+    Raises what the compiled decoders raise on malformed input (raw errors
+    or :class:`AMQPSyntaxError`).
+    """
+    values: list[object] = []
+    specs = fields_of(cls)
+    index = 0
+    while index < len(specs):
+        if specs[index].wire is Bit:
+            bits = buf[offset]
+            offset += 1
+            for k in range(8):  # up to eight consecutive bits share an octet, low bit first
+                if index >= len(specs) or specs[index].wire is not Bit:
+                    break
+                values.append(bool(bits & (1 << k)))
+                index += 1
+            continue
+        value, offset = _slow_read(specs[index], buf, offset)
+        values.append(value)
+        index += 1
+    if offset != end:
+        raise AMQPSyntaxError(f"{cls.NAME}: arguments end at {offset}, the frame at {end}")
+    return cls(*values)
+
+
+def slow_decode_properties(buf: Buffer, offset: int, end: int, flags: int) -> BasicProperties:
+    """Decode content properties field by field: the compiled property decoders' general path."""
+    if flags & ~PROPERTY_FLAGS_IN_USE:
+        raise AMQPSyntaxError(f"content header has property flags 0x{flags:04x} beyond basic's 14 properties")
+    values: list[object] = []
+    for number, spec in enumerate(fields_of(BasicProperties)):
+        value = None
+        if flags & (1 << (15 - number)):
+            value, offset = _slow_read(spec, buf, offset)
+        values.append(value)
+    if offset != end:
+        raise AMQPSyntaxError(f"content properties end at {offset}, the frame at {end}")
+    return BasicProperties(*values)  # type: ignore[arg-type]
+
+
+def decode_failure(exc: Exception, what: str, slow_path: Callable[[], object], *ids: int) -> AMQPError:
+    """The error to raise after a compiled decoder of ``what`` raised ``exc`` (a raw error).
+
+    Runs ``slow_path``, the same decoding done plainly: if it fails too, the
+    input is malformed and the result is an :class:`AMQPSyntaxError`
+    carrying ``ids`` (class and method ids); the peer is to blame.  If it
+    succeeds, the compiled code has a bug: the result is an
+    :class:`InternalError` that blames no one but amqproto.  The caller
+    raises the result ``from exc``.
+    """
+    try:
+        slow_path()
+    except (AMQPError, *RAW_DECODE_ERRORS):
+        return AMQPSyntaxError(f"malformed {what}: {exc}", *ids)
+    return InternalError(_bug_message(f"decoding {what}", exc), *ids, by_peer=False)
 
 
 # -- methods -----------------------------------------------------------------
@@ -383,15 +514,15 @@ def encode_method_frame(channel: int, method: Method) -> bytes:
     """
     try:
         encoder = _METHOD_ENCODERS[type(method)]
-    except KeyError:
+    except KeyError as exc:
         msg = f"{type(method).__name__} is not an AMQP method"
-        raise EncodeTypeError(msg) from None
+        raise EncodeTypeError(msg) from exc
     try:
         return encoder(channel, method)
     except RAW_ENCODE_ERRORS as exc:
         if not isinstance(channel, int) or not 0 <= channel <= 0xFFFF:
-            raise EncodeError(f"channel {channel!r} is out of range") from None
-        raise _explain_failure(method.NAME, method, exc) from None
+            raise EncodeError(f"channel {channel!r} is out of range") from exc
+        raise _explain_failure(method.NAME, method, exc) from exc
 
 
 def encode_method(method: Method) -> bytes:
@@ -428,8 +559,9 @@ def decode_method(buf: Buffer, offset: int = 0, end: int | None = None) -> Metho
     except AMQPError:
         raise
     except RAW_DECODE_ERRORS as exc:
-        name = METHODS[(index >> 16, index & 0xFFFF)].NAME
-        raise AMQPSyntaxError(f"malformed {name}: {exc}", index >> 16, index & 0xFFFF) from None
+        cls = METHODS[(index >> 16, index & 0xFFFF)]
+        slow_path = functools.partial(slow_decode_method, cls, buf, offset + 4, end)
+        raise decode_failure(exc, cls.NAME, slow_path, cls.CLASS_ID, cls.METHOD_ID) from exc
 
 
 # -- content properties -------------------------------------------------------
@@ -529,7 +661,7 @@ def _property_encoder_lines(specs: tuple[FieldSpec, ...]) -> list[str]:
     for number, spec in enumerate(specs):
         lines += [f"v = p.{spec.name}", "if v is not None:", f"    flags |= {1 << (15 - number)}"]
         encode = _INLINE_TABLE_ENCODE.splitlines() if spec.wire is Table else _property_lines(spec)[0]
-        lines += [f"    {line}" for line in encode]
+        lines += indent(encode)
     return [*lines, "encoded = b''.join(parts)"]
 
 
@@ -544,16 +676,30 @@ def _compile_properties(cls: type[BasicProperties]) -> tuple[Callable[..., tuple
     if len(specs) > 15:  # pragma: no cover - basic has 14
         raise TypeError("property flag continuation is not supported")
     namespace: dict[str, Any] = dict(_PROPERTY_NAMESPACE)
-    encode = ["def encode(p):", *(f"    {line}" for line in _property_encoder_lines(specs)), "    return flags, encoded"]
-    decode = ["def decode(buf, off, flags):"]
+    encoder_name, decoder_name = f"encode_{_snake(cls.__name__)}", f"decode_{_snake(cls.__name__)}"
+    encode = [
+        f"def {encoder_name}(p):",
+        f'    """``(flags, property list)`` of a {cls.__name__}: generated from its annotations."""',
+        *indent(_property_encoder_lines(specs)),
+        "    return flags, encoded",
+    ]
+    decode = [
+        f"def {decoder_name}(buf, off, flags):",
+        f'    """``({cls.__name__}, offset after them)`` for ``flags``: generated from its annotations."""',
+    ]
     for number, spec in enumerate(specs):
-        decode += [f"    if flags & {1 << (15 - number)}:", *(f"        {line}" for line in _property_lines(spec)[1])]
+        decode += [f"    if flags & {1 << (15 - number)}:", *indent(_property_lines(spec)[1], 2)]
         decode += ["    else:", f"        {spec.name} = None"]
-    decode += [f"    {line}" for line in constructor_source(cls, [spec.name for spec in specs], namespace)]
+    decode += indent(constructor_source(cls, [spec.name for spec in specs], namespace))
     decode += ["    return obj, off"]
-    exec("\n".join(encode), namespace)  # noqa: S102 - source built above from the schema
-    exec("\n".join(decode), namespace)  # noqa: S102
-    return namespace["encode"], namespace["decode"]
+    encoder = compile_function("\n".join(encode), encoder_name, namespace, __name__)
+    decoder = compile_function("\n".join(decode), decoder_name, namespace, __name__)
+    return encoder, decoder
+
+
+def _snake(name: str) -> str:
+    """``basic_properties`` for ``BasicProperties``."""
+    return "".join(f"_{char.lower()}" if char.isupper() else char for char in name).lstrip("_")
 
 
 #: :func:`~amqproto.wire.table._decode_table` inlined into a content-header
@@ -581,7 +727,11 @@ def compile_header_decoder(flags: int, frame_cls: type) -> Callable[..., Any]:
         raise AMQPSyntaxError(msg, BasicProperties.CLASS_ID)
     specs = fields_of(BasicProperties)
     namespace: dict[str, Any] = dict(_PROPERTY_NAMESPACE, _NO_PROPERTIES=_EMPTY_PROPERTIES)
-    lines = ["def decode(buf, off, end, channel, body_size):"]
+    name = f"decode_content_header_0x{flags:04x}"
+    lines = [
+        f"def {name}(buf, off, end, channel, body_size):",
+        f'    """A {frame_cls.__name__} with property flags 0x{flags:04x}: generated from BasicProperties\'s annotations."""',
+    ]
     values: list[str] = []
     for number, spec in enumerate(specs):
         if flags & (1 << (15 - number)):
@@ -589,7 +739,7 @@ def compile_header_decoder(flags: int, frame_cls: type) -> Callable[..., Any]:
                 decode = TABLE_DECODE_SOURCE.format(name=spec.name, class_id=BasicProperties.CLASS_ID).splitlines()
             else:
                 decode = _property_lines(spec)[1]
-            lines += [f"    {line}" for line in decode]
+            lines += indent(decode)
             values.append(spec.name)
         else:
             values.append("None")
@@ -600,12 +750,11 @@ def compile_header_decoder(flags: int, frame_cls: type) -> Callable[..., Any]:
     lines += [
         "    if off != end:",
         "        raise AMQPSyntaxError('content properties end at ' + str(off) + ', the frame at ' + str(end), 60)",
-        *(f"    {line}" for line in build),
-        *(f"    {line}" for line in constructor_source(frame_cls, ["channel", "body_size", "properties"], namespace)),
+        *indent(build),
+        *indent(constructor_source(frame_cls, ["channel", "body_size", "properties"], namespace)),
         "    return obj",
     ]
-    exec("\n".join(lines), namespace)  # noqa: S102 - source built above from the schema
-    return namespace["decode"]  # type: ignore[no-any-return]
+    return compile_function("\n".join(lines), name, namespace, __name__)
 
 
 _encode_properties, _decode_properties = _compile_properties(BasicProperties)
@@ -636,18 +785,17 @@ def _compile_content_encoder(cls: type[Method]) -> Callable[..., bytes]:
     layout.raw("body", "")
     layout.raw("_FRAME_END_BYTES", "")
     namespace: dict[str, Any] = dict(_PROPERTY_NAMESPACE, _FRAME_END_BYTES=bytes((_FRAME_END,)))
-    source = "\n".join(
-        [
-            "def encode(channel, m, p, body):",
-            *(f"    {line}" for line in prepare),
-            f"    _size = {' + '.join([str(payload_size), *variable_sizes])}",
-            *(f"    {line}" for line in _property_encoder_lines(fields_of(BasicProperties))),
-            "    size = len(body)",
-            f"    return b''.join(({', '.join(_encoder_parts(layout, namespace))}))",
-        ]
-    )
-    exec(source, namespace)  # noqa: S102 - source built above from the schema
-    return namespace["encode"]  # type: ignore[no-any-return]
+    name = function_name("encode", cls) + "_content"
+    source = [
+        f"def {name}(channel, m, p, body):",
+        f'    """A {cls.NAME} frame, its content header and ``body`` in one body frame, as one ``bytes``."""',
+        *indent(prepare),
+        f"    _size = {' + '.join([str(payload_size), *variable_sizes])}",
+        *indent(_property_encoder_lines(fields_of(BasicProperties))),
+        "    size = len(body)",
+        f"    return b''.join(({', '.join(_encoder_parts(layout, namespace))}))",
+    ]
+    return compile_function("\n".join(source), name, namespace, __name__)
 
 
 #: Compiled content encoders of the content methods; raw (see :func:`_compile_content_encoder`).
@@ -672,8 +820,8 @@ def encode_properties(properties: BasicProperties) -> tuple[int, bytes]:
         return _encode_properties(properties)
     except RAW_ENCODE_ERRORS as exc:
         if not isinstance(properties, BasicProperties):
-            raise EncodeTypeError(f"not content properties: {properties!r:.60}") from None
-        raise _explain_failure("BasicProperties", properties, exc) from None
+            raise EncodeTypeError(f"not content properties: {properties!r:.60}") from exc
+        raise _explain_failure("BasicProperties", properties, exc) from exc
 
 
 def encode_header_frame(channel: int, body_size: int, properties: BasicProperties) -> bytes:
@@ -693,9 +841,9 @@ def encode_header_frame(channel: int, body_size: int, properties: BasicPropertie
             + encoded
             + b"\xce"
         )
-    except struct.error:
+    except struct.error as exc:
         msg = f"channel {channel!r} or body size {body_size!r} is out of range"
-        raise EncodeError(msg) from None
+        raise EncodeError(msg) from exc
 
 
 def decode_properties(buf: Buffer, offset: int, end: int, flags: int) -> BasicProperties:
@@ -710,11 +858,13 @@ def decode_properties(buf: Buffer, offset: int, end: int, flags: int) -> BasicPr
     if isinstance(buf, memoryview):  # the decoders read bytes: copy the properties only
         buf, offset, end = buf[offset:end].tobytes(), 0, end - offset
     try:
-        properties, offset = _decode_properties(buf, offset, flags)
+        properties, decoded_end = _decode_properties(buf, offset, flags)
     except AMQPError:
         raise
     except RAW_DECODE_ERRORS as exc:
-        raise AMQPSyntaxError(f"malformed content properties: {exc}") from None
+        slow_path = functools.partial(slow_decode_properties, buf, offset, end, flags)
+        raise decode_failure(exc, "content properties", slow_path, BasicProperties.CLASS_ID) from exc
+    offset = decoded_end
     if offset != end:
         raise AMQPSyntaxError(f"content properties end at {offset}, the frame at {end}", BasicProperties.CLASS_ID)
     assert isinstance(properties, BasicProperties)

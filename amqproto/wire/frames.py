@@ -20,16 +20,24 @@ raises the error on the next call (see :attr:`FrameDecoder.error`).
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from ..exceptions import AMQPError, AMQPNotImplemented, AMQPSyntaxError, EncodeError, EncodeTypeError, FrameError
+from ..exceptions import (
+    AMQPError,
+    AMQPNotImplemented,
+    AMQPSyntaxError,
+    EncodeError,
+    EncodeTypeError,
+    FrameError,
+)
 from ..schema.constants import FRAME_HEADER_SIZE, FRAME_MIN_SIZE, PROTOCOL_HEADER
 from ..schema.methods import METHODS, Method
 from ..schema.properties import BasicProperties
-from ._introspect import slots_twin
+from ._fast import slots_twin
 from .codec import (
     CONTENT_ENCODERS,
     FRAME_HEADER,
@@ -38,9 +46,12 @@ from .codec import (
     PROPERTY_FLAGS_IN_USE,
     _decode_properties,
     compile_header_decoder,
+    decode_failure,
     encode_header_frame,
     encode_method_frame,
     encode_properties,
+    slow_decode_method,
+    slow_decode_properties,
     unknown_method,
 )
 from .table import RAW_DECODE_ERRORS, RAW_ENCODE_ERRORS
@@ -176,9 +187,9 @@ def encode_content_frames(
             if size <= _SMALL_BODY:
                 return [b"".join((method_frame, header, encoded, framing, body, _FRAME_END_BYTES))]
             return [b"".join((method_frame, header, encoded, framing)), body, _FRAME_END_BYTES]
-    except struct.error:
+    except struct.error as exc:
         msg = f"channel {channel!r} or body size {size} is out of range"
-        raise EncodeError(msg) from None
+        raise EncodeError(msg) from exc
     if chunk <= 0:
         raise EncodeError(f"frame_max {frame_max} leaves no room for a body")
     view = memoryview(body)
@@ -249,17 +260,13 @@ def _decode_header_generic(
     return ContentHeaderFrame(channel, body_size, properties)
 
 
-def _twin(cls: type) -> Any:
-    twin = slots_twin(cls)
-    assert twin is not None, f"{cls.__name__} must be a plain slotted dataclass"
-    return twin
-
-
-# The decoder builds frames through their twins (see slots_twin): an
-# instance of the twin, filled with attribute stores, then given the frame's
-# class.  The same instance as the constructor's, at a fraction of the cost.
-_MethodFrameTwin = _twin(MethodFrame)
-_ContentBodyFrameTwin = _twin(ContentBodyFrame)
+# The decoder builds frames through their twins (see amqproto.wire._fast):
+# an instance of the twin, filled with attribute stores, then given the
+# frame's class.  The same instance as the constructor's, at a fraction of
+# the cost.  None where the interpreter will not allow it: the decoder then
+# calls the class.
+_METHOD_FRAME_TWIN = slots_twin(MethodFrame)
+_BODY_FRAME_TWIN = slots_twin(ContentBodyFrame)
 
 
 def _frame_too_large(size: int, frame_max: int) -> FrameError:
@@ -337,12 +344,14 @@ class FrameDecoder:
         append = frames.append
         method_decoders = METHOD_DECODERS
         header_decoders = _HEADER_DECODERS
-        frame_type = index = 0
+        frame_type = index = flags = start = end = size = 0
         frame: Any
         # Where the last 21-octet frame start (see below) fits.
         last_start = length - 21
         # Body payloads are slices of buf: bytes already, or to be copied.
         copy_payload = type(buf) is not bytes
+        method_twin = _METHOD_FRAME_TWIN
+        body_twin = _BODY_FRAME_TWIN
         try:
             while True:
                 # One unpack reads the frame header *and* what a method or a
@@ -370,6 +379,8 @@ class FrameDecoder:
                         raise FrameError(msg)
                 except IndexError:
                     # The frame end lies past the data: incomplete, too large, or not a frame.
+                    # The IndexError is how the end was found missing, not a
+                    # cause worth chaining: hence "from None" below.
                     if frame_type == 0x41:
                         if offset > length - 8:
                             break
@@ -387,15 +398,21 @@ class FrameDecoder:
                     decoder = method_decoders.get(index)
                     if decoder is None:
                         raise unknown_method(index)
-                    frame = _MethodFrameTwin()
-                    frame.channel = channel
-                    frame.method = decoder(buf[start:end], 4, size)
-                    frame.__class__ = MethodFrame
+                    if method_twin is not None:
+                        frame = method_twin()
+                        frame.channel = channel
+                        frame.method = decoder(buf[start:end], 4, size)
+                        frame.__class__ = MethodFrame
+                    else:
+                        frame = MethodFrame(channel, decoder(buf[start:end], 4, size))
                 elif frame_type == 3:
-                    frame = _ContentBodyFrameTwin()
-                    frame.channel = channel
-                    frame.payload = bytes(buf[start:end]) if copy_payload else buf[start:end]
-                    frame.__class__ = ContentBodyFrame
+                    if body_twin is not None:
+                        frame = body_twin()
+                        frame.channel = channel
+                        frame.payload = bytes(buf[start:end]) if copy_payload else buf[start:end]
+                        frame.__class__ = ContentBodyFrame
+                    else:  # bytes() of a bytes slice is that slice, not a copy
+                        frame = ContentBodyFrame(channel, bytes(buf[start:end]))
                 elif frame_type == 2:
                     if size < 14:
                         raise AMQPSyntaxError("content header frame is too short")
@@ -422,11 +439,14 @@ class FrameDecoder:
         except AMQPError:
             raise
         except RAW_DECODE_ERRORS as exc:
+            # Malformed input, or a bug: the general path tells which.
+            payload = bytes(buf[start:end])
             if frame_type == 1:
-                class_id, method_id = index >> 16, index & 0xFFFF
-                name = METHODS[(class_id, method_id)].NAME
-                raise AMQPSyntaxError(f"malformed {name}: {exc}", class_id, method_id) from None
-            raise AMQPSyntaxError(f"malformed content header: {exc}", BasicProperties.CLASS_ID) from None
+                cls = METHODS[(index >> 16, index & 0xFFFF)]
+                method_path = functools.partial(slow_decode_method, cls, payload, 4, size)
+                raise decode_failure(exc, cls.NAME, method_path, cls.CLASS_ID, cls.METHOD_ID) from exc
+            header_path = functools.partial(slow_decode_properties, payload, 14, size, flags)
+            raise decode_failure(exc, "content header", header_path, BasicProperties.CLASS_ID) from exc
         return offset
 
     @staticmethod

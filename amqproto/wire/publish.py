@@ -105,8 +105,8 @@ def encode_publish_content(
                 output.append(head)
                 return
             head += _pack_frame_header(3, channel, min(size, chunk))
-    except struct.error:
-        raise EncodeError(f"channel {channel} or body size {size} is out of range") from None
+    except struct.error as exc:
+        raise EncodeError(f"channel {channel} or body size {size} is out of range") from exc
     if size <= chunk:
         if size < COPY_LIMIT:
             output.append(head + body + _FRAME_END)

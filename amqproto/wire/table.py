@@ -26,7 +26,9 @@ These are RabbitMQ's tags (its "errata" to the 0-9-1 spec), which differ from
 the spec's own list: ``s`` is a signed 16-bit integer and ``l`` a signed
 64-bit one.  Encoding picks one tag per Python type: ``bool`` as ``t``, an
 ``int`` as ``I`` when it fits in 32 signed bits and ``l`` otherwise, a
-``float`` as ``d``, ``bytes`` as ``x``.
+``float`` as ``d``, ``bytes`` as ``x``.  NaN and infinite floats are refused
+with :class:`~amqproto.exceptions.EncodeError` (RabbitMQ would close the
+connection with 541 on them).
 
 Decoding reads from any buffer (``bytes``, ``bytearray``, ``memoryview``) at
 an offset and returns the new offset, never slicing the input to move on.
@@ -39,18 +41,27 @@ malformed input surface as whatever Python raises (``struct.error``,
 AMQP error once, around a whole frame.  The public functions wrap the raw
 ones.  When encoding fails, :func:`table_error` walks the table again, without
 recursion, to name the offending entry (``arguments['x-args'][2]: ...``).
+When decoding fails, :func:`slow_decode_table` (a plain loop, every tag
+through its reader) reads the input again to tell malformed input from a
+bug (see ``codec.decode_failure``).  :func:`_decode_table` and
+:func:`timestamp_to_datetime` are generated from the source templates below
+(the content-header decoders inline the same templates) through
+:func:`~amqproto.wire._compile.compile_function`:
+``python -m amqproto.wire --dump table`` prints them.
 """
 
 from __future__ import annotations
 
 import datetime
 import decimal
+import math
 import struct
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..exceptions import AMQPSyntaxError, EncodeError, EncodeTypeError
 from ..schema.types import FieldArray, FieldTable, FieldValue
+from ._compile import compile_function, indent
 
 __all__ = [
     "encode_table",
@@ -66,6 +77,12 @@ _UTC = datetime.timezone.utc
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
 _NAIVE_EPOCH = datetime.datetime(1970, 1, 1)
 _fromtimestamp = datetime.datetime.fromtimestamp
+_isfinite = math.isfinite
+
+#: Why a NaN or infinite float is refused.  IEEE 754 carries them, but
+#: RabbitMQ cannot represent them and closes the whole connection with 541
+#: INTERNAL_ERROR; refusing them here costs the caller only this one call.
+_NOT_FINITE = "float {} cannot be sent: RabbitMQ closes the connection on NaN and infinite values"
 
 #: ``bytes((n,))`` for every octet, without building it each time.
 OCTETS = tuple(bytes((n,)) for n in range(256))
@@ -133,20 +150,19 @@ TIMESTAMP_NAMESPACE: dict[str, Any] = {
 
 def _compile_timestamp_to_datetime() -> Callable[[int], datetime.datetime]:
     body = TIMESTAMP_DECODE_SOURCE.format(seconds="seconds", name="value")
-    source = "\n".join(
-        [
-            "def timestamp_to_datetime(seconds):",
-            "    try:",
-            *(f"        {line}" for line in body.splitlines()),
-            "    except (OverflowError, OSError, ValueError):",
-            "        raise AMQPSyntaxError(f'timestamp {seconds} is out of range') from None",
-            "    return value",
-        ]
-    )
+    source = [
+        "def timestamp_to_datetime(seconds):",
+        '    """An aware UTC ``datetime``; raises ``AMQPSyntaxError`` when out of range."""',
+        "    try:",
+        *indent(body.splitlines(), 2),
+        "    except (OverflowError, OSError, ValueError) as exc:",
+        "        raise AMQPSyntaxError(f'timestamp {seconds} is out of range') from exc",
+        "    return value",
+    ]
     namespace = dict(TIMESTAMP_NAMESPACE, AMQPSyntaxError=AMQPSyntaxError)
-    exec(source, namespace)  # noqa: S102 - source is the constant above
-    convert: Callable[[int], datetime.datetime] = namespace["timestamp_to_datetime"]
-    convert.__doc__ = "An aware UTC ``datetime``; raises ``AMQPSyntaxError`` when out of range."
+    convert: Callable[[int], datetime.datetime] = compile_function(
+        "\n".join(source), "timestamp_to_datetime", namespace, __name__
+    )
     return convert
 
 
@@ -223,6 +239,8 @@ def _encode_tagged(value: FieldValue) -> bytes:
     if isinstance(value, Mapping):
         return b"F" + _encode_table(value)
     if isinstance(value, float):
+        if not _isfinite(value):
+            raise EncodeError(_NOT_FINITE.format(value))
         return _tagged_f64(b"d", value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return _tagged_len(b"x", len(value)) + bytes(value)
@@ -311,8 +329,10 @@ def table_error(value: object, where: str = "field table", *, array: bool = Fals
 
 def _value_problem(value: object) -> EncodeError | None:
     """What is wrong with one value that is not a table or an array, if anything."""
-    if value is None or isinstance(value, (bool, float)):
+    if value is None or isinstance(value, bool):
         return None
+    if isinstance(value, float):
+        return None if _isfinite(value) else EncodeError(_NOT_FINITE.format(value))
     if isinstance(value, int):
         if not -(2**63) <= value < 2**63:
             return EncodeError(f"integer {value} does not fit a signed 64-bit field-table value")
@@ -347,8 +367,8 @@ def encode_table(table: FieldTable) -> bytes:
         return b"\x00\x00\x00\x00"
     try:
         encoded = _encode_table(table)
-    except RAW_ENCODE_ERRORS:
-        raise table_error(table) from None
+    except RAW_ENCODE_ERRORS as exc:
+        raise table_error(table) from exc
     if len(encoded) > 0xFFFF_FFFF + 4:
         raise EncodeError("field table is larger than 4 GiB")
     return encoded
@@ -362,8 +382,8 @@ def encode_array(array: FieldArray) -> bytes:
     """
     try:
         return _encode_array(array)
-    except RAW_ENCODE_ERRORS:
-        raise table_error(array, "field array", array=True) from None
+    except RAW_ENCODE_ERRORS as exc:
+        raise table_error(array, "field array", array=True) from exc
 
 
 # -- decoding ---------------------------------------------------------------
@@ -497,14 +517,13 @@ if off != n:
 
 def _compile_decode_table() -> Callable[[Any, int], tuple[dict[str, FieldValue], int]]:
     body = TABLE_DECODE_SOURCE.format(name="table", class_id=0)
-    source = "\n".join(
-        [
-            "def _decode_table(buf, off):",
-            "    end = len(buf)",
-            *(f"    {line}" for line in body.splitlines()),
-            "    return table, off",
-        ]
-    )
+    source = [
+        "def _decode_table(buf, off):",
+        '    """Decode a table from bytes or bytearray; raw errors escape (see the module doc)."""',
+        "    end = len(buf)",
+        *indent(body.splitlines()),
+        "    return table, off",
+    ]
     namespace: dict[str, Any] = {
         "unpack_I": _unpack_long,
         "unpack_i": _unpack_i32,
@@ -512,16 +531,17 @@ def _compile_decode_table() -> Callable[[Any, int], tuple[dict[str, FieldValue],
         "_unknown_tag": _unknown_tag,
         "AMQPSyntaxError": AMQPSyntaxError,
     }
-    exec(source, namespace)  # noqa: S102 - source is the constant above
-    decode: Callable[[Any, int], tuple[dict[str, FieldValue], int]] = namespace["_decode_table"]
-    decode.__doc__ = "Decode a table from bytes or bytearray; raw errors escape (see the module doc)."
+    decode: Callable[[Any, int], tuple[dict[str, FieldValue], int]] = compile_function(
+        "\n".join(source), "_decode_table", namespace, __name__
+    )
     return decode
 
 
 _decode_table = _compile_decode_table()
 
 
-def _decode_array(buf: Any, offset: int) -> tuple[list[FieldValue], int]:
+def _decode_array(buf: Any, offset: int, readers: dict[int, _Reader] = _READERS) -> tuple[list[FieldValue], int]:
+    """Decode an array through ``readers`` (the general path passes its own); raw errors escape."""
     (size,) = _unpack_long(buf, offset)
     offset += 4
     end = offset + size
@@ -529,7 +549,6 @@ def _decode_array(buf: Any, offset: int) -> tuple[list[FieldValue], int]:
         raise AMQPSyntaxError(f"field array of {size} bytes overruns its frame")
     array: list[FieldValue] = []
     append = array.append
-    readers = _READERS
     while offset < end:
         tag = buf[offset]
         reader = readers.get(tag)
@@ -540,6 +559,55 @@ def _decode_array(buf: Any, offset: int) -> tuple[list[FieldValue], int]:
     if offset != end:
         raise AMQPSyntaxError("field-array value overruns the array's size")
     return array, offset
+
+
+# -- the general path of decoding: no inlined tags, no timestamp cache -----------
+#
+# The compiled _decode_table inlines the common tags, and the readers share
+# the timestamp cache.  These plain loops read every value through its
+# reader, tables and arrays through themselves: they are what the compiled
+# code must equal (tests/wire/test_fast_paths.py) and, after a compiled
+# decoder failed, they tell malformed input (they fail too) from a bug in
+# the compiled code (they do not; see codec.decode_failure).
+
+
+def _slow_read_timestamp(buf: Any, offset: int) -> tuple[FieldValue, int]:
+    return _fromtimestamp(_read_u64(buf, offset)[0], _UTC), offset + 8
+
+
+def slow_decode_table(buf: Any, offset: int) -> tuple[dict[str, FieldValue], int]:
+    """:func:`_decode_table`'s general path; raw errors escape."""
+    (size,) = _unpack_long(buf, offset)
+    offset += 4
+    end = offset + size
+    if end > len(buf):
+        raise AMQPSyntaxError(f"field table of {size} bytes overruns its frame")
+    table: dict[str, FieldValue] = {}
+    while offset < end:
+        name_end = offset + 1 + buf[offset]
+        name = bytes(buf[offset + 1 : name_end]).decode()
+        if name_end > end:
+            raise AMQPSyntaxError("field-table name overruns the table's size")
+        reader = _SLOW_READERS.get(buf[name_end])
+        if reader is None:
+            raise _unknown_tag(buf[name_end])
+        table[name], offset = reader(buf, name_end + 1)
+    if offset != end:
+        raise AMQPSyntaxError("field-table value overruns the table's size")
+    return table, offset
+
+
+def slow_decode_array(buf: Any, offset: int) -> tuple[list[FieldValue], int]:
+    """:func:`_decode_array`'s general path (the same loop through the plain readers); raw errors escape."""
+    return _decode_array(buf, offset, _SLOW_READERS)
+
+
+_SLOW_READERS: dict[int, _Reader] = {
+    **_READERS,
+    ord("T"): _slow_read_timestamp,
+    ord("A"): slow_decode_array,
+    ord("F"): slow_decode_table,
+}
 
 
 def _from(buf: Buffer, offset: int) -> tuple[bytes | bytearray, int]:
@@ -563,7 +631,7 @@ def decode_table(buf: Buffer, offset: int = 0) -> tuple[dict[str, FieldValue], i
     try:
         table, end = _decode_table(data, start)
     except RAW_DECODE_ERRORS as exc:
-        raise AMQPSyntaxError(f"malformed field table: {exc}") from None
+        raise AMQPSyntaxError(f"malformed field table: {exc}") from exc
     return table, end - start + offset
 
 
@@ -577,5 +645,5 @@ def decode_array(buf: Buffer, offset: int = 0) -> tuple[list[FieldValue], int]:
     try:
         array, end = _decode_array(data, start)
     except RAW_DECODE_ERRORS as exc:
-        raise AMQPSyntaxError(f"malformed field array: {exc}") from None
+        raise AMQPSyntaxError(f"malformed field array: {exc}") from exc
     return array, end - start + offset

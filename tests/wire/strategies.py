@@ -80,8 +80,8 @@ def field_scalars(
 ) -> st.SearchStrategy[FieldValue]:
     """Every non-container field-table value, integers across all ranges.
 
-    ``floats`` defaults to every float but NaN (NaN != NaN would fail the
-    comparisons, not the codec); ``binary`` to short ``bytes``.
+    ``floats`` defaults to every finite float (the encoder refuses NaN and
+    infinities, see ``test_errors``); ``binary`` to short ``bytes``.
     """
     return st.one_of(
         st.booleans(),
@@ -93,7 +93,7 @@ def field_scalars(
         st.binary(max_size=40) if binary is None else binary,
         whole_second_datetimes(max_year),
         st.none(),
-        st.floats(allow_nan=False) if floats is None else floats,
+        st.floats(allow_nan=False, allow_infinity=False) if floats is None else floats,
     )
 
 

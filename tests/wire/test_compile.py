@@ -12,15 +12,26 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, ClassVar
 
 import pytest
 
 from amqproto.exceptions import AMQPSyntaxError
-from amqproto.schema import Bit, FieldTable, LongStr, Method, Octet, QueueDeclare, Short, ShortStr, Table, Timestamp
+from amqproto.schema import (
+    Bit,
+    FieldTable,
+    LongStr,
+    Method,
+    Octet,
+    QueueDeclare,
+    Short,
+    ShortStr,
+    Table,
+    Timestamp,
+)
 from amqproto.schema.properties import BasicProperties
 from amqproto.wire import codec
-from amqproto.wire._introspect import fields_of, slots_twin
+from amqproto.wire._introspect import fields_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,36 +120,7 @@ def test_compiled_decoder_checks_the_end() -> None:
         decode(frame, 11, len(frame))
 
 
-# -- the decoders' fast construction -------------------------------------------------
-
-
-def test_slots_twin_builds_the_same_frozen_instance() -> None:
-    twin = slots_twin(BasicProperties)
-    assert twin is not None
-    # A subclass that adds no slots: the same layout, so __class__ may change.
-    assert twin.__bases__ == (BasicProperties,) and vars(twin)["__slots__"] == ()
-    built: Any = object.__new__(twin)
-    for spec in fields_of(BasicProperties):
-        setattr(built, spec.name, None)
-    built.app_id = "app"
-    built.__class__ = BasicProperties
-    assert type(built) is BasicProperties
-    assert built == BasicProperties(app_id="app")
-    assert hash(built) == hash(BasicProperties(app_id="app"))
-    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'app_id'"):
-        built.app_id = "other"  # type: ignore[misc]
-
-
-@dataclass(frozen=True, slots=True)
-class WithPostInit:
-    value: Annotated[int, Octet] = 0
-
-    def __post_init__(self) -> None:
-        pass
-
-
-def test_slots_twin_refuses_classes_whose_init_does_more() -> None:
-    assert slots_twin(WithPostInit) is None
+# -- the decoders' fast construction (the twins: see test_fast_paths) ----------------
 
 
 def test_decoded_objects_are_plain_instances() -> None:

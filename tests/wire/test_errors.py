@@ -405,3 +405,41 @@ def test_content_frames_refuse_a_body_size_out_of_range_channel() -> None:
 def test_header_frame_body_size_out_of_range() -> None:
     with pytest.raises(EncodeError, match="body size -1 is out of range"):
         encode_frame(ContentHeaderFrame(1, -1, BasicProperties()))
+
+
+# -- floats RabbitMQ cannot take: refused here, naming the field ---------------------
+
+NOT_FINITE = [float("nan"), float("inf"), float("-inf")]
+
+
+@pytest.mark.parametrize("value", NOT_FINITE, ids=repr)
+def test_non_finite_floats_in_arguments_are_refused_naming_the_entry(value: float) -> None:
+    # RabbitMQ closes the whole connection with 541 on them.
+    message = rf"queue\.declare\.arguments\['x-f'\]\[1\]: float {value} cannot be sent"
+    with pytest.raises(EncodeError, match=message):
+        encode_frame(MethodFrame(1, QueueDeclare(arguments={"x-f": [1.5, value]})))
+
+
+@pytest.mark.parametrize("value", NOT_FINITE, ids=repr)
+def test_non_finite_floats_in_headers_are_refused_on_every_path(value: float) -> None:
+    from amqproto.wire.publish import encode_publish_content, encode_publish_method
+
+    properties = BasicProperties(headers={"n": {"deep": value}})
+    message = rf"BasicProperties\.headers\['n'\]\['deep'\]: float {value} cannot be sent"
+    with pytest.raises(EncodeError, match=message):
+        encode_properties(properties)
+    with pytest.raises(EncodeError, match=message):
+        encode_content_frames(1, BasicPublish(), properties, b"x", 4096)  # the one-buffer fast path
+    with pytest.raises(EncodeError, match=message):
+        encode_content_frames(1, BasicPublish(), properties, b"x" * 9000, 4096)  # the general path
+    with pytest.raises(EncodeError, match=message):
+        encode_publish_content([], 1, encode_publish_method(1, "", "q", False, False), properties, b"x", 4096)
+    with pytest.raises(EncodeError, match=rf"field table\['v'\]: float {value} cannot be sent"):
+        encode_table({"v": value})
+    with pytest.raises(EncodeError, match=rf"field array\[0\]: float {value} cannot be sent"):
+        encode_array([value])
+
+
+def test_finite_floats_still_encode() -> None:
+    table = {"max": 1.7976931348623157e308, "tiny": 5e-324, "neg": -0.0}
+    assert decode_table(encode_table(table))[0] == table

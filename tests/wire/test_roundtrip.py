@@ -35,11 +35,9 @@ from amqproto.wire import (
     encode_properties,
     encode_table,
 )
-from amqproto.wire import frames as frames_module
 from amqproto.wire._introspect import fields_of
-from amqproto.wire.codec import compile_header_decoder
-from amqproto.wire.table import timestamp_to_datetime
 from amqproto.wire.frames import Frame
+from amqproto.wire.table import timestamp_to_datetime
 
 from .strategies import ALL_METHODS, field_scalars, field_tables, frames, instances_of, properties
 
@@ -92,19 +90,6 @@ def test_timestamp_property_is_aware_utc() -> None:
 
 #: The last second ``datetime`` can hold, as a Unix timestamp.
 LAST_SECOND = int(datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
-
-
-@settings(max_examples=300)
-@given(st.lists(st.integers(0, LAST_SECOND) | st.integers(1714979200, 1714979400), min_size=1, max_size=20))
-def test_timestamps_decode_as_fromtimestamp_does(seconds: list[int]) -> None:
-    # The decoder keeps the last minute it saw: any order of timestamps,
-    # inside one minute, across minutes and back, gives fromtimestamp's value.
-    for value in seconds:
-        expected = datetime.datetime.fromtimestamp(value, UTC)
-        assert timestamp_to_datetime(value) == expected
-        flags, encoded = encode_properties(BasicProperties(timestamp=expected))
-        decoded = decode_properties(encoded, 0, len(encoded), flags).timestamp
-        assert decoded == expected and decoded is not None and decoded.tzinfo is UTC
 
 
 @pytest.mark.parametrize("seconds", [LAST_SECOND + 1, LAST_SECOND + 60, 2**63, 2**64 - 1])
@@ -304,17 +289,3 @@ def test_small_bodies_come_as_one_buffer() -> None:
     parts = encode_content_frames(1, BasicPublish(), BasicProperties(app_id="a"), b"x" * 4096, 131072)
     assert len(parts) == 1
     assert isinstance(parts[0], bytes)
-
-
-@settings(max_examples=100)
-@given(properties(), st.integers(0, 0xFFFF), st.integers(0, 2**64 - 1))
-def test_compiled_and_generic_header_decoders_agree(props: BasicProperties, channel: int, body_size: int) -> None:
-    # Past its cache's capacity the frame decoder uses the generic decoder;
-    # both must read every header the same.
-    encoded = encode_frame(ContentHeaderFrame(channel, body_size, props))
-    flags = struct.unpack_from(">H", encoded, 19)[0]
-    end = len(encoded) - 1
-    expected = ContentHeaderFrame(channel, body_size, props)
-    compiled = compile_header_decoder(flags, ContentHeaderFrame)
-    assert compiled(encoded, 21, end, channel, body_size) == expected
-    assert frames_module._decode_header_generic(encoded, 21, end, channel, body_size) == expected

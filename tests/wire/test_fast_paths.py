@@ -1,0 +1,267 @@
+"""Each speed trick of the wire layer gives what its general path gives.
+
+The tricks are listed, numbered, in :mod:`amqproto.wire._fast`; each test
+here names the number it checks.  Trick 7 (the publish encoder) is checked
+in ``test_publish.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import struct
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from amqproto.schema import BasicProperties, Method
+from amqproto.schema.methods import METHODS
+from amqproto.wire import (
+    ContentBodyFrame,
+    ContentHeaderFrame,
+    FrameDecoder,
+    _fast,
+    codec,
+    decode_table,
+    encode_frame,
+    encode_header_frame,
+    encode_method_frame,
+    encode_properties,
+    encode_table,
+)
+from amqproto.wire import frames as frames_module
+from amqproto.wire._compile import compile_function, indent
+from amqproto.wire._introspect import fields_of
+from amqproto.wire.table import timestamp_to_datetime
+
+from .strategies import ALL_METHODS, field_tables, frames, instances_of, properties
+
+UTC = datetime.timezone.utc
+
+# -- 1. slot twins: the decoders' construction --------------------------------------
+
+
+def _compiled_constructor(cls: type, *, twins: bool = True) -> Any:
+    """``make(*values)`` built from :func:`_fast.constructor_source`, as the decoders build objects."""
+    names = [f"_a{n}" for n in range(len(dataclasses.fields(cls)))]
+    namespace: dict[str, Any] = {}
+    if twins:
+        body = _fast.constructor_source(cls, names, namespace)
+    else:
+        body = [f"obj = _cls({', '.join(names)})"]
+        namespace["_cls"] = cls
+    source = "\n".join([f"def make({', '.join(names)}):", *indent(body), "    return obj"])
+    return compile_function(source, "make", namespace, __name__)
+
+
+@pytest.mark.parametrize("cls", [*ALL_METHODS, BasicProperties], ids=lambda cls: cls.__name__)
+@settings(max_examples=10)
+@given(data=st.data())
+def test_1_a_twin_builds_what_the_constructor_builds(cls: type, data: st.DataObject) -> None:
+    assert _fast.slots_twin(cls) is not None, "every schema class qualifies"
+    instance = data.draw(instances_of(cls))
+    values = [getattr(instance, field.name) for field in dataclasses.fields(cls)]
+    built = _compiled_constructor(cls)(*values)
+    assert type(built) is cls
+    assert built == cls(*values)
+    if not any(isinstance(value, dict) for value in values):  # a table makes it unhashable
+        assert hash(built) == hash(cls(*values))
+    assert repr(built) == repr(cls(*values))
+    for field in dataclasses.fields(cls)[:1]:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(built, field.name, None)
+
+
+def test_1_a_twin_adds_no_slots() -> None:
+    twin = _fast.slots_twin(BasicProperties)
+    assert twin is not None
+    # A subclass that adds no slots: the same layout, so __class__ may change.
+    assert twin.__bases__ == (BasicProperties,) and vars(twin)["__slots__"] == ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WithPostInit:
+    value: int = 0
+
+    def __post_init__(self) -> None:
+        pass
+
+
+def test_1_a_class_whose_init_does_more_gets_the_constructor_call() -> None:
+    assert _fast.slots_twin(WithPostInit) is None
+    namespace: dict[str, Any] = {}
+    assert _fast.constructor_source(WithPostInit, ["3"], namespace) == ["obj = _cls_WithPostInit(3)"]
+
+
+@pytest.mark.parametrize("cls", ALL_METHODS, ids=lambda cls: cls.NAME)
+def test_1_decoders_compiled_without_twins_decode_the_same(cls: type[Method], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fallback when the interpreter refuses the __class__ swap: the
+    # codec compiles constructor calls instead, with the same result.
+    method = cls()
+    frame = encode_method_frame(1, method)
+    _, with_twins = codec._compile_method(cls)
+    monkeypatch.setattr(_fast, "slots_twin", lambda _cls: None)
+    _, without_twins = codec._compile_method(cls)
+    assert "__class__" not in _source(without_twins)
+    assert with_twins(frame, 11, len(frame) - 1) == without_twins(frame, 11, len(frame) - 1) == method
+
+
+def _source(function: Any) -> str:
+    import inspect
+
+    return inspect.getsource(function)
+
+
+# -- 2. frame twins: the frame decoder's construction -----------------------------
+
+
+@settings(max_examples=50)
+@given(st.lists(frames(), max_size=8))
+def test_2_the_frame_decoder_without_twins_decodes_the_same(stream: list[Any]) -> None:
+    data = b"".join(encode_frame(frame) for frame in stream)
+    fast = FrameDecoder(frame_max=0).feed(data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(frames_module, "_METHOD_FRAME_TWIN", None)
+        patch.setattr(frames_module, "_BODY_FRAME_TWIN", None)
+        general = FrameDecoder(frame_max=0).feed(data)
+    assert fast == general == stream
+    assert [type(frame) for frame in fast] == [type(frame) for frame in general]
+
+
+# -- 3. one-buffer content encoders ------------------------------------------------
+
+CONTENT_METHODS = [cls for cls in METHODS.values() if cls.HAS_CONTENT]
+
+
+@settings(max_examples=100)
+@given(
+    st.sampled_from(CONTENT_METHODS).flatmap(instances_of),
+    properties(),
+    st.binary(max_size=300),
+    st.integers(0, 0xFFFF),
+)
+def test_3_a_content_encoder_packs_what_the_general_encoders_pack(
+    method: Method, props: BasicProperties, body: bytes, channel: int
+) -> None:
+    general = encode_method_frame(channel, method) + encode_header_frame(channel, len(body), props)
+    general += encode_frame(ContentBodyFrame(channel, body))
+    assert codec.CONTENT_ENCODERS[type(method)](channel, method, props, body) == general
+
+
+# -- 4. content-header decoders per property flags -------------------------------------
+
+
+@settings(max_examples=100)
+@given(properties(), st.integers(0, 0xFFFF), st.integers(0, 2**64 - 1))
+def test_4_compiled_and_generic_header_decoders_agree(props: BasicProperties, channel: int, body_size: int) -> None:
+    # Past its cache's capacity the frame decoder uses the generic decoder;
+    # both must read every header the same.
+    encoded = encode_frame(ContentHeaderFrame(channel, body_size, props))
+    flags = struct.unpack_from(">H", encoded, 19)[0]
+    end = len(encoded) - 1
+    expected = ContentHeaderFrame(channel, body_size, props)
+    compiled = codec.compile_header_decoder(flags, ContentHeaderFrame)
+    assert compiled(encoded, 21, end, channel, body_size) == expected
+    assert frames_module._decode_header_generic(encoded, 21, end, channel, body_size) == expected
+
+
+# -- 5. field-table loops inlined into the property coders -----------------------------
+
+
+@settings(max_examples=100)
+@given(field_tables())
+def test_5_inlined_table_loops_equal_the_table_coders(table: dict[str, Any]) -> None:
+    flags, encoded = encode_properties(BasicProperties(headers=table))
+    assert encoded == encode_table(table)  # headers is the only property present
+    header = encode_header_frame(1, 0, BasicProperties(headers=table))
+    (frame,) = FrameDecoder(frame_max=0).feed(header)  # through a per-flags decoder
+    assert isinstance(frame, ContentHeaderFrame)
+    assert frame.properties.headers == decode_table(encoded)[0]
+
+
+# -- 6. the timestamp minute cache -----------------------------------------------------
+
+#: The last second ``datetime`` can hold, as a Unix timestamp.
+LAST_SECOND = int(datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
+
+
+@settings(max_examples=300)
+@given(st.lists(st.integers(0, LAST_SECOND) | st.integers(1714979200, 1714979400), min_size=1, max_size=20))
+def test_6_timestamps_decode_as_fromtimestamp_does(seconds: list[int]) -> None:
+    # The decoder keeps the last minute it saw: any order of timestamps,
+    # inside one minute, across minutes and back, gives fromtimestamp's value.
+    for value in seconds:
+        expected = datetime.datetime.fromtimestamp(value, UTC)
+        assert timestamp_to_datetime(value) == expected
+        flags, encoded = encode_properties(BasicProperties(timestamp=expected))
+        decoded = codec.decode_properties(encoded, 0, len(encoded), flags).timestamp
+        assert decoded == expected and decoded is not None and decoded.tzinfo is UTC
+
+
+def test_the_seam_lists_every_trick() -> None:
+    assert _fast.__doc__ is not None
+    for number in range(1, 9):
+        assert f"\n{number}. **" in _fast.__doc__
+    assert fields_of(BasicProperties)  # the twins are built from the same field list
+
+
+# -- 8. the compiled decoders against the plain ones -------------------------------------
+
+
+@pytest.mark.parametrize("cls", ALL_METHODS, ids=lambda cls: cls.NAME)
+@settings(max_examples=20)
+@given(data=st.data())
+def test_8_compiled_and_plain_method_decoders_agree(cls: type[Method], data: st.DataObject) -> None:
+    method = data.draw(instances_of(cls))
+    payload = encode_method_frame(0, method)[7:-1]
+    compiled = codec.METHOD_DECODERS[cls.CLASS_ID << 16 | cls.METHOD_ID]
+    assert compiled(payload, 4, len(payload)) == codec.slow_decode_method(cls, payload, 4, len(payload)) == method
+    # On garbage after the ids, both fail or both read the same.
+    garbage = payload[:4] + data.draw(st.binary(max_size=60))
+    assert _outcome(compiled, garbage, 4, len(garbage)) == _outcome(
+        codec.slow_decode_method, cls, garbage, 4, len(garbage)
+    )
+
+
+@settings(max_examples=200)
+@given(properties(), st.binary(max_size=80), st.integers(0, 0xFFFC))
+def test_8_compiled_and_plain_property_decoders_agree(props: BasicProperties, garbage: bytes, flags: int) -> None:
+    flags_of_props, encoded = encode_properties(props)
+    assert codec._decode_properties(encoded, 0, flags_of_props) == (props, len(encoded))
+    assert codec.slow_decode_properties(encoded, 0, len(encoded), flags_of_props) == props
+    flags &= codec.PROPERTY_FLAGS_IN_USE
+
+    def compiled(buf: bytes, off: int, end: int, flags: int) -> BasicProperties:
+        properties, offset = codec._decode_properties(buf, off, flags)
+        if offset != end:
+            raise AssertionError("ends elsewhere")  # counted as a failure, as the plain decoder's check
+        return properties  # type: ignore[no-any-return]
+
+    assert _outcome(compiled, garbage, 0, len(garbage), flags) == _outcome(
+        codec.slow_decode_properties, garbage, 0, len(garbage), flags
+    )
+
+
+@settings(max_examples=200)
+@given(field_tables(), st.binary(max_size=80))
+def test_8_compiled_and_plain_table_decoders_agree(table: dict[str, Any], garbage: bytes) -> None:
+    from amqproto.wire.table import _decode_table, slow_decode_table
+
+    encoded = encode_table(table)
+    assert _decode_table(encoded, 0) == slow_decode_table(encoded, 0) == (table, len(encoded))
+    blob = struct.pack(">I", len(garbage)) + garbage
+    assert _outcome(_decode_table, blob, 0) == _outcome(slow_decode_table, blob, 0)
+
+
+def _outcome(decode: Any, *args: Any) -> object:
+    """The repr of what ``decode(*args)`` returns, or ``"fails"`` for any error the decoders may raise."""
+    from amqproto.exceptions import AMQPError
+    from amqproto.wire.table import RAW_DECODE_ERRORS
+
+    try:
+        # repr: a NaN read from garbage is not equal to itself.
+        return repr(decode(*args))
+    except (AMQPError, AssertionError, *RAW_DECODE_ERRORS):
+        return "fails"
