@@ -97,7 +97,7 @@ def mypy(session: nox.Session) -> None:
 @nox.session(python=False)
 def ruff(session: nox.Session) -> None:
     """``ruff check`` with pyproject.toml's rules, once."""
-    session.run(sys.executable, "-m", "ruff", "check", ".")
+    session.run(sys.executable, "-m", "ruff", "check", "--output-format=concise", ".")
 
 
 @nox.session(python=PYTHONS)

@@ -21,13 +21,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import curio
 import pytest
 
 from amqproto.exceptions import ConnectionLost
 from amqproto.io.asyncio import AsyncioConnection
 from amqproto.io.blocking import BlockingConnection
-from amqproto.io.curio import CurioConnection
+
+from .optional import HAVE_CURIO, needs_curio
+
+if HAVE_CURIO:  # curio imports on CPython < 3.12 only: see tests/optional.py
+    import curio
+
+    from amqproto.io.curio import CurioConnection
 
 pytestmark = pytest.mark.broker
 
@@ -115,6 +120,7 @@ def test_asyncio_over_tls(tls_broker: TLSBroker) -> None:
     assert asyncio.run(main()) == b"over TLS" * 10000
 
 
+@needs_curio
 def test_curio_over_tls(tls_broker: TLSBroker) -> None:
     async def main() -> bytes:
         async with CurioConnection(tls_broker.url()) as connection:
