@@ -70,10 +70,17 @@ def tls_broker() -> Iterator[TLSBroker]:
     os.chmod(directory, 0o755)  # the broker runs as its own user and must read the files
     try:
         for name in ("ca", "other-ca"):
+            # Key usages and key identifiers: CPython 3.13's default context
+            # verifies strictly (VERIFY_X509_STRICT) and requires them.
             _run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                 "-subj", f"/CN=amqproto {name}", "-keyout", str(directory / f"{name}.key"),
-                 "-out", str(directory / f"{name}.pem"))  # fmt: skip
-        (directory / "ext.cnf").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+                 "-subj", f"/CN=amqproto {name}", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+                 "-keyout", str(directory / f"{name}.key"), "-out", str(directory / f"{name}.pem"))  # fmt: skip
+        (directory / "ext.cnf").write_text(
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
+            "keyUsage=critical,digitalSignature,keyEncipherment\n"
+            "extendedKeyUsage=serverAuth\n"
+            "authorityKeyIdentifier=keyid\n"
+        )
         _run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
              "-keyout", str(directory / "server.key"), "-out", str(directory / "server.csr"))  # fmt: skip
         _run("openssl", "x509", "-req", "-in", str(directory / "server.csr"), "-CA", str(directory / "ca.pem"),
