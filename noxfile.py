@@ -70,16 +70,16 @@ def _expose_interpreters() -> None:
     links = ROOT / ".nox" / "bin"
     for version in PYTHONS:
         name = f"python{version}"
+        link = links / name
+        if link.is_symlink():  # made by an earlier run: found again below, or gone
+            link.unlink()
         on_path = shutil.which(name)
-        if on_path is not None and Path(on_path).parent != links and _runs(on_path):
+        if on_path is not None and _runs(on_path):
             continue
         target = _pyenv_interpreter(version)
         if target is None:
             continue
         links.mkdir(parents=True, exist_ok=True)
-        link = links / name
-        if link.is_symlink() or link.exists():
-            link.unlink()
         link.symlink_to(target)
     if links.is_dir():
         os.environ["PATH"] = os.pathsep.join([str(links), os.environ.get("PATH", "")])
