@@ -4,29 +4,23 @@
 # packages (apt) when it is absent.  Exits non-zero if it cannot be reached.
 set -euo pipefail
 
-port_open() {
-    python3 - <<'PY'
-import socket, sys
-try:
-    socket.create_connection(("127.0.0.1", 5672), timeout=1).close()
-except OSError:
-    sys.exit(1)
-PY
-}
+# bash's /dev/tcp: no interpreter needed, so this runs before any Python is set up.
+port_open() { timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/5672' 2>/dev/null; }
 
 if port_open; then
     exit 0
 fi
 
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+
 if ! command -v rabbitmq-server >/dev/null 2>&1; then
     echo "RabbitMQ is not installed; installing it from the system's packages..." >&2
-    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -q
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q rabbitmq-server
 fi
 
 echo "Starting RabbitMQ..." >&2
-if [ "$(id -u)" -eq 0 ]; then rabbitmq-server -detached || true; else sudo rabbitmq-server -detached || true; fi
+$SUDO rabbitmq-server -detached || true
 
 for _ in $(seq 1 120); do
     if port_open; then

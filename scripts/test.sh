@@ -1,15 +1,42 @@
 #!/usr/bin/env bash
-# The whole test suite: install the project with its test and benchmark
-# dependencies (mypy checks bench/ against the peers it imports), make
-# sure the broker is up, then mypy --strict and pytest.  Fails on any failure.
+# The whole test suite, as CI runs it (.ci/run calls this script):
+#
+#   1. the project's virtual environment .venv (scripts/ensure-venv.sh; made
+#      from $PYTHON, default python3), with the project installed editable
+#      and its `dev` extra: the test and benchmark dependencies (mypy checks
+#      bench/ against the peers it imports), ruff and nox.  Nothing is
+#      installed outside .venv, so this works on a system Python that is
+#      "externally managed" (PEP 668) and leaves it untouched;
+#   2. the broker (scripts/ensure-broker.sh);
+#   3. nox (noxfile.py): mypy --strict once, ruff check once, then pytest on
+#      each of CPython 3.11, 3.12 and 3.13 found on the machine, each in its
+#      own environment under .nox/.  Under CI (CI set) a missing one fails.
+#
+# Arguments go to pytest (`bash scripts/test.sh tests/wire -x`).
+# AMQPROTO_RUFF=0 leaves out the ruff step.  Fails on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON=${PYTHON:-python3}
-"$PYTHON" -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+VENV_PYTHON=$(bash scripts/ensure-venv.sh)
+
+# Install only when pyproject.toml changed since the last install.
+STAMP=.venv/.amqproto-dev-installed
+if [ ! -f "$STAMP" ] || ! cmp -s pyproject.toml "$STAMP"; then
+    echo "== installing .[dev] into .venv"
+    "$VENV_PYTHON" -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+    cp pyproject.toml "$STAMP"
+fi
+
 bash scripts/ensure-broker.sh
 
-echo "== mypy --strict"
-"$PYTHON" -m mypy --strict
-echo "== pytest"
-"$PYTHON" -m pytest "$@"
+SESSIONS=(mypy)
+if [ "${AMQPROTO_RUFF:-1}" != 0 ]; then SESSIONS+=(ruff); fi
+SESSIONS+=(tests)
+
+NOX_OPTIONS=()
+if [ -n "${CI:-}" ]; then
+    # Fresh environments, and every Python of the matrix must be present.
+    NOX_OPTIONS+=(--error-on-missing-interpreters)
+fi
+
+exec "$VENV_PYTHON" -m nox "${NOX_OPTIONS[@]}" --sessions "${SESSIONS[@]}" -- "$@"

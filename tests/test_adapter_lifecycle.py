@@ -10,12 +10,17 @@ from __future__ import annotations
 import asyncio
 import threading
 
-import curio
 import pytest
 
 from amqproto.io.asyncio import AsyncioConnection, AsyncioMessage
 from amqproto.io.blocking import BlockingConnection, BlockingMessage
-from amqproto.io.curio import CurioConnection, CurioMessage
+
+from .optional import HAVE_CURIO, needs_curio
+
+if HAVE_CURIO:  # curio imports on CPython < 3.12 only: see tests/optional.py
+    import curio
+
+    from amqproto.io.curio import CurioConnection, CurioMessage
 
 pytestmark = pytest.mark.broker
 
@@ -41,6 +46,7 @@ def test_asyncio_cancel_from_another_task_ends_iteration() -> None:
     assert asyncio.run(main()) == [b"one"]
 
 
+@needs_curio
 def test_curio_cancel_from_another_task_ends_iteration() -> None:
     async def main() -> list[bytes]:
         async with CurioConnection() as connection:

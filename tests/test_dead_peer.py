@@ -14,13 +14,18 @@ import socket
 import threading
 from collections.abc import Iterator
 
-import curio
 import pytest
 
 from amqproto.exceptions import AMQPError, ConnectionClosedError, FrameError, HeartbeatTimeout
 from amqproto.io.asyncio import AsyncioConnection
 from amqproto.io.blocking import BlockingConnection
-from amqproto.io.curio import CurioConnection
+
+from .optional import HAVE_CURIO, needs_curio
+
+if HAVE_CURIO:  # curio imports on CPython < 3.12 only: see tests/optional.py
+    import curio
+
+    from amqproto.io.curio import CurioConnection
 
 pytestmark = pytest.mark.broker
 
@@ -95,6 +100,7 @@ def test_asyncio_detects_a_silent_broker(proxy: FreezableProxy) -> None:
     asyncio.run(main())
 
 
+@needs_curio
 def test_curio_detects_a_silent_broker(proxy: FreezableProxy) -> None:
     async def main() -> None:
         async with CurioConnection(_url(proxy)) as connection:

@@ -14,17 +14,21 @@ import time
 import uuid
 from typing import Any
 
-import curio
 import pytest
 
 from amqproto import demo
 from amqproto.exceptions import NotFound
 from amqproto.io.blocking import BlockingConnection
 
+from .optional import HAVE_CURIO, needs_curio
+
+if HAVE_CURIO:  # curio imports on CPython < 3.12 only: see tests/optional.py
+    import curio
+
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(60)]
 
 URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
-ADAPTERS = ("asyncio", "curio", "blocking")
+ADAPTERS = ("asyncio", pytest.param("curio", marks=needs_curio), "blocking")
 #: Seconds one example may take before it counts as hung.
 TIMEOUT = 30.0
 

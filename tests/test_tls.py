@@ -21,13 +21,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import curio
 import pytest
 
 from amqproto.exceptions import ConnectionLost
 from amqproto.io.asyncio import AsyncioConnection
 from amqproto.io.blocking import BlockingConnection
-from amqproto.io.curio import CurioConnection
+
+from .optional import HAVE_CURIO, needs_curio
+
+if HAVE_CURIO:  # curio imports on CPython < 3.12 only: see tests/optional.py
+    import curio
+
+    from amqproto.io.curio import CurioConnection
 
 pytestmark = pytest.mark.broker
 
@@ -65,10 +70,17 @@ def tls_broker() -> Iterator[TLSBroker]:
     os.chmod(directory, 0o755)  # the broker runs as its own user and must read the files
     try:
         for name in ("ca", "other-ca"):
+            # Key usages and key identifiers: CPython 3.13's default context
+            # verifies strictly (VERIFY_X509_STRICT) and requires them.
             _run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                 "-subj", f"/CN=amqproto {name}", "-keyout", str(directory / f"{name}.key"),
-                 "-out", str(directory / f"{name}.pem"))  # fmt: skip
-        (directory / "ext.cnf").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+                 "-subj", f"/CN=amqproto {name}", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+                 "-keyout", str(directory / f"{name}.key"), "-out", str(directory / f"{name}.pem"))  # fmt: skip
+        (directory / "ext.cnf").write_text(
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
+            "keyUsage=critical,digitalSignature,keyEncipherment\n"
+            "extendedKeyUsage=serverAuth\n"
+            "authorityKeyIdentifier=keyid\n"
+        )
         _run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
              "-keyout", str(directory / "server.key"), "-out", str(directory / "server.csr"))  # fmt: skip
         _run("openssl", "x509", "-req", "-in", str(directory / "server.csr"), "-CA", str(directory / "ca.pem"),
@@ -115,6 +127,7 @@ def test_asyncio_over_tls(tls_broker: TLSBroker) -> None:
     assert asyncio.run(main()) == b"over TLS" * 10000
 
 
+@needs_curio
 def test_curio_over_tls(tls_broker: TLSBroker) -> None:
     async def main() -> bytes:
         async with CurioConnection(tls_broker.url()) as connection:

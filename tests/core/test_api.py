@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import re
-from typing import Any
+from typing import Any, assert_type
 
 import pytest
 
@@ -20,14 +20,34 @@ from amqproto import Channel, Request
 from amqproto.events import ReplyReceived
 from amqproto.schema import (
     METHODS,
+    AccessRequestOk,
     BasicCancelOk,
+    BasicConsumeOk,
+    BasicGetEmpty,
+    BasicGetOk,
     BasicPublish,
+    BasicQosOk,
+    BasicRecoverOk,
     ChannelClose,
     ChannelCloseOk,
     ChannelFlow,
     ChannelFlowOk,
     ChannelOpen,
+    ConfirmSelectOk,
+    ConnectionUpdateSecretOk,
+    ExchangeBindOk,
+    ExchangeDeclareOk,
+    ExchangeDeleteOk,
+    ExchangeUnbindOk,
     Method,
+    QueueBindOk,
+    QueueDeclareOk,
+    QueueDeleteOk,
+    QueuePurgeOk,
+    QueueUnbindOk,
+    TxCommitOk,
+    TxRollbackOk,
+    TxSelectOk,
 )
 from amqproto.wire import ContentHeaderFrame, MethodFrame
 
@@ -95,10 +115,43 @@ def test_api_method_sends_its_method_and_gets_its_reply(cls: type[Method]) -> No
 
 
 def test_requests_are_typed_by_their_reply() -> None:
-    """Static check, run by mypy: the Request's parameter is the reply type."""
-    from amqproto.schema import QueueDeclareOk
+    """Static check, run by mypy: each method's :class:`Request` names its reply.
 
+    ``assert_type`` fails mypy when the inferred type is not exactly the one
+    given (``Request[Any]`` would fail too), so a method whose return type
+    drifts breaks ``mypy --strict``.  At run time it returns its argument: the
+    calls below also run, each sending its method on an open channel.
+    """
     connection, broker = open_connection()
     channel = open_channel(connection, broker)
-    request: Request[QueueDeclareOk] = channel.queue_declare("q")
-    assert repr(request) == "<Request queue.declare on channel 1>"
+    assert_type(channel, Channel)
+    assert_type(connection.open_channel(), Channel)
+    assert_type(connection.update_secret(b"secret"), Request[ConnectionUpdateSecretOk])
+
+    queue_declare = assert_type(channel.queue_declare("q"), Request[QueueDeclareOk])
+    assert repr(queue_declare) == "<Request queue.declare on channel 1>"
+    assert_type(channel.access_request(), Request[AccessRequestOk])
+    assert_type(channel.exchange_declare("x"), Request[ExchangeDeclareOk])
+    assert_type(channel.exchange_delete("x"), Request[ExchangeDeleteOk])
+    assert_type(channel.exchange_bind("x", "y"), Request[ExchangeBindOk])
+    assert_type(channel.exchange_unbind("x", "y"), Request[ExchangeUnbindOk])
+    assert_type(channel.queue_bind("q", "x"), Request[QueueBindOk])
+    assert_type(channel.queue_unbind("q", "x"), Request[QueueUnbindOk])
+    assert_type(channel.queue_purge("q"), Request[QueuePurgeOk])
+    assert_type(channel.queue_delete("q"), Request[QueueDeleteOk])
+    assert_type(channel.basic_qos(prefetch_count=1), Request[BasicQosOk])
+    assert_type(channel.basic_consume("q", "tag"), Request[BasicConsumeOk])
+    assert_type(channel.basic_cancel("tag"), Request[BasicCancelOk])
+    assert_type(channel.basic_get("q"), Request[BasicGetOk | BasicGetEmpty])
+    assert_type(channel.basic_recover(), Request[BasicRecoverOk])
+    assert_type(channel.confirm_select(), Request[ConfirmSelectOk])
+    assert_type(channel.tx_select(), Request[TxSelectOk])
+    assert_type(channel.tx_commit(), Request[TxCommitOk])
+    assert_type(channel.tx_rollback(), Request[TxRollbackOk])
+    assert_type(channel.flow(False), Request[ChannelFlowOk])
+    assert_type(channel.basic_publish(b"", routing_key="q"), int | None)
+    assert_type(channel.basic_ack(1), None)
+    assert_type(channel.basic_nack(1), None)
+    assert_type(channel.basic_reject(1), None)
+    assert_type(channel.basic_recover_async(), None)
+    assert_type(channel.close(), Request[ChannelCloseOk])

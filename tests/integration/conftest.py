@@ -16,10 +16,14 @@ from __future__ import annotations
 import asyncio
 import inspect
 
-import curio
 import pytest
 
-from amqproto.io.curio import CurioConnection
+from ..optional import HAVE_CURIO
+
+if HAVE_CURIO:  # curio imports on CPython < 3.12 only: see tests/optional.py
+    import curio
+
+    from amqproto.io.curio import CurioConnection
 
 #: Seconds an async test may take before it fails.
 TEST_TIMEOUT = 60.0
@@ -35,7 +39,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     connection_class = arguments.get("connection_class")
     if connection_class is None:
         raise TypeError(f"{pyfuncitem.name} is a coroutine without a connection_class: no way to run it")
-    if isinstance(connection_class, type) and issubclass(connection_class, CurioConnection):
+    if HAVE_CURIO and isinstance(connection_class, type) and issubclass(connection_class, CurioConnection):
         curio.run(curio.timeout_after(TEST_TIMEOUT, function(**arguments)))
     else:
         asyncio.run(asyncio.wait_for(function(**arguments), TEST_TIMEOUT))

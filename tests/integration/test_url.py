@@ -17,8 +17,19 @@ import pytest
 from amqproto import AMQPLAIN, EXTERNAL, PLAIN, AMQPError
 from amqproto.io.asyncio import AsyncioConnection
 from amqproto.io.blocking import BlockingConnection
-from amqproto.io.curio import CurioConnection
 from amqproto.io.url import DEFAULT_URL, InvalidURL, parse_url
+
+from ..optional import HAVE_CURIO
+
+if HAVE_CURIO:  # curio imports on CPython < 3.12 only: see tests/optional.py
+    from amqproto.io.curio import CurioConnection
+
+#: Each adapter's connection class.
+ADAPTER_CLASSES: list[type[AsyncioConnection | CurioConnection | BlockingConnection]] = [
+    AsyncioConnection,
+    *([CurioConnection] if HAVE_CURIO else []),
+    BlockingConnection,
+]
 
 
 def test_an_empty_uri_means_every_default() -> None:
@@ -213,7 +224,7 @@ def test_error_messages_never_show_the_password(url: str) -> None:
     assert "s3cr" not in str(excinfo.value)
 
 
-@pytest.mark.parametrize("connection_class", [AsyncioConnection, CurioConnection, BlockingConnection])
+@pytest.mark.parametrize("connection_class", ADAPTER_CLASSES)
 @pytest.mark.parametrize(("url", "message"), [MALFORMED[0], MALFORMED[10], MALFORMED[11]])
 def test_an_adapter_refuses_a_malformed_uri_before_connecting(
     connection_class: type[AsyncioConnection | CurioConnection | BlockingConnection], url: str, message: str
@@ -223,7 +234,7 @@ def test_an_adapter_refuses_a_malformed_uri_before_connecting(
         connection_class(url)
 
 
-@pytest.mark.parametrize("connection_class", [AsyncioConnection, CurioConnection, BlockingConnection])
+@pytest.mark.parametrize("connection_class", ADAPTER_CLASSES)
 def test_an_adapter_takes_host_and_port_from_the_uri(
     connection_class: type[AsyncioConnection | CurioConnection | BlockingConnection],
 ) -> None:

@@ -13,18 +13,25 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import curio
-
 from amqproto.io._async.connection import AsyncConnection
 from amqproto.io.asyncio import AsyncioConnection
-from amqproto.io.curio import CurioConnection
+
+from ...optional import HAVE_CURIO
+
+if HAVE_CURIO:  # curio imports on CPython < 3.12 only: see tests/optional.py
+    import curio
+
+    from amqproto.io.curio import CurioConnection
 
 __all__ = ["CONNECTION_CLASSES", "gather", "sleep", "run_blocking", "eventually"]
 
 T = TypeVar("T")
 
 #: The adapters this flavour of the suite runs against.
-CONNECTION_CLASSES: list[type[AsyncConnection]] = [AsyncioConnection, CurioConnection]
+CONNECTION_CLASSES: list[type[AsyncConnection]] = [
+    AsyncioConnection,
+    *([CurioConnection] if HAVE_CURIO else []),
+]
 
 
 def _in_asyncio() -> bool:

@@ -1,0 +1,107 @@
+"""The test matrix: pytest on CPython 3.11, 3.12 and 3.13; mypy and ruff once.
+
+``bash scripts/test.sh`` (the README's test command, which CI runs) is the
+usual way in: it makes the project's ``.venv``, installs ``.[dev]`` there and
+runs ``nox`` from it.  By hand, from that environment::
+
+    .venv/bin/python -m nox -s mypy ruff tests      # what test.sh runs
+    .venv/bin/python -m nox -s tests-3.13 -- tests/wire -x   # one Python, some tests
+
+Sessions:
+
+- ``mypy`` and ``ruff`` run in the environment nox itself runs in (``.venv``),
+  once: ``mypy.ini`` pins ``python_version = 3.11``, the oldest supported,
+  so one run checks the code for every version.
+- ``tests-3.11``, ``tests-3.12``, ``tests-3.13`` each get their own
+  environment under ``.nox/`` with ``.[test,bench]`` (reused between runs) and
+  run the whole suite, the real-broker tests included: ``exec`` of generated
+  code, ``__class__`` assignment and annotation introspection are exactly
+  what changes between CPython versions.  Arguments after ``--`` go to pytest.
+
+Finding the interpreters: a ``python3.X`` on ``PATH`` that runs is used;
+otherwise the newest ``3.X.*`` that pyenv has installed (pyenv's shims only
+run the versions currently selected, so ``python3.12`` on ``PATH`` may be a
+shim that refuses).  Those are linked into ``.nox/bin``, which is put on nox's
+``PATH``.  A version found nowhere is skipped with a message, except under CI
+(``CI`` set), where it is an error: nox's ``error_on_missing_interpreters``
+defaults to that.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+PYTHONS = ["3.11", "3.12", "3.13"]
+
+nox.options.sessions = ["mypy", "ruff", "tests"]
+nox.options.reuse_venv = "yes"
+# Never fetch an interpreter from the network: test the ones on the machine.
+nox.options.download_python = "never"
+
+
+def _runs(executable: str) -> bool:
+    try:
+        return subprocess.run([executable, "-c", ""], capture_output=True, timeout=30).returncode == 0
+    except OSError:
+        return False
+
+
+def _pyenv_interpreter(version: str) -> Path | None:
+    """The newest pyenv-installed ``python<version>``, if any."""
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    candidates = [
+        directory / "bin" / f"python{version}"
+        for directory in (root / "versions").glob(f"{version}.*")
+        if directory.name.removeprefix(f"{version}.").isdigit()
+    ]
+    candidates.sort(key=lambda path: int(path.parent.parent.name.rsplit(".", 1)[1]), reverse=True)
+    return next((path for path in candidates if _runs(str(path))), None)
+
+
+def _expose_interpreters() -> None:
+    """Make each of :data:`PYTHONS` runnable as ``python3.X`` on nox's PATH."""
+    links = ROOT / ".nox" / "bin"
+    for version in PYTHONS:
+        name = f"python{version}"
+        link = links / name
+        if link.is_symlink():  # made by an earlier run: found again below, or gone
+            link.unlink()
+        on_path = shutil.which(name)
+        if on_path is not None and _runs(on_path):
+            continue
+        target = _pyenv_interpreter(version)
+        if target is None:
+            continue
+        links.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(target)
+    if links.is_dir():
+        os.environ["PATH"] = os.pathsep.join([str(links), os.environ.get("PATH", "")])
+
+
+_expose_interpreters()
+
+
+@nox.session(python=False)
+def mypy(session: nox.Session) -> None:
+    """``mypy --strict`` over the files mypy.ini lists, once."""
+    session.run(sys.executable, "-m", "mypy", "--strict")
+
+
+@nox.session(python=False)
+def ruff(session: nox.Session) -> None:
+    """``ruff check`` with pyproject.toml's rules, once."""
+    session.run(sys.executable, "-m", "ruff", "check", "--output-format=concise", ".")
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """The whole pytest suite on one CPython."""
+    session.install("--quiet", "--disable-pip-version-check", "-e", ".[test,bench]")
+    session.run("python", "-m", "pytest", *session.posargs)
