@@ -3,9 +3,10 @@
 Two layers:
 
 1. The pure tables of :mod:`amqproto._state`: every ``(state, input)`` pair
-   gives the table's next state, or, when missing, raises
+   gives the table's next state (or :data:`~amqproto._state.DISCARD`, which
+   leaves the state alone), or, when missing, raises
    :class:`~amqproto.exceptions.LocalProtocolError` for ``SEND_*`` and returns
-   ``None`` for ``RECV_*``, leaving the state alone.
+   ``None`` for the others, leaving the state alone.
 2. The real :class:`~amqproto.Connection`, driven into each connection state
    (and its channel 1 into each channel state), fed every method a server
    may send (found by reflection over :data:`amqproto.schema.METHODS`) on
@@ -29,6 +30,7 @@ from amqproto import BasicProperties, Channel, ChannelState, Connection, Connect
 from amqproto._state import (
     CHANNEL_TRANSITIONS,
     CONNECTION_TRANSITIONS,
+    DISCARD,
     ChannelInput,
     ChannelStateMachine,
     ConnectionInput,
@@ -73,15 +75,11 @@ CHANNEL_PAIRS = list(itertools.product(ChannelState, ChannelInput))
 
 
 def _connection_machine(state: ConnectionState) -> ConnectionStateMachine:
-    machine = ConnectionStateMachine()
-    machine.state = state
-    return machine
+    return ConnectionStateMachine(state)
 
 
 def _channel_machine(state: ChannelState) -> ChannelStateMachine:
-    machine = ChannelStateMachine(3)
-    machine.state = state
-    return machine
+    return ChannelStateMachine(3, state)
 
 
 @pytest.mark.parametrize(("state", "event"), CONNECTION_PAIRS, ids=lambda v: getattr(v, "name", str(v)))
@@ -90,7 +88,7 @@ def test_every_connection_state_and_input(state: ConnectionState, event: Connect
     expected = CONNECTION_TRANSITIONS.get((state, event))
     if expected is not None:
         assert machine.process(event) is expected
-        assert machine.state is expected
+        assert machine.state is (state if expected is DISCARD else expected)
     elif event.name.startswith("SEND_"):
         with pytest.raises(ConnectionClosedError, match=f"cannot {event.value} when the connection is {state.value}"):
             machine.process(event)
@@ -106,7 +104,7 @@ def test_every_channel_state_and_input(state: ChannelState, event: ChannelInput)
     expected = CHANNEL_TRANSITIONS.get((state, event))
     if expected is not None:
         assert machine.process(event) is expected
-        assert machine.state is expected
+        assert machine.state is (state if expected is DISCARD else expected)
     elif event.name.startswith("SEND_"):
         with pytest.raises(ChannelClosedError, match=f"cannot {event.value} when channel 3 is {state.value}"):
             machine.process(event)
@@ -132,8 +130,11 @@ def test_connection_table_walks(start_state: ConnectionState, events: list[Conne
             assert machine.state is before
             continue
         if after is None:
-            assert event.name.startswith("RECV_")
+            assert not event.name.startswith("SEND_")
             assert machine.state is before
+        elif after is DISCARD:
+            assert machine.state is before
+            assert CONNECTION_TRANSITIONS[before, event] is DISCARD
         else:
             assert machine.state is after is CONNECTION_TRANSITIONS[before, event]
         # CLOSED is final.
@@ -157,8 +158,11 @@ def test_channel_table_walks(start_state: ChannelState, events: list[ChannelInpu
             assert machine.state is before
             continue
         if after is None:
-            assert event.name.startswith("RECV_")
+            assert not event.name.startswith("SEND_")
             assert machine.state is before
+        elif after is DISCARD:
+            assert machine.state is before
+            assert CHANNEL_TRANSITIONS[before, event] is DISCARD
         else:
             assert machine.state is after is CHANNEL_TRANSITIONS[before, event]
 
@@ -166,22 +170,23 @@ def test_channel_table_walks(start_state: ChannelState, events: list[ChannelInpu
 def test_tables_hold_only_valid_states() -> None:
     for (state, event), target in CONNECTION_TRANSITIONS.items():
         assert isinstance(state, ConnectionState) and isinstance(event, ConnectionInput)
-        assert isinstance(target, ConnectionState)
+        assert isinstance(target, ConnectionState) or target is DISCARD
     for (channel_state, channel_event), channel_target in CHANNEL_TRANSITIONS.items():
         assert isinstance(channel_state, ChannelState) and isinstance(channel_event, ChannelInput)
-        assert isinstance(channel_target, ChannelState)
+        assert isinstance(channel_target, ChannelState) or channel_target is DISCARD
 
 
 S = TypeVar("S")
 
 
-def _reachable(start_state: S, table: Mapping[tuple[S, Any], S]) -> set[S]:
+def _reachable(start_state: S, table: Mapping[tuple[S, Any], object]) -> set[S]:
     seen = {start_state}
     todo = [start_state]
     while todo:
         current = todo.pop()
         for (state, _), target in table.items():
-            if state == current and target not in seen:
+            if state == current and target is not DISCARD and target not in seen:
+                assert isinstance(target, type(start_state))
                 seen.add(target)
                 todo.append(target)
     return seen
@@ -204,13 +209,20 @@ def test_every_channel_state_is_reachable_and_can_close() -> None:
 
 
 def test_rule_2_closing_discards_every_input_from_the_peer() -> None:
-    """After sending close, every RECV input is legal (discarded or closing)."""
+    """After sending close, every RECV input is legal, and all but close, close-ok and EOF are discarded."""
+    counted = {ConnectionInput.RECV_CLOSE, ConnectionInput.RECV_CLOSE_OK, ConnectionInput.RECV_EOF}
     for event in ConnectionInput:
         if event.name.startswith("RECV_"):
-            assert (ConnectionState.CLOSING, event) in CONNECTION_TRANSITIONS, event
+            target = CONNECTION_TRANSITIONS[ConnectionState.CLOSING, event]
+            assert (target is ConnectionState.CLOSED) if event in counted else (target is DISCARD), event
+    counted_on_channel = {ChannelInput.RECV_CLOSE, ChannelInput.RECV_CLOSE_OK}
     for channel_event in ChannelInput:
         if channel_event.name.startswith("RECV_"):
-            assert (ChannelState.CLOSING, channel_event) in CHANNEL_TRANSITIONS, channel_event
+            channel_target = CHANNEL_TRANSITIONS[ChannelState.CLOSING, channel_event]
+            assert (channel_target is not DISCARD) is (channel_event in counted_on_channel), channel_event
+    # DISCARD appears nowhere but in CLOSING.
+    assert all(state is ConnectionState.CLOSING for (state, _), t in CONNECTION_TRANSITIONS.items() if t is DISCARD)
+    assert all(state is ChannelState.CLOSING for (state, _), t in CHANNEL_TRANSITIONS.items() if t is DISCARD)
 
 
 # =============================================================================
