@@ -375,7 +375,7 @@ class Connection:
                     and self._machine.state is _OPEN
                 ):
                     # The hot path of consuming: a run of deliveries, each with
-                    # its header and whole body (see Channel._deliver_run);
+                    # its header and whole body (see Channel.receive_deliveries);
                     # anything unusual about them takes the general path, frame
                     # by frame.
                     channel = self._channels.get(frame.channel)

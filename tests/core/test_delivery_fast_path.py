@@ -1,4 +1,4 @@
-"""The consuming hot path (``Channel._deliver_run``) and the general path agree.
+"""The consuming hot path (``Channel.receive_deliveries``) and the general path agree.
 
 A delivery whose method, header and body frames arrive in one
 ``receive_data`` takes the fused path; fed one frame at a time, the same

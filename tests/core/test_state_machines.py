@@ -1,6 +1,6 @@
 """Every input in every state, in the style of h2's tests/test_state_machines.py.
 
-Two layers:
+Three parts:
 
 1. The pure tables of :mod:`amqproto._state`: every ``(state, input)`` pair
    gives the table's next state (or :data:`~amqproto._state.DISCARD`, which
@@ -13,19 +13,24 @@ Two layers:
    channel 0 and on channel 1, content header/body frames, a heartbeat and
    the end of the stream: the result is a list of events or a
    :class:`~amqproto.exceptions.HardError`, never anything else.
+3. The tables are the whole truth: no module of the package but
+   :mod:`amqproto._state` assigns a ``state``.
 """
 
 from __future__ import annotations
 
+import ast
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import amqproto
 from amqproto import BasicProperties, Channel, ChannelState, Connection, ConnectionState
 from amqproto._state import (
     CHANNEL_TRANSITIONS,
@@ -516,3 +521,68 @@ def test_garbled_bytes_yield_events_or_hard_errors(
     data = _mutated(given_input.data, edits) + tail
     if data:
         _check_feed(connection, broker, data)
+
+
+# =============================================================================
+# 3. The tables are the whole truth
+# =============================================================================
+
+
+def _state_assignments(path: Path) -> list[int]:
+    """The lines of ``path`` that assign an attribute named ``state``."""
+
+    def targets(node: ast.AST) -> list[ast.expr]:
+        if isinstance(node, ast.Assign):
+            return list(node.targets)
+        if isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            return [node.target]
+        return []
+
+    def flatten(target: ast.expr) -> list[ast.expr]:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            return [leaf for element in target.elts for leaf in flatten(element)]
+        if isinstance(target, ast.Starred):
+            return flatten(target.value)
+        return [target]
+
+    lines: list[int] = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        for target in targets(node):
+            lines += [t.lineno for t in flatten(target) if isinstance(t, ast.Attribute) and t.attr == "state"]
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "setattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value == "state"
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_only_the_state_module_assigns_a_state() -> None:
+    """Every change of state goes through a machine's ``process``, that is, through its table."""
+    package = Path(amqproto.__file__).parent
+    found = {
+        str(path.relative_to(package)): lines
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "_state.py" and (lines := _state_assignments(path))
+    }
+    assert found == {}
+    # A guard on the harness: it does see the assignments in _state.py.
+    assert _state_assignments(package / "_state.py")
+
+
+def test_state_assignment_finder_sees_every_form(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text(
+        "a.state = 1\n"
+        "a.b.state: int = 2\n"
+        "x, a.state = 3, 4\n"
+        "a.state += 5\n"
+        "setattr(a, 'state', 6)\n"
+        "state = 7\n"
+        "a.stated = 8\n"
+    )
+    assert _state_assignments(source) == [1, 2, 3, 4, 5]
