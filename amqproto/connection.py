@@ -507,8 +507,9 @@ class Connection:
             self._last_sent_at = now
         return []
 
-    def _send_method(self, channel_id: int, method: Method) -> None:
-        self._port.output.append(encode_method_frame(channel_id, method))
+    def _send_method(self, method: Method) -> None:
+        """Queue a method of the connection class (on channel 0)."""
+        self._port.output.append(encode_method_frame(0, method))
 
     # -- receiving -------------------------------------------------------------
 
@@ -538,10 +539,11 @@ class Connection:
             self._process(ConnectionInput.RECV_HEARTBEAT, "heartbeat")
         elif kind is ProtocolHeaderFrame:
             assert isinstance(frame, ProtocolHeaderFrame)
-            if self._machine.process(ConnectionInput.RECV_PROTOCOL_HEADER) is None:
+            outcome = self._machine.process(ConnectionInput.RECV_PROTOCOL_HEADER)
+            if outcome is None:
                 # A broker sends a header only to refuse ours, and only first.
                 raise FrameError(f"protocol header when the connection is {self._machine.state.value}")
-            if self._machine.state is ConnectionState.CLOSED:
+            if outcome is not DISCARD:
                 error = AMQPNotImplemented(
                     f"the broker refused AMQP 0-9-1 and offered {frame.major}-{frame.minor}-{frame.revision}"
                 )
@@ -575,7 +577,7 @@ class Connection:
             self._on_start(method, events)  # type: ignore[arg-type]
         elif event is ConnectionInput.RECV_SECURE:
             assert isinstance(method, ConnectionSecure)
-            self._send_method(0, ConnectionSecureOk(self.auth.handle_challenge(method.challenge)))
+            self._send_method(ConnectionSecureOk(self.auth.handle_challenge(method.challenge)))
         elif event is ConnectionInput.RECV_TUNE:
             self._on_tune(method)  # type: ignore[arg-type]
         elif event is ConnectionInput.RECV_OPEN_OK:
@@ -631,7 +633,6 @@ class Connection:
             self._closed(events, error.reply_code, str(error), by_peer=False, error=error)
             return
         self._send_method(
-            0,
             ConnectionStartOk(self.client_properties, mechanism, self.auth.initial_response(), self.locale),
         )
 
@@ -645,13 +646,13 @@ class Connection:
         wanted = self._wanted_heartbeat
         self.heartbeat = tune.heartbeat if wanted is None else (_negotiate(wanted, tune.heartbeat) if wanted else 0)
         self._decoder.frame_max = frame_max
-        self._send_method(0, ConnectionTuneOk(self.channel_max, frame_max, self.heartbeat))
-        self._send_method(0, ConnectionOpen(self.virtual_host))
+        self._send_method(ConnectionTuneOk(self.channel_max, frame_max, self.heartbeat))
+        self._send_method(ConnectionOpen(self.virtual_host))
 
     def _on_close(self, close: ConnectionClose, state: ConnectionState, events: list[Event]) -> None:
         # "After sending close-ok the peer may close the socket": the caller
         # writes data_to_send() and drops the transport.
-        self._send_method(0, ConnectionCloseOk())
+        self._send_method(ConnectionCloseOk())
         error: AMQPError
         if close.reply_code == 403 and state in _HANDSHAKE_STATES:
             error = AuthenticationError(close.reply_text, close.class_id, close.method_id, by_peer=True)
