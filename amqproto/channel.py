@@ -72,6 +72,7 @@ from .exceptions import (
     UnexpectedFrame,
     error_for_reply,
 )
+from .request import Request  # defined there; named here too, for code that imports it from here
 from .schema.methods import (
     AccessRequest,
     AccessRequestOk,
@@ -130,12 +131,9 @@ from .schema.properties import BasicProperties
 from .schema.types import FieldTable
 from .wire._introspect import slots_twin
 from .wire.codec import encode_method_frame
-from .request import Request
 from .wire.frames import ContentBodyFrame, ContentHeaderFrame, Frame, MethodFrame
 from .wire.publish import Output, encode_publish_content, encode_publish_method
 
-# Request is defined in amqproto.request; it is named here too, where it
-# always was, for code that imports it from amqproto.channel.
 __all__ = ["Channel", "ChannelPort", "Request"]
 
 #: How many distinct (exchange, routing key, flags) publish frames a channel keeps.

@@ -65,14 +65,14 @@ from .events import (
 )
 from .exceptions import (
     AMQPError,
-    AMQPSyntaxError,
     AMQPNotImplemented,
+    AMQPSyntaxError,
     AuthenticationError,
     ChannelError,
     CommandInvalid,
     ConnectionClosedError,
-    FrameError,
     ConnectionLost,
+    FrameError,
     HardError,
     HeartbeatTimeout,
     LocalProtocolError,
@@ -84,9 +84,7 @@ from .exceptions import (
 from .request import Request
 from .schema.constants import FRAME_MIN_SIZE, PROTOCOL_HEADER
 from .schema.methods import (
-    ConnectionBlocked as ConnectionBlockedMethod,
-)
-from .schema.methods import (
+    BasicDeliver,
     ConnectionClose,
     ConnectionCloseOk,
     ConnectionOpen,
@@ -102,9 +100,11 @@ from .schema.methods import (
     Method,
 )
 from .schema.methods import (
+    ConnectionBlocked as ConnectionBlockedMethod,
+)
+from .schema.methods import (
     ConnectionUnblocked as ConnectionUnblockedMethod,
 )
-from .schema.methods import BasicDeliver
 from .schema.types import FieldTable
 from .wire.codec import encode_method_frame
 from .wire.frames import (
@@ -181,7 +181,7 @@ class _ChannelPort:
     the connection reads and writes them here too.
     """
 
-    __slots__ = ("output", "frame_max", "max_message_size", "_machine")
+    __slots__ = ("_machine", "frame_max", "max_message_size", "output")
 
     def __init__(self, machine: ConnectionStateMachine, max_message_size: int) -> None:
         self.output: Output = [PROTOCOL_HEADER]
