@@ -10,9 +10,10 @@ from . import events, exceptions
 from ._state import ChannelState, ConnectionState
 from ._version import __version__
 from .auth import AMQPLAIN, EXTERNAL, PLAIN, Authentication
-from .channel import Channel, Request
+from .channel import Channel
 from .connection import Connection
 from .exceptions import AMQPError
+from .request import Request
 from .schema import BasicProperties, DeliveryMode
 
 __all__ = [

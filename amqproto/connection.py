@@ -13,7 +13,16 @@ Theory of operation
 
 It never touches a socket, a clock or a thread.  Frames for channel 0 are
 handled here; every other frame is routed to its :class:`~amqproto.channel.Channel`.
-The connection's state lives in a :class:`~amqproto._state.ConnectionStateMachine`.
+The connection's state lives in a :class:`~amqproto._state.ConnectionStateMachine`,
+and every change of it goes through that machine's table.
+
+Channels.  A channel sees its connection only through the port it is given
+(:class:`~amqproto.channel.ChannelPort`: the output queue, the negotiated
+limits, the check that a channel frame may go out), and the connection uses
+only the channel's connection side (``receive_frame``,
+``receive_deliveries``, ``close_with_connection``).  A channel that closes
+says so with its :class:`~amqproto.events.ChannelClosed`, and the connection
+forgets it on seeing that event.
 
 Errors.  A peer's protocol violation (a malformed frame, a method not allowed
 in the state, content out of order) makes :meth:`receive_data` queue
@@ -40,11 +49,12 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from ._state import ConnectionInput, ConnectionState, ConnectionStateMachine
+from ._state import CONNECTION_TRANSITIONS, DISCARD, ConnectionInput, ConnectionState, ConnectionStateMachine
 from ._version import __version__
 from .auth import PLAIN, Authentication
-from .channel import Channel, Request
+from .channel import Channel
 from .events import (
+    ChannelClosed,
     ConnectionBlocked,
     ConnectionClosed,
     ConnectionOpened,
@@ -55,14 +65,14 @@ from .events import (
 )
 from .exceptions import (
     AMQPError,
-    AMQPSyntaxError,
     AMQPNotImplemented,
+    AMQPSyntaxError,
     AuthenticationError,
     ChannelError,
     CommandInvalid,
     ConnectionClosedError,
-    FrameError,
     ConnectionLost,
+    FrameError,
     HardError,
     HeartbeatTimeout,
     LocalProtocolError,
@@ -71,11 +81,10 @@ from .exceptions import (
     UnexpectedFrame,
     error_for_reply,
 )
+from .request import Request
 from .schema.constants import FRAME_MIN_SIZE, PROTOCOL_HEADER
 from .schema.methods import (
-    ConnectionBlocked as ConnectionBlockedMethod,
-)
-from .schema.methods import (
+    BasicDeliver,
     ConnectionClose,
     ConnectionCloseOk,
     ConnectionOpen,
@@ -91,10 +100,11 @@ from .schema.methods import (
     Method,
 )
 from .schema.methods import (
+    ConnectionBlocked as ConnectionBlockedMethod,
+)
+from .schema.methods import (
     ConnectionUnblocked as ConnectionUnblockedMethod,
 )
-from .schema.methods import BasicDeliver
-from .schema.properties import BasicProperties
 from .schema.types import FieldTable
 from .wire.codec import encode_method_frame
 from .wire.frames import (
@@ -104,8 +114,8 @@ from .wire.frames import (
     HeartbeatFrame,
     MethodFrame,
     ProtocolHeaderFrame,
-    encode_content_frames,
 )
+from .wire.publish import Output
 
 __all__ = ["Connection", "DEFAULT_CLIENT_PROPERTIES", "DEFAULT_MAX_MESSAGE_SIZE"]
 
@@ -146,6 +156,47 @@ _HANDSHAKE_STATES = (
     ConnectionState.AWAITING_TUNE,
     ConnectionState.AWAITING_OPEN_OK,
 )
+
+# receive_data hands a run of deliveries to the channel's fast path when the
+# connection is OPEN, without feeding RECV_CHANNEL_FRAME for each frame: the
+# table must keep an open connection open for them.
+if CONNECTION_TRANSITIONS[(ConnectionState.OPEN, ConnectionInput.RECV_CHANNEL_FRAME)] is not ConnectionState.OPEN:
+    raise ImportError("the delivery fast path assumes that a channel frame leaves an open connection open")
+
+
+# Members read for every frame received or sent, bound to module names: an
+# enum member looked up on its class (``ConnectionState.OPEN``) goes through
+# the enum's metaclass, at several times the cost of a global.
+_OPEN = ConnectionState.OPEN
+_CLOSED = ConnectionState.CLOSED
+_RECV_CHANNEL_FRAME = ConnectionInput.RECV_CHANNEL_FRAME
+_SEND_CHANNEL_FRAME = ConnectionInput.SEND_CHANNEL_FRAME
+
+
+class _ChannelPort:
+    """The connection as its channels see it: a :class:`~amqproto.channel.ChannelPort`.
+
+    It holds what the connection shares with its channels, the output queue
+    and the negotiated limits, so that neither has to reach into the other;
+    the connection reads and writes them here too.
+    """
+
+    __slots__ = ("_machine", "frame_max", "max_message_size", "output")
+
+    def __init__(self, machine: ConnectionStateMachine, max_message_size: int) -> None:
+        self.output: Output = [PROTOCOL_HEADER]
+        self.frame_max = FRAME_MIN_SIZE
+        self.max_message_size = max_message_size
+        self._machine = machine
+
+    def check_can_send(self) -> None:
+        """Feed ``SEND_CHANNEL_FRAME``: raise :class:`ConnectionClosedError` unless the connection is open."""
+        machine = self._machine
+        state = machine.state
+        try:
+            machine.process(_SEND_CHANNEL_FRAME)
+        except ConnectionClosedError:
+            raise ConnectionClosedError(f"cannot send on a connection that is {state.value}") from None
 
 
 def _negotiate(ours: int, theirs: int) -> int:
@@ -199,10 +250,11 @@ class Connection:
             raise ValueError(f"frame_max must be 0 or {FRAME_MIN_SIZE}..4294967295, not {frame_max}")
         if not 0 <= channel_max <= 0xFFFF:
             raise ValueError(f"channel_max must be 0..65535, not {channel_max}")
+        self._machine = ConnectionStateMachine()
+        self._port = _ChannelPort(self._machine, max_message_size)
         self.auth: Authentication = auth if auth is not None else PLAIN()
         self.virtual_host = virtual_host
         self.locale = locale
-        self.max_message_size = max_message_size
         properties = dict(DEFAULT_CLIENT_PROPERTIES)
         if client_properties:
             properties.update(client_properties)
@@ -215,15 +267,12 @@ class Connection:
         self.server_properties: FieldTable = {}
         #: Negotiated values, known once ``connection.tune`` arrived.
         self.channel_max = channel_max or 0xFFFF
-        self.frame_max = FRAME_MIN_SIZE
         self.heartbeat = 0
         #: True between ``connection.blocked`` and ``connection.unblocked``.
         self.blocked = False
 
-        self._machine = ConnectionStateMachine()
         self._decoder = FrameDecoder(FRAME_MIN_SIZE)
         self._channels: dict[int, Channel] = {}
-        self._output: list[bytes | bytearray | memoryview] = [PROTOCOL_HEADER]
         self._secret_request: Request[ConnectionUpdateSecretOk] | None = None
         self._close_error: AMQPError | None = None
         # The connection.close we sent, reported again when its close-ok arrives.
@@ -251,24 +300,39 @@ class Connection:
         return self._machine.state
 
     @property
+    def frame_max(self) -> int:
+        """The negotiated largest frame, framing included (0: no limit); known once ``connection.tune`` arrived."""
+        return self._port.frame_max
+
+    @property
+    def max_message_size(self) -> int:
+        """The largest incoming message body accepted (see the constructor)."""
+        return self._port.max_message_size
+
+    @max_message_size.setter
+    def max_message_size(self, value: int) -> None:
+        self._port.max_message_size = value
+
+    @property
     def channels(self) -> Mapping[int, Channel]:
         """The channels not yet closed, by id."""
         return self._channels
 
     def data_to_send(self) -> bytes:
         """Return (and forget) every byte queued for the transport."""
-        output = self._output
+        port = self._port
+        output = port.output
         if not output:
             return b""
         self._drained += len(output)
         data = output[0] if len(output) == 1 else b"".join(output)
-        self._output = []
+        port.output = []
         return bytes(data) if type(data) is not bytes else data
 
     @property
     def has_data_to_send(self) -> bool:
         """True when bytes are queued for the transport (cheap: nothing is drained)."""
-        return bool(self._output)
+        return bool(self._port.output)
 
     def buffers_to_send(self) -> list[bytes | bytearray | memoryview]:
         """Like :meth:`data_to_send`, but as a list of buffers for ``writelines``.
@@ -276,10 +340,11 @@ class Connection:
         Large message bodies stay ``memoryview`` slices of the caller's
         object instead of being copied into one ``bytes``.
         """
-        output = self._output
+        port = self._port
+        output = port.output
         if output:
             self._drained += len(output)
-            self._output = []
+            port.output = []
         return output
 
     def receive_data(self, data: bytes | bytearray | memoryview) -> list[Event]:
@@ -295,7 +360,7 @@ class Connection:
                 on the error's ``events`` attribute.
         """
         state = self._machine.state
-        if state is ConnectionState.CLOSED:
+        if state is _CLOSED:
             return []
         events: list[Event] = []
         if not data:
@@ -312,23 +377,23 @@ class Connection:
                     type(frame) is MethodFrame
                     and type(frame.method) is BasicDeliver
                     and index + 2 < count
-                    and self._machine.state is ConnectionState.OPEN
+                    and self._machine.state is _OPEN
                 ):
                     # The hot path of consuming: a run of deliveries, each with
-                    # its header and whole body (see Channel._deliver_run);
+                    # its header and whole body (see Channel.receive_deliveries);
                     # anything unusual about them takes the general path, frame
                     # by frame.
                     channel = self._channels.get(frame.channel)
                     if channel is not None:
-                        handled = channel._deliver_run(frames, index, events)
+                        handled = channel.receive_deliveries(frames, index, events)
                         if handled != index:
                             index = handled
                             continue
                 self._handle_frame(frame, events)
                 index += 1
-                if self._machine.state is ConnectionState.CLOSED:
+                if self._machine.state is _CLOSED:
                     break
-            if self._decoder.error is not None and self._machine.state is not ConnectionState.CLOSED:
+            if self._decoder.error is not None and self._machine.state is not _CLOSED:
                 raise self._decoder.error
         except ReplyError as exc:
             if not isinstance(exc, HardError):
@@ -350,7 +415,7 @@ class Connection:
             LocalProtocolError: no free channel id, or ``channel_id`` is in
                 use or above the negotiated ``channel_max``.
         """
-        self._check_can_send()
+        self._port.check_can_send()
         if channel_id is None:
             channel_id = next((i for i in range(1, self.channel_max + 1) if i not in self._channels), None)
             if channel_id is None:
@@ -359,7 +424,7 @@ class Connection:
             raise LocalProtocolError(f"channel id {channel_id} is outside 1..{self.channel_max}")
         elif channel_id in self._channels:
             raise LocalProtocolError(f"channel {channel_id} is already open")
-        channel = Channel(self, channel_id)
+        channel = Channel(self._port, channel_id)
         self._channels[channel_id] = channel
         return channel
 
@@ -379,7 +444,7 @@ class Connection:
         self._machine.process(ConnectionInput.SEND_CLOSE)
         if self._machine.state is ConnectionState.CLOSING:
             self._sent_close = close
-            self._send_frame(frame)
+            self._port.output.append(frame)
 
     def update_secret(self, new_secret: bytes, reason: str = "") -> Request[ConnectionUpdateSecretOk]:
         """Send ``connection.update-secret`` (e.g. a refreshed OAuth 2 token).
@@ -395,7 +460,7 @@ class Connection:
         self._machine.process(ConnectionInput.SEND_UPDATE_SECRET)
         request: Request[ConnectionUpdateSecretOk] = Request(0, method, True)
         self._secret_request = request
-        self._send_frame(frame)
+        self._port.output.append(frame)
         return request
 
     def get_timer(self) -> float | None:
@@ -419,7 +484,8 @@ class Connection:
         """
         if not self.heartbeat or self._machine.state is ConnectionState.CLOSED:
             return []
-        queued = self._drained + len(self._output)
+        output = self._port.output
+        queued = self._drained + len(output)
         if self._last_received_at is None or self._last_sent_at is None:
             self._last_received_at = self._last_sent_at = now
             self._received_since_tick = False
@@ -433,101 +499,82 @@ class Connection:
             self._last_sent_at = now
         silence = now - self._last_received_at
         if silence >= 2 * self.heartbeat:
-            self._machine.state = ConnectionState.CLOSED
-            self._output.clear()
+            self._machine.process(ConnectionInput.HEARTBEAT_TIMEOUT)
+            output.clear()
             error = HeartbeatTimeout(f"no data from the broker for {silence:.1f} s (heartbeat {self.heartbeat} s)")
             events: list[Event] = [HeartbeatTimedOut(silence=silence)]
             self._closed(events, 0, str(error), by_peer=True, error=error)
             return events
         if now - self._last_sent_at >= self.heartbeat / 2:
             self._machine.process(ConnectionInput.SEND_HEARTBEAT)
-            self._output.append(HEARTBEAT_FRAME_BYTES)
+            output.append(HEARTBEAT_FRAME_BYTES)
             self._queued_at_tick += 1
             self._last_sent_at = now
         return []
 
-    # -- used by channels ------------------------------------------------------
-
-    def _check_can_send(self) -> None:
-        state = self._machine.state
-        if state is not ConnectionState.OPEN:
-            msg = f"cannot send on a connection that is {state.value}"
-            if state in (ConnectionState.CLOSING, ConnectionState.CLOSED):
-                raise ConnectionClosedError(msg)
-            raise LocalProtocolError(msg)  # not open yet
-
-    def _send_method(self, channel_id: int, method: Method) -> None:
-        self._output.append(encode_method_frame(channel_id, method))
-
-    def _send_frame(self, frame: bytes) -> None:
-        """Queue an already encoded frame (encoded early so that a bad argument changes no state)."""
-        self._output.append(frame)
-
-    def _send_content(
-        self, channel_id: int, method: Method, properties: BasicProperties, body: bytes | bytearray | memoryview
-    ) -> None:
-        self._check_can_send()
-        self._output.extend(encode_content_frames(channel_id, method, properties, body, self.frame_max))
-
-    def _forget_channel(self, channel_id: int) -> None:
-        self._channels.pop(channel_id, None)
+    def _send_method(self, method: Method) -> None:
+        """Queue a method of the connection class (on channel 0)."""
+        self._port.output.append(encode_method_frame(0, method))
 
     # -- receiving -------------------------------------------------------------
 
     def _handle_frame(self, frame: Frame, events: list[Event]) -> None:
         channel_id = frame.channel if type(frame) is not ProtocolHeaderFrame else 0  # type: ignore[union-attr]
         if channel_id:
-            state = self._machine.state
-            if state is ConnectionState.OPEN:
-                channel = self._channels.get(channel_id)
-                if channel is None:
-                    msg = f"{type(frame).__name__} on channel {channel_id}, which is not open"
-                    raise ChannelError(msg)
-                channel._handle_frame(frame, events)
-            elif state is not ConnectionState.CLOSING:  # Rule 2: discard while closing
-                msg = f"frame on channel {channel_id} when the connection is {state.value}"
+            outcome = self._machine.process(_RECV_CHANNEL_FRAME)
+            if outcome is DISCARD:
+                return
+            if outcome is None:
+                msg = f"frame on channel {channel_id} when the connection is {self._machine.state.value}"
                 raise UnexpectedFrame(msg)
+            channel = self._channels.get(channel_id)
+            if channel is None:
+                msg = f"{type(frame).__name__} on channel {channel_id}, which is not open"
+                raise ChannelError(msg)
+            count = len(events)
+            channel.receive_frame(frame, events)
+            if len(events) != count and type(events[-1]) is ChannelClosed:
+                # The channel's last event: it is closed, and its id is free.
+                del self._channels[channel_id]
             return
         kind = type(frame)
         if kind is MethodFrame:
             self._handle_connection_method(frame.method, events)  # type: ignore[union-attr]
         elif kind is HeartbeatFrame:
             self._process(ConnectionInput.RECV_HEARTBEAT, "heartbeat")
-        elif self._machine.state is ConnectionState.CLOSING:
-            return  # Rule 2: stray content (of a method refused on channel 0) is discarded too
         elif kind is ProtocolHeaderFrame:
             assert isinstance(frame, ProtocolHeaderFrame)
-            if self._machine.state is not ConnectionState.AWAITING_START:
+            outcome = self._machine.process(ConnectionInput.RECV_PROTOCOL_HEADER)
+            if outcome is None:
                 # A broker sends a header only to refuse ours, and only first.
                 raise FrameError(f"protocol header when the connection is {self._machine.state.value}")
-            error = AMQPNotImplemented(
-                f"the broker refused AMQP 0-9-1 and offered {frame.major}-{frame.minor}-{frame.revision}"
-            )
-            self._machine.state = ConnectionState.CLOSED
-            self._closed(events, error.reply_code, str(error), by_peer=True, error=error)
-        else:
+            if outcome is not DISCARD:
+                error = AMQPNotImplemented(
+                    f"the broker refused AMQP 0-9-1 and offered {frame.major}-{frame.minor}-{frame.revision}"
+                )
+                self._closed(events, error.reply_code, str(error), by_peer=True, error=error)
+        elif self._machine.process(ConnectionInput.RECV_CONTENT) is None:
             raise UnexpectedFrame(f"{kind.__name__} on channel 0")
 
     def _process(self, event: ConnectionInput, what: str, method: Method | None = None) -> bool:
-        """Apply a RECV input; False when the frame is to be discarded (Rule 2)."""
-        previous = self._machine.state
-        if self._machine.process(event) is None:
+        """Apply a RECV input; False when the table discards the frame (Rule 2)."""
+        machine = self._machine
+        previous = machine.state
+        outcome = machine.process(event)
+        if outcome is None:
             msg = f"{what} is not allowed when the connection is {previous.value}"
             if method is None:
                 raise UnexpectedFrame(msg)
             raise CommandInvalid(msg, method.CLASS_ID, method.METHOD_ID)
-        return previous is not ConnectionState.CLOSING or event in (
-            ConnectionInput.RECV_CLOSE,
-            ConnectionInput.RECV_CLOSE_OK,
-        )
+        return outcome is not DISCARD
 
     def _handle_connection_method(self, method: Method, events: list[Event]) -> None:
         event = _CONNECTION_INPUTS.get(type(method))
         if event is None:
-            if self._machine.state is ConnectionState.CLOSING:
-                return  # Rule 2: discarded after we sent connection.close
-            msg = f"{method.NAME} on channel 0"
-            raise CommandInvalid(msg, method.CLASS_ID, method.METHOD_ID)
+            if self._machine.process(ConnectionInput.RECV_OTHER_METHOD) is None:
+                msg = f"{method.NAME} on channel 0"
+                raise CommandInvalid(msg, method.CLASS_ID, method.METHOD_ID)
+            return
         state = self._machine.state
         if not self._process(event, method.NAME, method):
             return
@@ -535,7 +582,7 @@ class Connection:
             self._on_start(method, events)  # type: ignore[arg-type]
         elif event is ConnectionInput.RECV_SECURE:
             assert isinstance(method, ConnectionSecure)
-            self._send_method(0, ConnectionSecureOk(self.auth.handle_challenge(method.challenge)))
+            self._send_method(ConnectionSecureOk(self.auth.handle_challenge(method.challenge)))
         elif event is ConnectionInput.RECV_TUNE:
             self._on_tune(method)  # type: ignore[arg-type]
         elif event is ConnectionInput.RECV_OPEN_OK:
@@ -579,7 +626,7 @@ class Connection:
         error: AMQPError
         if (start.version_major, start.version_minor) != (0, 9):
             error = AMQPNotImplemented(f"the broker speaks AMQP {start.version_major}-{start.version_minor}")
-            self._machine.state = ConnectionState.CLOSED
+            self._machine.process(ConnectionInput.REFUSE_START)
             self._closed(events, error.reply_code, str(error), by_peer=False, error=error)
             return
         self.server_properties = start.server_properties
@@ -587,11 +634,10 @@ class Connection:
         mechanism = self.auth.mechanism
         if mechanism not in offered:
             error = AuthenticationError(f"the broker does not offer {mechanism}; it offers {', '.join(offered)}")
-            self._machine.state = ConnectionState.CLOSED
+            self._machine.process(ConnectionInput.REFUSE_START)
             self._closed(events, error.reply_code, str(error), by_peer=False, error=error)
             return
         self._send_method(
-            0,
             ConnectionStartOk(self.client_properties, mechanism, self.auth.initial_response(), self.locale),
         )
 
@@ -601,17 +647,17 @@ class Connection:
             msg = f"connection.tune proposes frame_max {tune.frame_max}, below the minimum {FRAME_MIN_SIZE}"
             raise AMQPSyntaxError(msg, tune.CLASS_ID, tune.METHOD_ID)
         self.channel_max = _negotiate(self._wanted_channel_max, tune.channel_max) or 0xFFFF
-        self.frame_max = _negotiate(self._wanted_frame_max, tune.frame_max)
+        frame_max = self._port.frame_max = _negotiate(self._wanted_frame_max, tune.frame_max)
         wanted = self._wanted_heartbeat
         self.heartbeat = tune.heartbeat if wanted is None else (_negotiate(wanted, tune.heartbeat) if wanted else 0)
-        self._decoder.frame_max = self.frame_max
-        self._send_method(0, ConnectionTuneOk(self.channel_max, self.frame_max, self.heartbeat))
-        self._send_method(0, ConnectionOpen(self.virtual_host))
+        self._decoder.frame_max = frame_max
+        self._send_method(ConnectionTuneOk(self.channel_max, frame_max, self.heartbeat))
+        self._send_method(ConnectionOpen(self.virtual_host))
 
     def _on_close(self, close: ConnectionClose, state: ConnectionState, events: list[Event]) -> None:
         # "After sending close-ok the peer may close the socket": the caller
         # writes data_to_send() and drops the transport.
-        self._send_method(0, ConnectionCloseOk())
+        self._send_method(ConnectionCloseOk())
         error: AMQPError
         if close.reply_code == 403 and state in _HANDSHAKE_STATES:
             error = AuthenticationError(close.reply_text, close.class_id, close.method_id, by_peer=True)
@@ -652,11 +698,13 @@ class Connection:
         error: AMQPError | None,
     ) -> None:
         """Close every channel left (a :class:`ChannelClosed` each), then the connection."""
-        if self._channels:
+        channels = self._channels
+        if channels:
             channel_error = error if error is not None else ConnectionClosedError("the connection was closed")
-            for channel in self._channels.values():
-                channel._abandon(channel_error, events)
-            self._channels.clear()
+            for channel in list(channels.values()):
+                channel.close_with_connection(channel_error, events)
+                # Its ChannelClosed is the last event: it is gone.
+                del channels[channel.id]
         self._secret_request = None
         events.append(
             ConnectionClosed(
@@ -672,10 +720,9 @@ class Connection:
     def _violation(self, error: HardError, events: list[Event]) -> None:
         """The broker broke the protocol: close the connection with the error's code."""
         error.events = tuple(events)
-        if self._machine.state in (ConnectionState.CLOSING, ConnectionState.CLOSED):
-            return
+        if self._machine.process(ConnectionInput.RECV_VIOLATION) is not ConnectionState.CLOSING:
+            return  # closing already (Rule 2: nothing more goes out), or closed
         self._close_error = error
-        self._machine.state = ConnectionState.CLOSING
         text = error.reply_text.encode()[:255].decode(errors="ignore")
         self._sent_close = ConnectionClose(error.reply_code, text, error.class_id, error.method_id)
-        self._output.append(encode_method_frame(0, self._sent_close))
+        self._port.output.append(encode_method_frame(0, self._sent_close))

@@ -11,15 +11,13 @@ turned into exceptions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .exceptions import AMQPError
+from .request import Request
 from .schema.methods import BasicDeliver, BasicReturn, Method
 from .schema.properties import BasicProperties
 from .schema.types import FieldTable
-
-if TYPE_CHECKING:
-    from .channel import Request
 
 __all__ = [
     "Event",

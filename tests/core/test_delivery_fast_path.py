@@ -1,4 +1,4 @@
-"""The consuming hot path (``Channel._deliver_run``) and the general path agree.
+"""The consuming hot path (``Channel.receive_deliveries``) and the general path agree.
 
 A delivery whose method, header and body frames arrive in one
 ``receive_data`` takes the fused path; fed one frame at a time, the same
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+import amqproto.channel
+from amqproto.channel import Channel
 from amqproto.events import Event
 from amqproto.exceptions import ResourceError, UnexpectedFrame
 from amqproto.schema.methods import BasicAck, BasicDeliver, ChannelCloseOk, ConfirmSelectOk
@@ -113,3 +115,25 @@ def test_a_delivery_while_closing_is_discarded_on_both_paths() -> None:
         assert events == []
         events = broker.send_method(channel.id, ChannelCloseOk())
         assert [type(event).__name__ for event in events] == ["ReplyReceived", "ChannelClosed"]
+
+
+def test_the_fast_path_takes_the_runs_and_gives_way_without_a_twin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seam: with the twin, a whole run costs one call; without it, the general path does it all."""
+    frames = deliveries(1)[:3] + deliveries(1)[10:]  # the first and the last: plain, back to back
+    calls: list[tuple[int, int]] = []
+    original = Channel.receive_deliveries
+
+    def spy(self: Channel, frames: list[Frame], index: int, events: list[Event]) -> int:
+        handled = original(self, frames, index, events)
+        calls.append((index, handled))
+        return handled
+
+    monkeypatch.setattr(Channel, "receive_deliveries", spy)
+    fast = run(frames, whole=True)
+    assert calls == [(0, 6)]
+    calls.clear()
+    monkeypatch.setattr(amqproto.channel, "_MessageDeliveredTwin", None)
+    slow = run(frames, whole=True)
+    assert calls == [(0, 0), (3, 3)]  # offered each delivery, handled none
+    assert fast == slow == run(frames, whole=False)
+    assert [name for name, _ in slow] == ["MessageDelivered"] * 2

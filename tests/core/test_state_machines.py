@@ -1,34 +1,41 @@
 """Every input in every state, in the style of h2's tests/test_state_machines.py.
 
-Two layers:
+Three parts:
 
 1. The pure tables of :mod:`amqproto._state`: every ``(state, input)`` pair
-   gives the table's next state, or, when missing, raises
+   gives the table's next state (or :data:`~amqproto._state.DISCARD`, which
+   leaves the state alone), or, when missing, raises
    :class:`~amqproto.exceptions.LocalProtocolError` for ``SEND_*`` and returns
-   ``None`` for ``RECV_*``, leaving the state alone.
+   ``None`` for the others, leaving the state alone.
 2. The real :class:`~amqproto.Connection`, driven into each connection state
    (and its channel 1 into each channel state), fed every method a server
    may send (found by reflection over :data:`amqproto.schema.METHODS`) on
    channel 0 and on channel 1, content header/body frames, a heartbeat and
    the end of the stream: the result is a list of events or a
    :class:`~amqproto.exceptions.HardError`, never anything else.
+3. The tables are the whole truth: no module of the package but
+   :mod:`amqproto._state` assigns a ``state``.
 """
 
 from __future__ import annotations
 
+import ast
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import amqproto
 from amqproto import BasicProperties, Channel, ChannelState, Connection, ConnectionState
 from amqproto._state import (
     CHANNEL_TRANSITIONS,
     CONNECTION_TRANSITIONS,
+    DISCARD,
     ChannelInput,
     ChannelStateMachine,
     ConnectionInput,
@@ -77,15 +84,11 @@ CHANNEL_PAIRS = list(itertools.product(ChannelState, ChannelInput))
 
 
 def _connection_machine(state: ConnectionState) -> ConnectionStateMachine:
-    machine = ConnectionStateMachine()
-    machine.state = state
-    return machine
+    return ConnectionStateMachine(state)
 
 
 def _channel_machine(state: ChannelState) -> ChannelStateMachine:
-    machine = ChannelStateMachine(3)
-    machine.state = state
-    return machine
+    return ChannelStateMachine(3, state)
 
 
 @pytest.mark.parametrize(("state", "event"), CONNECTION_PAIRS, ids=lambda v: getattr(v, "name", str(v)))
@@ -94,7 +97,7 @@ def test_every_connection_state_and_input(state: ConnectionState, event: Connect
     expected = CONNECTION_TRANSITIONS.get((state, event))
     if expected is not None:
         assert machine.process(event) is expected
-        assert machine.state is expected
+        assert machine.state is (state if expected is DISCARD else expected)
     elif event.name.startswith("SEND_"):
         closed = state in (ConnectionState.CLOSING, ConnectionState.CLOSED)
         refused = ConnectionClosedError if closed else LocalProtocolError
@@ -112,7 +115,7 @@ def test_every_channel_state_and_input(state: ChannelState, event: ChannelInput)
     expected = CHANNEL_TRANSITIONS.get((state, event))
     if expected is not None:
         assert machine.process(event) is expected
-        assert machine.state is expected
+        assert machine.state is (state if expected is DISCARD else expected)
     elif event.name.startswith("SEND_"):
         closed = state in (ChannelState.CLOSING, ChannelState.CLOSED)
         refused = ChannelClosedError if closed else LocalProtocolError
@@ -140,8 +143,11 @@ def test_connection_table_walks(start_state: ConnectionState, events: list[Conne
             assert machine.state is before
             continue
         if after is None:
-            assert event.name.startswith("RECV_")
+            assert not event.name.startswith("SEND_")
             assert machine.state is before
+        elif after is DISCARD:
+            assert machine.state is before
+            assert CONNECTION_TRANSITIONS[before, event] is DISCARD
         else:
             assert machine.state is after is CONNECTION_TRANSITIONS[before, event]
         # CLOSED is final.
@@ -165,8 +171,11 @@ def test_channel_table_walks(start_state: ChannelState, events: list[ChannelInpu
             assert machine.state is before
             continue
         if after is None:
-            assert event.name.startswith("RECV_")
+            assert not event.name.startswith("SEND_")
             assert machine.state is before
+        elif after is DISCARD:
+            assert machine.state is before
+            assert CHANNEL_TRANSITIONS[before, event] is DISCARD
         else:
             assert machine.state is after is CHANNEL_TRANSITIONS[before, event]
 
@@ -174,22 +183,23 @@ def test_channel_table_walks(start_state: ChannelState, events: list[ChannelInpu
 def test_tables_hold_only_valid_states() -> None:
     for (state, event), target in CONNECTION_TRANSITIONS.items():
         assert isinstance(state, ConnectionState) and isinstance(event, ConnectionInput)
-        assert isinstance(target, ConnectionState)
+        assert isinstance(target, ConnectionState) or target is DISCARD
     for (channel_state, channel_event), channel_target in CHANNEL_TRANSITIONS.items():
         assert isinstance(channel_state, ChannelState) and isinstance(channel_event, ChannelInput)
-        assert isinstance(channel_target, ChannelState)
+        assert isinstance(channel_target, ChannelState) or channel_target is DISCARD
 
 
 S = TypeVar("S")
 
 
-def _reachable(start_state: S, table: Mapping[tuple[S, Any], S]) -> set[S]:
+def _reachable(start_state: S, table: Mapping[tuple[S, Any], object]) -> set[S]:
     seen = {start_state}
     todo = [start_state]
     while todo:
         current = todo.pop()
         for (state, _), target in table.items():
-            if state == current and target not in seen:
+            if state == current and target is not DISCARD and target not in seen:
+                assert isinstance(target, type(start_state))
                 seen.add(target)
                 todo.append(target)
     return seen
@@ -212,13 +222,20 @@ def test_every_channel_state_is_reachable_and_can_close() -> None:
 
 
 def test_rule_2_closing_discards_every_input_from_the_peer() -> None:
-    """After sending close, every RECV input is legal (discarded or closing)."""
+    """After sending close, every RECV input is legal, and all but close, close-ok and EOF are discarded."""
+    counted = {ConnectionInput.RECV_CLOSE, ConnectionInput.RECV_CLOSE_OK, ConnectionInput.RECV_EOF}
     for event in ConnectionInput:
         if event.name.startswith("RECV_"):
-            assert (ConnectionState.CLOSING, event) in CONNECTION_TRANSITIONS, event
+            target = CONNECTION_TRANSITIONS[ConnectionState.CLOSING, event]
+            assert (target is ConnectionState.CLOSED) if event in counted else (target is DISCARD), event
+    counted_on_channel = {ChannelInput.RECV_CLOSE, ChannelInput.RECV_CLOSE_OK}
     for channel_event in ChannelInput:
         if channel_event.name.startswith("RECV_"):
-            assert (ChannelState.CLOSING, channel_event) in CHANNEL_TRANSITIONS, channel_event
+            channel_target = CHANNEL_TRANSITIONS[ChannelState.CLOSING, channel_event]
+            assert (channel_target is not DISCARD) is (channel_event in counted_on_channel), channel_event
+    # DISCARD appears nowhere but in CLOSING.
+    assert all(state is ConnectionState.CLOSING for (state, _), t in CONNECTION_TRANSITIONS.items() if t is DISCARD)
+    assert all(state is ChannelState.CLOSING for (state, _), t in CHANNEL_TRANSITIONS.items() if t is DISCARD)
 
 
 # =============================================================================
@@ -512,3 +529,68 @@ def test_garbled_bytes_yield_events_or_hard_errors(
     data = _mutated(given_input.data, edits) + tail
     if data:
         _check_feed(connection, broker, data)
+
+
+# =============================================================================
+# 3. The tables are the whole truth
+# =============================================================================
+
+
+def _state_assignments(path: Path) -> list[int]:
+    """The lines of ``path`` that assign an attribute named ``state``."""
+
+    def targets(node: ast.AST) -> list[ast.expr]:
+        if isinstance(node, ast.Assign):
+            return list(node.targets)
+        if isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            return [node.target]
+        return []
+
+    def flatten(target: ast.expr) -> list[ast.expr]:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            return [leaf for element in target.elts for leaf in flatten(element)]
+        if isinstance(target, ast.Starred):
+            return flatten(target.value)
+        return [target]
+
+    lines: list[int] = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        for target in targets(node):
+            lines += [t.lineno for t in flatten(target) if isinstance(t, ast.Attribute) and t.attr == "state"]
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "setattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value == "state"
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_only_the_state_module_assigns_a_state() -> None:
+    """Every change of state goes through a machine's ``process``, that is, through its table."""
+    package = Path(amqproto.__file__).parent
+    found = {
+        str(path.relative_to(package)): lines
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "_state.py" and (lines := _state_assignments(path))
+    }
+    assert found == {}
+    # A guard on the harness: it does see the assignments in _state.py.
+    assert _state_assignments(package / "_state.py")
+
+
+def test_state_assignment_finder_sees_every_form(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text(
+        "a.state = 1\n"
+        "a.b.state: int = 2\n"
+        "x, a.state = 3, 4\n"
+        "a.state += 5\n"
+        "setattr(a, 'state', 6)\n"
+        "state = 7\n"
+        "a.stated = 8\n"
+    )
+    assert _state_assignments(source) == [1, 2, 3, 4, 5]
