@@ -331,7 +331,7 @@ class Channel:
     def exchange_declare(
         self,
         exchange: str,
-        type: str = "direct",  # noqa: A002 - the spec's name
+        type: str = "direct",
         passive: bool = False,
         durable: bool = False,
         auto_delete: bool = False,

@@ -56,7 +56,13 @@ import pika.frame
 import pika.spec
 
 from amqproto.schema import BasicDeliver, BasicProperties, BasicPublish
-from amqproto.wire import ContentBodyFrame, ContentHeaderFrame, FrameDecoder, MethodFrame, encode_content_frames
+from amqproto.wire import (
+    ContentBodyFrame,
+    ContentHeaderFrame,
+    FrameDecoder,
+    MethodFrame,
+    encode_content_frames,
+)
 
 __all__ = ["main", "TARGETS"]
 
@@ -77,7 +83,7 @@ ROUTING_KEY = "events.user.created"
 CONTENT_TYPE = "application/json"
 HEADERS: dict[str, Any] = {"x-trace-id": "4bf92f3577b34da6", "x-retry": 3, "x-replayed": True}
 MESSAGE_ID = "msg-000001"
-TIMESTAMP = datetime.datetime(2024, 5, 6, 7, 8, 9, tzinfo=datetime.timezone.utc)
+TIMESTAMP = datetime.datetime(2024, 5, 6, 7, 8, 9, tzinfo=datetime.UTC)
 ENCODE_MESSAGES = 2000
 DECODE_MESSAGES = 1000
 

@@ -27,21 +27,20 @@ pytestmark = pytest.mark.broker
 
 def test_asyncio_cancel_from_another_task_ends_iteration() -> None:
     async def main() -> list[bytes]:
-        async with AsyncioConnection() as connection:
-            async with connection.get_channel() as channel:
-                queue = (await channel.queue_declare("", exclusive=True)).queue
-                await channel.basic_publish(b"one", routing_key=queue)
-                received: list[bytes] = []
-                async with channel.basic_consume(queue, no_ack=True) as consumer:
+        async with AsyncioConnection() as connection, connection.get_channel() as channel:
+            queue = (await channel.queue_declare("", exclusive=True)).queue
+            await channel.basic_publish(b"one", routing_key=queue)
+            received: list[bytes] = []
+            async with channel.basic_consume(queue, no_ack=True) as consumer:
 
-                    async def iterate() -> None:
-                        message: AsyncioMessage
-                        async for message in consumer:
-                            received.append(message.body)
-                            await consumer.cancel()
+                async def iterate() -> None:
+                    message: AsyncioMessage
+                    async for message in consumer:
+                        received.append(message.body)
+                        await consumer.cancel()
 
-                    await asyncio.wait_for(iterate(), timeout=10)
-                return received
+                await asyncio.wait_for(iterate(), timeout=10)
+            return received
 
     assert asyncio.run(main()) == [b"one"]
 
@@ -49,46 +48,44 @@ def test_asyncio_cancel_from_another_task_ends_iteration() -> None:
 @needs_curio
 def test_curio_cancel_from_another_task_ends_iteration() -> None:
     async def main() -> list[bytes]:
-        async with CurioConnection() as connection:
-            async with connection.get_channel() as channel:
-                queue = (await channel.queue_declare("", exclusive=True)).queue
-                received: list[bytes] = []
-                async with channel.basic_consume(queue, no_ack=True) as consumer:
+        async with CurioConnection() as connection, connection.get_channel() as channel:
+            queue = (await channel.queue_declare("", exclusive=True)).queue
+            received: list[bytes] = []
+            async with channel.basic_consume(queue, no_ack=True) as consumer:
 
-                    async def iterate() -> None:
-                        message: CurioMessage
-                        async for message in consumer:
-                            received.append(message.body)
+                async def iterate() -> None:
+                    message: CurioMessage
+                    async for message in consumer:
+                        received.append(message.body)
 
-                    task = await curio.spawn(iterate)
-                    await channel.basic_publish(b"two", routing_key=queue)
-                    await curio.sleep(0.2)
-                    await channel.basic_cancel(consumer.consumer_tag)
-                    await curio.timeout_after(10, task.join())
-                return received
+                task = await curio.spawn(iterate)
+                await channel.basic_publish(b"two", routing_key=queue)
+                await curio.sleep(0.2)
+                await channel.basic_cancel(consumer.consumer_tag)
+                await curio.timeout_after(10, task.join())
+            return received
 
     assert curio.run(main) == [b"two"]
 
 
 def test_blocking_cancel_from_another_thread_ends_iteration() -> None:
-    with BlockingConnection() as connection:
-        with connection.get_channel() as channel:
-            queue = channel.queue_declare("", exclusive=True).queue
-            received: list[bytes] = []
-            with channel.basic_consume(queue, no_ack=True) as consumer:
+    with BlockingConnection() as connection, connection.get_channel() as channel:
+        queue = channel.queue_declare("", exclusive=True).queue
+        received: list[bytes] = []
+        with channel.basic_consume(queue, no_ack=True) as consumer:
 
-                def iterate() -> None:
-                    message: BlockingMessage
-                    for message in consumer:
-                        received.append(message.body)
+            def iterate() -> None:
+                message: BlockingMessage
+                for message in consumer:
+                    received.append(message.body)
 
-                thread = threading.Thread(target=iterate)
-                thread.start()
-                channel.basic_publish(b"three", routing_key=queue)
-                threading.Event().wait(0.2)
-                consumer.cancel()
-                thread.join(timeout=10)
-                assert not thread.is_alive()
+            thread = threading.Thread(target=iterate)
+            thread.start()
+            channel.basic_publish(b"three", routing_key=queue)
+            threading.Event().wait(0.2)
+            consumer.cancel()
+            thread.join(timeout=10)
+            assert not thread.is_alive()
     assert received == [b"three"]
 
 

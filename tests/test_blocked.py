@@ -12,6 +12,7 @@ import asyncio
 import subprocess
 import threading
 import time
+
 import pytest
 
 from amqproto.io.asyncio import AsyncioConnection

@@ -103,33 +103,29 @@ def test_asyncio_detects_a_silent_broker(proxy: FreezableProxy) -> None:
 @needs_curio
 def test_curio_detects_a_silent_broker(proxy: FreezableProxy) -> None:
     async def main() -> None:
-        async with CurioConnection(_url(proxy)) as connection:
-            async with connection.get_channel() as channel:
-                proxy.freeze()
-                with pytest.raises(HeartbeatTimeout, match="no data from the broker"):
-                    await channel.queue_declare("", exclusive=True)
+        async with CurioConnection(_url(proxy)) as connection, connection.get_channel() as channel:
+            proxy.freeze()
+            with pytest.raises(HeartbeatTimeout, match="no data from the broker"):
+                await channel.queue_declare("", exclusive=True)
 
     curio.run(main)
 
 
 def test_blocking_detects_a_silent_broker(proxy: FreezableProxy) -> None:
-    with BlockingConnection(_url(proxy)) as connection:
-        with connection.get_channel() as channel:
-            proxy.freeze()
-            with pytest.raises(HeartbeatTimeout, match="no data from the broker"):
-                channel.queue_declare("", exclusive=True)
-            assert not connection.is_open
+    with BlockingConnection(_url(proxy)) as connection, connection.get_channel() as channel:
+        proxy.freeze()
+        with pytest.raises(HeartbeatTimeout, match="no data from the broker"):
+            channel.queue_declare("", exclusive=True)
+        assert not connection.is_open
 
 
 def test_blocking_consumer_iteration_fails_when_the_broker_goes_silent(proxy: FreezableProxy) -> None:
-    with BlockingConnection(_url(proxy)) as connection:
-        with connection.get_channel() as channel:
-            queue = channel.queue_declare("", exclusive=True).queue
-            with pytest.raises(AMQPError):
-                with channel.basic_consume(queue) as consumer:
-                    proxy.freeze()
-                    for _message in consumer:
-                        pass
+    with BlockingConnection(_url(proxy)) as connection, connection.get_channel() as channel:
+        queue = channel.queue_declare("", exclusive=True).queue
+        with pytest.raises(AMQPError), channel.basic_consume(queue) as consumer:
+            proxy.freeze()
+            for _message in consumer:
+                pass
 
 
 GARBAGE = b"\x09\x00\x00\x00\x00\x00\x00\xce"  # frame type 9 does not exist
@@ -137,29 +133,27 @@ GARBAGE = b"\x09\x00\x00\x00\x00\x00\x00\xce"  # frame type 9 does not exist
 
 def test_asyncio_fails_pending_calls_on_garbage_from_the_broker(proxy: FreezableProxy) -> None:
     async def main() -> None:
-        async with AsyncioConnection(_url(proxy)) as connection:
-            async with connection.get_channel() as channel:
-                queue = (await channel.queue_declare("", exclusive=True)).queue
-                async with channel.basic_consume(queue) as consumer:
-                    proxy.inject(GARBAGE)
-                    with pytest.raises(FrameError, match="unknown frame type 9"):
-                        async for _message in consumer:
-                            pass
-                assert not connection.is_open
-                with pytest.raises(ConnectionClosedError, match="unknown frame type 9"):
-                    await channel.queue_declare("", exclusive=True)
+        async with AsyncioConnection(_url(proxy)) as connection, connection.get_channel() as channel:
+            queue = (await channel.queue_declare("", exclusive=True)).queue
+            async with channel.basic_consume(queue) as consumer:
+                proxy.inject(GARBAGE)
+                with pytest.raises(FrameError, match="unknown frame type 9"):
+                    async for _message in consumer:
+                        pass
+            assert not connection.is_open
+            with pytest.raises(ConnectionClosedError, match="unknown frame type 9"):
+                await channel.queue_declare("", exclusive=True)
 
     asyncio.run(main())
 
 
 def test_blocking_fails_pending_calls_on_garbage_from_the_broker(proxy: FreezableProxy) -> None:
-    with BlockingConnection(_url(proxy)) as connection:
-        with connection.get_channel() as channel:
-            queue = channel.queue_declare("", exclusive=True).queue
-            with channel.basic_consume(queue) as consumer:
-                proxy.inject(GARBAGE)
-                with pytest.raises(FrameError, match="unknown frame type 9"):
-                    for _message in consumer:
-                        pass
-            with pytest.raises(ConnectionClosedError, match="unknown frame type 9"):
-                channel.queue_declare("", exclusive=True)
+    with BlockingConnection(_url(proxy)) as connection, connection.get_channel() as channel:
+        queue = channel.queue_declare("", exclusive=True).queue
+        with channel.basic_consume(queue) as consumer:
+            proxy.inject(GARBAGE)
+            with pytest.raises(FrameError, match="unknown frame type 9"):
+                for _message in consumer:
+                    pass
+        with pytest.raises(ConnectionClosedError, match="unknown frame type 9"):
+            channel.queue_declare("", exclusive=True)

@@ -398,6 +398,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (AMQPError, OSError, AdapterUnavailable) as exc:
         _error(args, str(exc) or type(exc).__name__)
         return EXIT_FAILURE
-    except Exception as exc:  # noqa: BLE001 - a bug, still reported in one line
+    except Exception as exc:
         _error(args, f"unexpected {type(exc).__name__}: {exc}")
         return EXIT_FAILURE

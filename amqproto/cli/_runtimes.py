@@ -303,7 +303,7 @@ class BlockingRuntime:
         _drive(main())
 
     async def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)  # noqa: ASYNC251 - a blocking coroutine, run by _drive in its own thread
+        time.sleep(seconds)
 
     async def run_all(self, workers: Sequence[Worker]) -> None:
         errors: list[BaseException] = []
@@ -311,7 +311,7 @@ class BlockingRuntime:
         def run_one(worker: Worker) -> None:
             try:
                 _drive(worker())
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            except BaseException as exc:
                 errors.append(exc)
 
         threads = [

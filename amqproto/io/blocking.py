@@ -219,7 +219,7 @@ class ThreadingBackend:
     ) -> _Stream | _TLSStream:
         try:
             sock = socket.create_connection((host, port), timeout=timeout)
-        except socket.timeout:
+        except TimeoutError:
             raise TimeoutError from None
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

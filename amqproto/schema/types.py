@@ -133,18 +133,7 @@ RUNTIME_NESTING = 4
 #: does not read these types (only the wire-type markers), and encodes
 #: tables of any depth.
 if TYPE_CHECKING:
-    FieldValue: TypeAlias = Union[
-        bool,
-        int,
-        float,
-        decimal.Decimal,
-        str,
-        bytes,
-        datetime.datetime,
-        None,
-        "FieldArray",
-        "FieldTable",
-    ]
+    FieldValue: TypeAlias = bool | int | float | decimal.Decimal | str | bytes | datetime.datetime | None | "FieldArray" | "FieldTable"
 else:
     _SCALARS = (bool, int, float, decimal.Decimal, str, bytes, datetime.datetime, None)
 

@@ -131,7 +131,7 @@ _COMMON_NAMESPACE: dict[str, Any] = {
     "OCTETS": OCTETS,
     "_decode_table": _decode_table,
     "_encode_table": _encode_table,
-    "_EPOCH": datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc),
+    "_EPOCH": datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC),
     "datetime_to_timestamp": datetime_to_timestamp,
     "timestamp_to_datetime": timestamp_to_datetime,
 }
@@ -414,7 +414,7 @@ def _slow_read(spec: FieldSpec, buf: Buffer, offset: int) -> tuple[object, int]:
     wire = spec.wire
     if wire is Timestamp:
         (seconds,) = _SLOW_FIXED[Timestamp].unpack_from(buf, offset)
-        return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc), offset + 8
+        return datetime.datetime.fromtimestamp(seconds, datetime.UTC), offset + 8
     if wire in _SLOW_FIXED:
         unpacker = _SLOW_FIXED[wire]
         return unpacker.unpack_from(buf, offset)[0], offset + unpacker.size

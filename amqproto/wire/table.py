@@ -73,7 +73,7 @@ __all__ = [
     "table_error",
 ]
 
-_UTC = datetime.timezone.utc
+_UTC = datetime.UTC
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
 _NAIVE_EPOCH = datetime.datetime(1970, 1, 1)
 _fromtimestamp = datetime.datetime.fromtimestamp

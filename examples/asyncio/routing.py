@@ -35,17 +35,16 @@ BINDINGS = (("error",), ("info", "warning", "error"))
 async def emit_log_direct(exchange: str, logs: Sequence[Log], url: str = URL) -> list[Log]:
     """Publish each ``(severity, message)``; returns those that nobody subscribed to."""
     unroutable: list[Log] = []
-    async with AsyncioConnection(url) as connection:
-        async with connection.get_channel() as channel:
-            await channel.exchange_declare(exchange, "direct", auto_delete=True)
-            await channel.confirm_select()
-            for severity, message in logs:
-                try:
-                    await channel.basic_publish(message.encode(), exchange, severity, mandatory=True)
-                    print(f" [x] Sent {severity}: {message!r}")
-                except UnroutableError:
-                    print(f" [!] Nobody wants {severity} logs: {message!r} came back")
-                    unroutable.append((severity, message))
+    async with AsyncioConnection(url) as connection, connection.get_channel() as channel:
+        await channel.exchange_declare(exchange, "direct", auto_delete=True)
+        await channel.confirm_select()
+        for severity, message in logs:
+            try:
+                await channel.basic_publish(message.encode(), exchange, severity, mandatory=True)
+                print(f" [x] Sent {severity}: {message!r}")
+            except UnroutableError:
+                print(f" [!] Nobody wants {severity} logs: {message!r} came back")
+                unroutable.append((severity, message))
     return unroutable
 
 
@@ -54,20 +53,19 @@ async def receive_logs_direct(
 ) -> list[Log]:
     """Receive ``count`` logs of the given severities; ``ready`` is set once the queue is bound."""
     logs: list[Log] = []
-    async with AsyncioConnection(url) as connection:
-        async with connection.get_channel() as channel:
-            await channel.exchange_declare(exchange, "direct", auto_delete=True)
-            queue = (await channel.queue_declare(exclusive=True)).queue
-            for severity in severities:
-                await channel.queue_bind(queue, exchange, routing_key=severity)
-            async with channel.basic_consume(queue, no_ack=True) as consumer:
-                print(f" [*] {queue} waiting for {', '.join(severities)} logs")
-                ready.set()
-                async for message in consumer:
-                    print(f" [x] {queue} received {message.routing_key}: {message.body!r}")
-                    logs.append((message.routing_key, message.body.decode()))
-                    if len(logs) == count:
-                        break
+    async with AsyncioConnection(url) as connection, connection.get_channel() as channel:
+        await channel.exchange_declare(exchange, "direct", auto_delete=True)
+        queue = (await channel.queue_declare(exclusive=True)).queue
+        for severity in severities:
+            await channel.queue_bind(queue, exchange, routing_key=severity)
+        async with channel.basic_consume(queue, no_ack=True) as consumer:
+            print(f" [*] {queue} waiting for {', '.join(severities)} logs")
+            ready.set()
+            async for message in consumer:
+                print(f" [x] {queue} received {message.routing_key}: {message.body!r}")
+                logs.append((message.routing_key, message.body.decode()))
+                if len(logs) == count:
+                    break
     return logs
 
 

@@ -28,29 +28,28 @@ def fib(n: int) -> int:
 
 
 async def rpc_server(queue: str, ready: asyncio.Event, url: str = URL) -> None:
-    async with AsyncioConnection(url) as connection:
-        async with connection.get_channel() as channel:
-            await channel.queue_declare(queue)
-            await channel.basic_qos(prefetch_count=1)
-            try:
-                async with channel.basic_consume(queue) as requests:
-                    print(" [x] Awaiting RPC requests")
-                    ready.set()
-                    async for request in requests:
-                        reply_to = request.properties.reply_to
-                        if reply_to is None:
-                            await request.reject(requeue=False)  # nowhere to answer
-                            continue
-                        n = int(request.body)
-                        print(f" [.] fib({n})")
-                        await channel.basic_publish(
-                            str(fib(n)).encode(),
-                            routing_key=reply_to,
-                            properties=BasicProperties(correlation_id=request.properties.correlation_id),
-                        )
-                        await request.ack()
-            except ConsumerCancelledError:
-                print(" [x] The queue was deleted: stopping")
+    async with AsyncioConnection(url) as connection, connection.get_channel() as channel:
+        await channel.queue_declare(queue)
+        await channel.basic_qos(prefetch_count=1)
+        try:
+            async with channel.basic_consume(queue) as requests:
+                print(" [x] Awaiting RPC requests")
+                ready.set()
+                async for request in requests:
+                    reply_to = request.properties.reply_to
+                    if reply_to is None:
+                        await request.reject(requeue=False)  # nowhere to answer
+                        continue
+                    n = int(request.body)
+                    print(f" [.] fib({n})")
+                    await channel.basic_publish(
+                        str(fib(n)).encode(),
+                        routing_key=reply_to,
+                        properties=BasicProperties(correlation_id=request.properties.correlation_id),
+                    )
+                    await request.ack()
+        except ConsumerCancelledError:
+            print(" [x] The queue was deleted: stopping")
 
 
 class FibonacciRpcClient:
@@ -76,15 +75,14 @@ class FibonacciRpcClient:
 
 async def rpc_client(queue: str, numbers: Sequence[int], url: str = URL) -> list[int]:
     results: list[int] = []
-    async with AsyncioConnection(url) as connection:
-        async with connection.get_channel() as channel:
-            callback_queue = (await channel.queue_declare(exclusive=True)).queue
-            async with channel.basic_consume(callback_queue, no_ack=True) as responses:
-                client = FibonacciRpcClient(channel, responses, queue)
-                for n in numbers:
-                    print(f" [x] Requesting fib({n})")
-                    results.append(await client.call(n))
-                    print(f" [.] Got {results[-1]}")
+    async with AsyncioConnection(url) as connection, connection.get_channel() as channel:
+        callback_queue = (await channel.queue_declare(exclusive=True)).queue
+        async with channel.basic_consume(callback_queue, no_ack=True) as responses:
+            client = FibonacciRpcClient(channel, responses, queue)
+            for n in numbers:
+                print(f" [x] Requesting fib({n})")
+                results.append(await client.call(n))
+                print(f" [.] Got {results[-1]}")
     return results
 
 
@@ -98,9 +96,8 @@ async def main(numbers: Sequence[int] = (30,), queue: str = "rpc_queue", url: st
             results = await rpc_client(queue, numbers, url)
         finally:
             # Deleting the queue cancels the server's consumer, which stops it.
-            async with AsyncioConnection(url) as connection:
-                async with connection.get_channel() as channel:
-                    await channel.queue_delete(queue)
+            async with AsyncioConnection(url) as connection, connection.get_channel() as channel:
+                await channel.queue_delete(queue)
     return results
 
 

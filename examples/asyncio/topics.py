@@ -48,17 +48,16 @@ def matches(binding_key: str, routing_key: str) -> bool:
 async def emit_log_topic(exchange: str, logs: Sequence[Log], url: str = URL) -> list[Log]:
     """Publish each ``(routing key, message)``; returns those that matched no binding."""
     unroutable: list[Log] = []
-    async with AsyncioConnection(url) as connection:
-        async with connection.get_channel() as channel:
-            await channel.exchange_declare(exchange, "topic", auto_delete=True)
-            await channel.confirm_select()
-            for routing_key, message in logs:
-                try:
-                    await channel.basic_publish(message.encode(), exchange, routing_key, mandatory=True)
-                    print(f" [x] Sent {routing_key}: {message!r}")
-                except UnroutableError:
-                    print(f" [!] Nobody wants {routing_key} logs: {message!r} came back")
-                    unroutable.append((routing_key, message))
+    async with AsyncioConnection(url) as connection, connection.get_channel() as channel:
+        await channel.exchange_declare(exchange, "topic", auto_delete=True)
+        await channel.confirm_select()
+        for routing_key, message in logs:
+            try:
+                await channel.basic_publish(message.encode(), exchange, routing_key, mandatory=True)
+                print(f" [x] Sent {routing_key}: {message!r}")
+            except UnroutableError:
+                print(f" [!] Nobody wants {routing_key} logs: {message!r} came back")
+                unroutable.append((routing_key, message))
     return unroutable
 
 
@@ -67,20 +66,19 @@ async def receive_logs_topic(
 ) -> list[Log]:
     """Receive ``count`` logs matching ``binding_keys``; ``ready`` is set once the queue is bound."""
     logs: list[Log] = []
-    async with AsyncioConnection(url) as connection:
-        async with connection.get_channel() as channel:
-            await channel.exchange_declare(exchange, "topic", auto_delete=True)
-            queue = (await channel.queue_declare(exclusive=True)).queue
-            for binding_key in binding_keys:
-                await channel.queue_bind(queue, exchange, routing_key=binding_key)
-            async with channel.basic_consume(queue, no_ack=True) as consumer:
-                print(f" [*] {queue} waiting for {', '.join(binding_keys)} logs")
-                ready.set()
-                async for message in consumer:
-                    print(f" [x] {queue} received {message.routing_key}: {message.body!r}")
-                    logs.append((message.routing_key, message.body.decode()))
-                    if len(logs) == count:
-                        break
+    async with AsyncioConnection(url) as connection, connection.get_channel() as channel:
+        await channel.exchange_declare(exchange, "topic", auto_delete=True)
+        queue = (await channel.queue_declare(exclusive=True)).queue
+        for binding_key in binding_keys:
+            await channel.queue_bind(queue, exchange, routing_key=binding_key)
+        async with channel.basic_consume(queue, no_ack=True) as consumer:
+            print(f" [*] {queue} waiting for {', '.join(binding_keys)} logs")
+            ready.set()
+            async for message in consumer:
+                print(f" [x] {queue} received {message.routing_key}: {message.body!r}")
+                logs.append((message.routing_key, message.body.decode()))
+                if len(logs) == count:
+                    break
     return logs
 
 

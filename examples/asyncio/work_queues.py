@@ -26,34 +26,32 @@ SECONDS_PER_DOT = 0.05
 
 
 async def new_task(queue: str, tasks: Sequence[str], url: str = URL) -> None:
-    async with AsyncioConnection(url) as connection:
-        async with connection.get_channel() as channel:
-            await channel.queue_declare(queue, durable=True)
-            for task in tasks:
-                await channel.basic_publish(
-                    task.encode(),
-                    routing_key=queue,
-                    properties=BasicProperties(delivery_mode=DeliveryMode.PERSISTENT),
-                )
-                print(f" [x] Sent {task!r}")
+    async with AsyncioConnection(url) as connection, connection.get_channel() as channel:
+        await channel.queue_declare(queue, durable=True)
+        for task in tasks:
+            await channel.basic_publish(
+                task.encode(),
+                routing_key=queue,
+                properties=BasicProperties(delivery_mode=DeliveryMode.PERSISTENT),
+            )
+            print(f" [x] Sent {task!r}")
 
 
 async def worker(name: str, queue: str, done: asyncio.Queue[tuple[str, str]], url: str = URL) -> None:
     """Work on tasks from ``queue``, reporting each one to ``done``, until the queue is deleted."""
-    async with AsyncioConnection(url) as connection:
-        async with connection.get_channel() as channel:
-            await channel.queue_declare(queue, durable=True)
-            await channel.basic_qos(prefetch_count=1)
-            try:
-                async with channel.basic_consume(queue) as consumer:
-                    async for message in consumer:
-                        task = message.body.decode()
-                        print(f" [{name}] Received {task!r}")
-                        await asyncio.sleep(task.count(".") * SECONDS_PER_DOT)
-                        await message.ack()
-                        await done.put((name, task))
-            except ConsumerCancelledError:
-                print(f" [{name}] The queue was deleted: stopping")
+    async with AsyncioConnection(url) as connection, connection.get_channel() as channel:
+        await channel.queue_declare(queue, durable=True)
+        await channel.basic_qos(prefetch_count=1)
+        try:
+            async with channel.basic_consume(queue) as consumer:
+                async for message in consumer:
+                    task = message.body.decode()
+                    print(f" [{name}] Received {task!r}")
+                    await asyncio.sleep(task.count(".") * SECONDS_PER_DOT)
+                    await message.ack()
+                    await done.put((name, task))
+        except ConsumerCancelledError:
+            print(f" [{name}] The queue was deleted: stopping")
 
 
 async def main(
@@ -69,9 +67,8 @@ async def main(
             finished = [await done.get() for _ in tasks]
         finally:
             # Deleting the queue cancels the workers' consumers, which stops them.
-            async with AsyncioConnection(url) as connection:
-                async with connection.get_channel() as channel:
-                    await channel.queue_delete(queue)
+            async with AsyncioConnection(url) as connection, connection.get_channel() as channel:
+                await channel.queue_delete(queue)
     return finished
 
 

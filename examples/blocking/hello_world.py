@@ -15,27 +15,25 @@ URL = "amqp://guest:guest@localhost:5672/%2F"
 
 
 def send(queue: str, bodies: Sequence[bytes], url: str = URL) -> None:
-    with BlockingConnection(url) as connection:
-        with connection.get_channel() as channel:
-            # auto_delete: the queue goes away when its consumer leaves.
-            channel.queue_declare(queue, auto_delete=True)
-            for body in bodies:
-                channel.basic_publish(body, routing_key=queue)
-                print(f" [x] Sent {body!r}")
+    with BlockingConnection(url) as connection, connection.get_channel() as channel:
+        # auto_delete: the queue goes away when its consumer leaves.
+        channel.queue_declare(queue, auto_delete=True)
+        for body in bodies:
+            channel.basic_publish(body, routing_key=queue)
+            print(f" [x] Sent {body!r}")
 
 
 def receive(queue: str, count: int, url: str = URL) -> list[bytes]:
     received: list[bytes] = []
-    with BlockingConnection(url) as connection:
-        with connection.get_channel() as channel:
-            channel.queue_declare(queue, auto_delete=True)
-            with channel.basic_consume(queue, no_ack=True) as consumer:
-                print(" [*] Waiting for messages")
-                for message in consumer:
-                    print(f" [x] Received {message.body!r}")
-                    received.append(message.body)
-                    if len(received) == count:
-                        break
+    with BlockingConnection(url) as connection, connection.get_channel() as channel:
+        channel.queue_declare(queue, auto_delete=True)
+        with channel.basic_consume(queue, no_ack=True) as consumer:
+            print(" [*] Waiting for messages")
+            for message in consumer:
+                print(f" [x] Received {message.body!r}")
+                received.append(message.body)
+                if len(received) == count:
+                    break
     return received
 
 

@@ -22,30 +22,28 @@ LOGS = ("info: Hello World!", "warning: disk 91% full", "error: disk full")
 
 
 def emit_log(exchange: str, logs: Sequence[str], url: str = URL) -> None:
-    with BlockingConnection(url) as connection:
-        with connection.get_channel() as channel:
-            channel.exchange_declare(exchange, "fanout", auto_delete=True)
-            for log in logs:
-                channel.basic_publish(log.encode(), exchange)
-                print(f" [x] Sent {log!r}")
+    with BlockingConnection(url) as connection, connection.get_channel() as channel:
+        channel.exchange_declare(exchange, "fanout", auto_delete=True)
+        for log in logs:
+            channel.basic_publish(log.encode(), exchange)
+            print(f" [x] Sent {log!r}")
 
 
 def receive_logs(exchange: str, count: int, ready: threading.Event, url: str = URL) -> list[str]:
     """Receive ``count`` logs; ``ready`` is set once the queue is bound."""
     logs: list[str] = []
-    with BlockingConnection(url) as connection:
-        with connection.get_channel() as channel:
-            channel.exchange_declare(exchange, "fanout", auto_delete=True)
-            queue = channel.queue_declare(exclusive=True).queue
-            channel.queue_bind(queue, exchange)
-            with channel.basic_consume(queue, no_ack=True) as consumer:
-                print(f" [*] {queue} waiting for logs")
-                ready.set()
-                for message in consumer:
-                    print(f" [x] {queue} received {message.body!r}")
-                    logs.append(message.body.decode())
-                    if len(logs) == count:
-                        break
+    with BlockingConnection(url) as connection, connection.get_channel() as channel:
+        channel.exchange_declare(exchange, "fanout", auto_delete=True)
+        queue = channel.queue_declare(exclusive=True).queue
+        channel.queue_bind(queue, exchange)
+        with channel.basic_consume(queue, no_ack=True) as consumer:
+            print(f" [*] {queue} waiting for logs")
+            ready.set()
+            for message in consumer:
+                print(f" [x] {queue} received {message.body!r}")
+                logs.append(message.body.decode())
+                if len(logs) == count:
+                    break
     return logs
 
 

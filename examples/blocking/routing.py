@@ -36,17 +36,16 @@ BINDINGS = (("error",), ("info", "warning", "error"))
 def emit_log_direct(exchange: str, logs: Sequence[Log], url: str = URL) -> list[Log]:
     """Publish each ``(severity, message)``; returns those that nobody subscribed to."""
     unroutable: list[Log] = []
-    with BlockingConnection(url) as connection:
-        with connection.get_channel() as channel:
-            channel.exchange_declare(exchange, "direct", auto_delete=True)
-            channel.confirm_select()
-            for severity, message in logs:
-                try:
-                    channel.basic_publish(message.encode(), exchange, severity, mandatory=True)
-                    print(f" [x] Sent {severity}: {message!r}")
-                except UnroutableError:
-                    print(f" [!] Nobody wants {severity} logs: {message!r} came back")
-                    unroutable.append((severity, message))
+    with BlockingConnection(url) as connection, connection.get_channel() as channel:
+        channel.exchange_declare(exchange, "direct", auto_delete=True)
+        channel.confirm_select()
+        for severity, message in logs:
+            try:
+                channel.basic_publish(message.encode(), exchange, severity, mandatory=True)
+                print(f" [x] Sent {severity}: {message!r}")
+            except UnroutableError:
+                print(f" [!] Nobody wants {severity} logs: {message!r} came back")
+                unroutable.append((severity, message))
     return unroutable
 
 
@@ -55,20 +54,19 @@ def receive_logs_direct(
 ) -> list[Log]:
     """Receive ``count`` logs of the given severities; ``ready`` is set once the queue is bound."""
     logs: list[Log] = []
-    with BlockingConnection(url) as connection:
-        with connection.get_channel() as channel:
-            channel.exchange_declare(exchange, "direct", auto_delete=True)
-            queue = channel.queue_declare(exclusive=True).queue
-            for severity in severities:
-                channel.queue_bind(queue, exchange, routing_key=severity)
-            with channel.basic_consume(queue, no_ack=True) as consumer:
-                print(f" [*] {queue} waiting for {', '.join(severities)} logs")
-                ready.set()
-                for message in consumer:
-                    print(f" [x] {queue} received {message.routing_key}: {message.body!r}")
-                    logs.append((message.routing_key, message.body.decode()))
-                    if len(logs) == count:
-                        break
+    with BlockingConnection(url) as connection, connection.get_channel() as channel:
+        channel.exchange_declare(exchange, "direct", auto_delete=True)
+        queue = channel.queue_declare(exclusive=True).queue
+        for severity in severities:
+            channel.queue_bind(queue, exchange, routing_key=severity)
+        with channel.basic_consume(queue, no_ack=True) as consumer:
+            print(f" [*] {queue} waiting for {', '.join(severities)} logs")
+            ready.set()
+            for message in consumer:
+                print(f" [x] {queue} received {message.routing_key}: {message.body!r}")
+                logs.append((message.routing_key, message.body.decode()))
+                if len(logs) == count:
+                    break
     return logs
 
 

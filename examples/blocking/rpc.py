@@ -29,29 +29,28 @@ def fib(n: int) -> int:
 
 
 def rpc_server(queue: str, ready: threading.Event, url: str = URL) -> None:
-    with BlockingConnection(url) as connection:
-        with connection.get_channel() as channel:
-            channel.queue_declare(queue)
-            channel.basic_qos(prefetch_count=1)
-            try:
-                with channel.basic_consume(queue) as requests:
-                    print(" [x] Awaiting RPC requests")
-                    ready.set()
-                    for request in requests:
-                        reply_to = request.properties.reply_to
-                        if reply_to is None:
-                            request.reject(requeue=False)  # nowhere to answer
-                            continue
-                        n = int(request.body)
-                        print(f" [.] fib({n})")
-                        channel.basic_publish(
-                            str(fib(n)).encode(),
-                            routing_key=reply_to,
-                            properties=BasicProperties(correlation_id=request.properties.correlation_id),
-                        )
-                        request.ack()
-            except ConsumerCancelledError:
-                print(" [x] The queue was deleted: stopping")
+    with BlockingConnection(url) as connection, connection.get_channel() as channel:
+        channel.queue_declare(queue)
+        channel.basic_qos(prefetch_count=1)
+        try:
+            with channel.basic_consume(queue) as requests:
+                print(" [x] Awaiting RPC requests")
+                ready.set()
+                for request in requests:
+                    reply_to = request.properties.reply_to
+                    if reply_to is None:
+                        request.reject(requeue=False)  # nowhere to answer
+                        continue
+                    n = int(request.body)
+                    print(f" [.] fib({n})")
+                    channel.basic_publish(
+                        str(fib(n)).encode(),
+                        routing_key=reply_to,
+                        properties=BasicProperties(correlation_id=request.properties.correlation_id),
+                    )
+                    request.ack()
+        except ConsumerCancelledError:
+            print(" [x] The queue was deleted: stopping")
 
 
 class FibonacciRpcClient:
@@ -77,15 +76,14 @@ class FibonacciRpcClient:
 
 def rpc_client(queue: str, numbers: Sequence[int], url: str = URL) -> list[int]:
     results: list[int] = []
-    with BlockingConnection(url) as connection:
-        with connection.get_channel() as channel:
-            callback_queue = channel.queue_declare(exclusive=True).queue
-            with channel.basic_consume(callback_queue, no_ack=True) as responses:
-                client = FibonacciRpcClient(channel, responses, queue)
-                for n in numbers:
-                    print(f" [x] Requesting fib({n})")
-                    results.append(client.call(n))
-                    print(f" [.] Got {results[-1]}")
+    with BlockingConnection(url) as connection, connection.get_channel() as channel:
+        callback_queue = channel.queue_declare(exclusive=True).queue
+        with channel.basic_consume(callback_queue, no_ack=True) as responses:
+            client = FibonacciRpcClient(channel, responses, queue)
+            for n in numbers:
+                print(f" [x] Requesting fib({n})")
+                results.append(client.call(n))
+                print(f" [.] Got {results[-1]}")
     return results
 
 
@@ -100,9 +98,8 @@ def main(numbers: Sequence[int] = (30,), queue: str = "rpc_queue", url: str = UR
             results = rpc_client(queue, numbers, url)
         finally:
             # Deleting the queue cancels the server's consumer, which stops it.
-            with BlockingConnection(url) as connection:
-                with connection.get_channel() as channel:
-                    channel.queue_delete(queue)
+            with BlockingConnection(url) as connection, connection.get_channel() as channel:
+                channel.queue_delete(queue)
         server.result()
     return results
 

@@ -28,34 +28,32 @@ SECONDS_PER_DOT = 0.05
 
 
 def new_task(queue: str, tasks: Sequence[str], url: str = URL) -> None:
-    with BlockingConnection(url) as connection:
-        with connection.get_channel() as channel:
-            channel.queue_declare(queue, durable=True)
-            for task in tasks:
-                channel.basic_publish(
-                    task.encode(),
-                    routing_key=queue,
-                    properties=BasicProperties(delivery_mode=DeliveryMode.PERSISTENT),
-                )
-                print(f" [x] Sent {task!r}")
+    with BlockingConnection(url) as connection, connection.get_channel() as channel:
+        channel.queue_declare(queue, durable=True)
+        for task in tasks:
+            channel.basic_publish(
+                task.encode(),
+                routing_key=queue,
+                properties=BasicProperties(delivery_mode=DeliveryMode.PERSISTENT),
+            )
+            print(f" [x] Sent {task!r}")
 
 
 def worker(name: str, queue: str, done: Queue[tuple[str, str]], url: str = URL) -> None:
     """Work on tasks from ``queue``, reporting each one to ``done``, until the queue is deleted."""
-    with BlockingConnection(url) as connection:
-        with connection.get_channel() as channel:
-            channel.queue_declare(queue, durable=True)
-            channel.basic_qos(prefetch_count=1)
-            try:
-                with channel.basic_consume(queue) as consumer:
-                    for message in consumer:
-                        task = message.body.decode()
-                        print(f" [{name}] Received {task!r}")
-                        time.sleep(task.count(".") * SECONDS_PER_DOT)
-                        message.ack()
-                        done.put((name, task))
-            except ConsumerCancelledError:
-                print(f" [{name}] The queue was deleted: stopping")
+    with BlockingConnection(url) as connection, connection.get_channel() as channel:
+        channel.queue_declare(queue, durable=True)
+        channel.basic_qos(prefetch_count=1)
+        try:
+            with channel.basic_consume(queue) as consumer:
+                for message in consumer:
+                    task = message.body.decode()
+                    print(f" [{name}] Received {task!r}")
+                    time.sleep(task.count(".") * SECONDS_PER_DOT)
+                    message.ack()
+                    done.put((name, task))
+        except ConsumerCancelledError:
+            print(f" [{name}] The queue was deleted: stopping")
 
 
 def main(
@@ -72,9 +70,8 @@ def main(
             finished = [done.get(timeout=30) for _ in tasks]
         finally:
             # Deleting the queue cancels the workers' consumers, which stops them.
-            with BlockingConnection(url) as connection:
-                with connection.get_channel() as channel:
-                    channel.queue_delete(queue)
+            with BlockingConnection(url) as connection, connection.get_channel() as channel:
+                channel.queue_delete(queue)
         for thread in threads:
             thread.result()  # re-raises what a worker raised
     return finished

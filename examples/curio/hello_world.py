@@ -17,27 +17,25 @@ URL = "amqp://guest:guest@localhost:5672/%2F"
 
 
 async def send(queue: str, bodies: Sequence[bytes], url: str = URL) -> None:
-    async with CurioConnection(url) as connection:
-        async with connection.get_channel() as channel:
-            # auto_delete: the queue goes away when its consumer leaves.
-            await channel.queue_declare(queue, auto_delete=True)
-            for body in bodies:
-                await channel.basic_publish(body, routing_key=queue)
-                print(f" [x] Sent {body!r}")
+    async with CurioConnection(url) as connection, connection.get_channel() as channel:
+        # auto_delete: the queue goes away when its consumer leaves.
+        await channel.queue_declare(queue, auto_delete=True)
+        for body in bodies:
+            await channel.basic_publish(body, routing_key=queue)
+            print(f" [x] Sent {body!r}")
 
 
 async def receive(queue: str, count: int, url: str = URL) -> list[bytes]:
     received: list[bytes] = []
-    async with CurioConnection(url) as connection:
-        async with connection.get_channel() as channel:
-            await channel.queue_declare(queue, auto_delete=True)
-            async with channel.basic_consume(queue, no_ack=True) as consumer:
-                print(" [*] Waiting for messages")
-                async for message in consumer:
-                    print(f" [x] Received {message.body!r}")
-                    received.append(message.body)
-                    if len(received) == count:
-                        break
+    async with CurioConnection(url) as connection, connection.get_channel() as channel:
+        await channel.queue_declare(queue, auto_delete=True)
+        async with channel.basic_consume(queue, no_ack=True) as consumer:
+            print(" [*] Waiting for messages")
+            async for message in consumer:
+                print(f" [x] Received {message.body!r}")
+                received.append(message.body)
+                if len(received) == count:
+                    break
     return received
 
 

@@ -22,30 +22,28 @@ LOGS = ("info: Hello World!", "warning: disk 91% full", "error: disk full")
 
 
 async def emit_log(exchange: str, logs: Sequence[str], url: str = URL) -> None:
-    async with CurioConnection(url) as connection:
-        async with connection.get_channel() as channel:
-            await channel.exchange_declare(exchange, "fanout", auto_delete=True)
-            for log in logs:
-                await channel.basic_publish(log.encode(), exchange)
-                print(f" [x] Sent {log!r}")
+    async with CurioConnection(url) as connection, connection.get_channel() as channel:
+        await channel.exchange_declare(exchange, "fanout", auto_delete=True)
+        for log in logs:
+            await channel.basic_publish(log.encode(), exchange)
+            print(f" [x] Sent {log!r}")
 
 
 async def receive_logs(exchange: str, count: int, ready: curio.Event, url: str = URL) -> list[str]:
     """Receive ``count`` logs; ``ready`` is set once the queue is bound."""
     logs: list[str] = []
-    async with CurioConnection(url) as connection:
-        async with connection.get_channel() as channel:
-            await channel.exchange_declare(exchange, "fanout", auto_delete=True)
-            queue = (await channel.queue_declare(exclusive=True)).queue
-            await channel.queue_bind(queue, exchange)
-            async with channel.basic_consume(queue, no_ack=True) as consumer:
-                print(f" [*] {queue} waiting for logs")
-                await ready.set()
-                async for message in consumer:
-                    print(f" [x] {queue} received {message.body!r}")
-                    logs.append(message.body.decode())
-                    if len(logs) == count:
-                        break
+    async with CurioConnection(url) as connection, connection.get_channel() as channel:
+        await channel.exchange_declare(exchange, "fanout", auto_delete=True)
+        queue = (await channel.queue_declare(exclusive=True)).queue
+        await channel.queue_bind(queue, exchange)
+        async with channel.basic_consume(queue, no_ack=True) as consumer:
+            print(f" [*] {queue} waiting for logs")
+            await ready.set()
+            async for message in consumer:
+                print(f" [x] {queue} received {message.body!r}")
+                logs.append(message.body.decode())
+                if len(logs) == count:
+                    break
     return logs
 
 

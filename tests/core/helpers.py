@@ -9,8 +9,8 @@ methods rather than on hand-written bytes.  No sockets anywhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 import dataclasses
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from amqproto import Connection

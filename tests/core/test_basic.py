@@ -35,9 +35,7 @@ from amqproto.schema import (
     ChannelClose,
     ConfirmSelect,
     ConfirmSelectOk,
-    ConnectionBlocked as ConnectionBlockedMethod,
     ConnectionClose,
-    ConnectionUnblocked as ConnectionUnblockedMethod,
     ConnectionUpdateSecret,
     ConnectionUpdateSecretOk,
     QueueDeclareOk,
@@ -48,7 +46,12 @@ from amqproto.schema import (
     TxSelect,
     TxSelectOk,
 )
-
+from amqproto.schema import (
+    ConnectionBlocked as ConnectionBlockedMethod,
+)
+from amqproto.schema import (
+    ConnectionUnblocked as ConnectionUnblockedMethod,
+)
 from amqproto.wire import MethodFrame
 
 from .helpers import FakeBroker, content_frames, encode, event_types, open_channel, open_connection

@@ -35,7 +35,7 @@ from amqproto.schema import (
 from amqproto.wire import ContentBodyFrame, ContentHeaderFrame, Frame, HeartbeatFrame, MethodFrame
 from amqproto.wire._introspect import FieldSpec, fields_of
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 #: Every method class, sorted by (class id, method id) for stable test ids.
 ALL_METHODS: list[type[Method]] = [METHODS[key] for key in sorted(METHODS)]

@@ -52,7 +52,7 @@ class Postponed(Method):
     second: Annotated[bool, Bit] = False
     blob: Annotated[bytes, LongStr] = b""
     table: Annotated[FieldTable, Table] = dataclasses.field(default_factory=dict)
-    when: Annotated[datetime.datetime, Timestamp] = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+    when: Annotated[datetime.datetime, Timestamp] = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +94,7 @@ def test_postponed_annotations_compile_to_a_working_codec() -> None:
         second=True,
         blob=b"\x00\xff",
         table={"k": [1, "v"]},
-        when=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
+        when=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC),
     )
     frame = encode(3, method)
     assert frame[:1] == b"\x01"

@@ -319,7 +319,7 @@ def test_surrogate_in_a_short_string() -> None:
 
 
 def test_timestamp_before_the_epoch() -> None:
-    before = datetime.datetime(1960, 1, 1, tzinfo=datetime.timezone.utc)
+    before = datetime.datetime(1960, 1, 1, tzinfo=datetime.UTC)
     with pytest.raises(EncodeError, match=r"BasicProperties\.timestamp = 1960-01-01 .* is before the Unix epoch"):
         encode_properties(BasicProperties(timestamp=before))
 

@@ -38,7 +38,7 @@ from amqproto.wire.table import timestamp_to_datetime
 
 from .strategies import ALL_METHODS, field_tables, frames, instances_of, properties
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 # -- 1. slot twins: the decoders' construction --------------------------------------
 

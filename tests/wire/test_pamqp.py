@@ -233,7 +233,7 @@ def test_we_decode_pamqp_tables(table: dict[str, FieldValue]) -> None:
 
 def test_pamqp_reads_late_timestamps_as_milliseconds() -> None:
     # Documents why timestamps stop at 2105 above: pamqp's heuristic, not ours.
-    late = datetime.datetime(2200, 1, 1, tzinfo=datetime.timezone.utc)
+    late = datetime.datetime(2200, 1, 1, tzinfo=datetime.UTC)
     encoded = encode_table({"t": late})
     assert decode_table(encoded)[0] == {"t": late}
     assert pamqp_decode.field_table(encoded)[1] != {"t": late}

@@ -41,7 +41,7 @@ from amqproto.wire.table import timestamp_to_datetime
 
 from .strategies import ALL_METHODS, field_scalars, field_tables, frames, instances_of, properties
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 @pytest.mark.parametrize("cls", ALL_METHODS, ids=lambda cls: cls.NAME)

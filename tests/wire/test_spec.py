@@ -110,7 +110,7 @@ def check_fields(owner: str, specs: tuple[FieldSpec, ...], arguments: list[dict[
 
 
 def test_protocol_version_and_port(spec: dict[str, Any]) -> None:
-    assert PROTOCOL_HEADER == b"AMQP\x00" + bytes((spec["major-version"], spec["minor-version"], spec["revision"]))
+    assert b"AMQP\x00" + bytes((spec["major-version"], spec["minor-version"], spec["revision"])) == PROTOCOL_HEADER
     assert spec["port"] == DEFAULT_PORT
 
 
@@ -123,8 +123,8 @@ def test_every_spec_method_is_in_the_schema_and_nothing_else(spec: dict[str, Any
 def test_method_metadata(spec: dict[str, Any]) -> None:
     for cls, method in spec_methods(spec):
         ours: type[Method] = METHODS[(cls["id"], method["id"])]
-        assert ours.NAME == f"{cls['name']}.{method['name']}"
-        assert (ours.CLASS_ID, ours.METHOD_ID) == (cls["id"], method["id"])
+        assert f"{cls['name']}.{method['name']}" == ours.NAME
+        assert (cls["id"], method["id"]) == (ours.CLASS_ID, ours.METHOD_ID)
         assert ours.SYNCHRONOUS is method.get("synchronous", False), ours.NAME
         assert ours.HAS_CONTENT is method.get("content", False), ours.NAME
 

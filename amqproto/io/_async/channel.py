@@ -549,7 +549,7 @@ class AsyncChannel:
     async def exchange_declare(
         self,
         exchange: str,
-        type: str = "direct",  # noqa: A002 - the spec's name
+        type: str = "direct",
         *,
         passive: bool = False,
         durable: bool = False,

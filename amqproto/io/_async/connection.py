@@ -86,7 +86,7 @@ from ...schema.methods import Method
 from .._backend import AsyncBackend, AsyncQueue, AsyncStream, AsyncTask, AsyncWaiter
 from .._framelog import FrameLog
 from ..url import DEFAULT_URL, parse_url
-from .channel import AsyncChannel, AsyncConsumer
+from .channel import AsyncChannel
 
 __all__ = ["AsyncConnection", "DEFAULT_CALL_TIMEOUT"]
 

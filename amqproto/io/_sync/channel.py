@@ -550,7 +550,7 @@ class SyncChannel:
     def exchange_declare(
         self,
         exchange: str,
-        type: str = "direct",  # noqa: A002 - the spec's name
+        type: str = "direct",
         *,
         passive: bool = False,
         durable: bool = False,

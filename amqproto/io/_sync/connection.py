@@ -87,7 +87,7 @@ from ...schema.methods import Method
 from .._backend import SyncBackend, SyncQueue, SyncStream, SyncTask, SyncWaiter
 from .._framelog import FrameLog
 from ..url import DEFAULT_URL, parse_url
-from .channel import SyncChannel, SyncConsumer
+from .channel import SyncChannel
 
 __all__ = ["SyncConnection", "DEFAULT_CALL_TIMEOUT"]
 

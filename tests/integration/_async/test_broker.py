@@ -51,11 +51,11 @@ from amqproto.io._async.channel import AsyncChannel, AsyncConsumer, AsyncMessage
 from amqproto.io._async.connection import AsyncConnection
 
 from ..broker import URL, close_connection_named, unique
-from .helpers import CONNECTION_CLASSES, gather, run_blocking, sleep
+from .helpers import gather, run_blocking, sleep
 
 pytestmark = pytest.mark.broker
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 PROPERTY_NAMES = [field.name for field in dataclasses.fields(BasicProperties)]
 
