@@ -14,8 +14,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 import amqproto
 
 PACKAGE_DIR = Path(amqproto.__file__).parent
@@ -96,9 +94,9 @@ def _without(graph: dict[str, set[str]], prefix: str) -> dict[str, set[str]]:
 
 
 def test_the_graph_sees_imports_under_type_checking() -> None:
-    # A guard on the harness: it must see the adapters' TYPE_CHECKING import.
+    # A guard on the harness: it must see imports under TYPE_CHECKING.
     graph = import_graph()
-    assert "amqproto.io._async.connection" in graph["amqproto.io._async.channel"]
+    assert "amqproto.io._async.session" in graph["amqproto.io._async.channel"]
     assert "amqproto.request" in graph["amqproto.events"]
     assert "amqproto.channel" in graph["amqproto.connection"]
 
@@ -119,9 +117,7 @@ def test_core_modules_do_not_import_one_another_both_ways() -> None:
     assert "amqproto.connection" not in graph["amqproto.events"]
 
 
-# The adapters' own circle (io/_async/channel.py <-> io/_async/connection.py,
-# and so their generated _sync twins) is being removed by the lead's rewrite
-# of the adapters; once it is, this passes and the mark can go.
-@pytest.mark.xfail(reason="the adapters' channel <-> connection circle; the lead's adapter rewrite removes it", strict=False)
+# The adapters' channels know their connection only as an AsyncSession
+# (io/_async/session.py), so the adapters have no circle either.
 def test_no_import_cycle_in_the_whole_package() -> None:
     assert find_cycle(import_graph()) is None

@@ -23,7 +23,7 @@ import logging
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from ...channel import Channel, Request
 from ...events import Event, MessageDelivered, MessageReturned
@@ -52,9 +52,7 @@ from ...schema.methods import (
 from ...schema.properties import BasicProperties
 from ...schema.types import FieldTable
 from .._backend import AsyncWaiter
-
-if TYPE_CHECKING:
-    from .connection import AsyncConnection
+from .session import AsyncSession
 
 __all__ = ["AsyncChannel", "AsyncConsumer", "AsyncMessage", "ReturnedMessage"]
 
@@ -322,7 +320,7 @@ class AsyncChannel:
     :meth:`close`.
     """
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncSession) -> None:
         self._connection = connection
         self._core: Channel | None = None
         self._consumers: dict[str, AsyncConsumer] = {}
@@ -369,9 +367,8 @@ class AsyncChannel:
         connection = self._connection
 
         def make_request() -> Request[Any]:
-            core = connection._core.open_channel()
+            core = connection._attach(self)
             self._core = core
-            connection._channels[core.id] = self
             return core.open_request
 
         await connection._call(make_request, timeout)
@@ -533,6 +530,9 @@ class AsyncChannel:
         self._consumers.clear()
         for consumer in consumers:
             await consumer._end(error)
+
+    def _returned_unwaited(self, error: AMQPError) -> None:
+        self._confirm_errors.append(error)
 
     def _unreported_unconfirmed(self) -> tuple[int, ...]:
         """The ``wait=False`` publishes nacked and not yet reported, and those the close left unconfirmed."""
@@ -742,8 +742,7 @@ class AsyncChannel:
             if sequence is not None:
                 self._unconfirmed_count += 1
                 if wait:
-                    waiter = connection.backend.create_waiter()
-                    connection._confirm_waiters[(core.id, sequence)] = waiter
+                    waiter = connection._expect_confirm(core.id, sequence)
         await connection._flush()
         if waiter is not None:
             assert sequence is not None
@@ -751,7 +750,7 @@ class AsyncChannel:
                 await connection._wait(waiter, timeout, f"the confirm of publish {sequence}")
             except OperationTimeout as exc:
                 with connection._lock:
-                    connection._confirm_waiters.pop((core.id, sequence), None)
+                    connection._forget_confirm(core.id, sequence)
                 raise exc.with_unconfirmed((sequence,)) from None
         return sequence
 

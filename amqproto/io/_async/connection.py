@@ -53,7 +53,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ..._state import ConnectionState
 from ...auth import Authentication
-from ...channel import Request
+from ...channel import Channel, Request
 from ...connection import DEFAULT_MAX_MESSAGE_SIZE, Connection
 from ...events import (
     ChannelClosed,
@@ -87,6 +87,7 @@ from .._backend import AsyncBackend, AsyncQueue, AsyncStream, AsyncTask, AsyncWa
 from .._framelog import FrameLog
 from ..url import DEFAULT_URL, parse_url
 from .channel import AsyncChannel
+from .session import AsyncChannelEvents
 
 __all__ = ["AsyncConnection", "DEFAULT_CALL_TIMEOUT"]
 
@@ -201,7 +202,7 @@ class AsyncConnection:
         self._write_requested = False
         self._waiters: dict[Request[Any], AsyncWaiter] = {}
         self._confirm_waiters: dict[tuple[int, int], AsyncWaiter] = {}
-        self._channels: dict[int, AsyncChannel] = {}
+        self._channels: dict[int, AsyncChannelEvents] = {}
         self._error: AMQPError | None = None
         self._closing = False
         self._blocked_callbacks: list[Callable[[str], object]] = []
@@ -374,6 +375,21 @@ class AsyncConnection:
             if state is ConnectionState.AWAITING_START:
                 raise LocalProtocolError("the connection is not open: use 'async with' or connect()")
             raise ConnectionClosedError(f"the connection is {state.value}")
+
+    def _attach(self, channel: AsyncChannelEvents) -> Channel:
+        """Open a core channel whose events go to ``channel`` (called under the lock)."""
+        core = self._core.open_channel()
+        self._channels[core.id] = channel
+        return core
+
+    def _expect_confirm(self, channel_id: int, sequence: int) -> AsyncWaiter:
+        """A waiter the confirm of publish ``sequence`` on ``channel_id`` settles (under the lock)."""
+        waiter = self.backend.create_waiter()
+        self._confirm_waiters[(channel_id, sequence)] = waiter
+        return waiter
+
+    def _forget_confirm(self, channel_id: int, sequence: int) -> None:
+        self._confirm_waiters.pop((channel_id, sequence), None)
 
     def _timeout(self, timeout: float | None) -> float | None:
         """The seconds a call may wait: its own ``timeout``, else the connection's."""
@@ -679,7 +695,7 @@ class AsyncConnection:
             if waiter is not None:
                 await waiter.set_exception(error)
             elif channel is not None:
-                channel._confirm_errors.append(error)  # a wait=False publish
+                channel._returned_unwaited(error)
         if channel is not None:
             await channel._returned(event)
 

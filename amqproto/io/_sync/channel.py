@@ -24,7 +24,7 @@ import logging
 import uuid
 from collections import deque
 from collections.abc import Iterator, Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from ...channel import Channel, Request
 from ...events import Event, MessageDelivered, MessageReturned
@@ -53,9 +53,7 @@ from ...schema.methods import (
 from ...schema.properties import BasicProperties
 from ...schema.types import FieldTable
 from .._backend import SyncWaiter
-
-if TYPE_CHECKING:
-    from .connection import SyncConnection
+from .session import SyncSession
 
 __all__ = ["SyncChannel", "SyncConsumer", "SyncMessage", "ReturnedMessage"]
 
@@ -323,7 +321,7 @@ class SyncChannel:
     :meth:`close`.
     """
 
-    def __init__(self, connection: SyncConnection) -> None:
+    def __init__(self, connection: SyncSession) -> None:
         self._connection = connection
         self._core: Channel | None = None
         self._consumers: dict[str, SyncConsumer] = {}
@@ -370,9 +368,8 @@ class SyncChannel:
         connection = self._connection
 
         def make_request() -> Request[Any]:
-            core = connection._core.open_channel()
+            core = connection._attach(self)
             self._core = core
-            connection._channels[core.id] = self
             return core.open_request
 
         connection._call(make_request, timeout)
@@ -534,6 +531,9 @@ class SyncChannel:
         self._consumers.clear()
         for consumer in consumers:
             consumer._end(error)
+
+    def _returned_unwaited(self, error: AMQPError) -> None:
+        self._confirm_errors.append(error)
 
     def _unreported_unconfirmed(self) -> tuple[int, ...]:
         """The ``wait=False`` publishes nacked and not yet reported, and those the close left unconfirmed."""
@@ -743,8 +743,7 @@ class SyncChannel:
             if sequence is not None:
                 self._unconfirmed_count += 1
                 if wait:
-                    waiter = connection.backend.create_waiter()
-                    connection._confirm_waiters[(core.id, sequence)] = waiter
+                    waiter = connection._expect_confirm(core.id, sequence)
         connection._flush()
         if waiter is not None:
             assert sequence is not None
@@ -752,7 +751,7 @@ class SyncChannel:
                 connection._wait(waiter, timeout, f"the confirm of publish {sequence}")
             except OperationTimeout as exc:
                 with connection._lock:
-                    connection._confirm_waiters.pop((core.id, sequence), None)
+                    connection._forget_confirm(core.id, sequence)
                 raise exc.with_unconfirmed((sequence,)) from None
         return sequence
 

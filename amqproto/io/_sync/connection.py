@@ -54,7 +54,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ..._state import ConnectionState
 from ...auth import Authentication
-from ...channel import Request
+from ...channel import Channel, Request
 from ...connection import DEFAULT_MAX_MESSAGE_SIZE, Connection
 from ...events import (
     ChannelClosed,
@@ -88,6 +88,7 @@ from .._backend import SyncBackend, SyncQueue, SyncStream, SyncTask, SyncWaiter
 from .._framelog import FrameLog
 from ..url import DEFAULT_URL, parse_url
 from .channel import SyncChannel
+from .session import SyncChannelEvents
 
 __all__ = ["SyncConnection", "DEFAULT_CALL_TIMEOUT"]
 
@@ -202,7 +203,7 @@ class SyncConnection:
         self._write_requested = False
         self._waiters: dict[Request[Any], SyncWaiter] = {}
         self._confirm_waiters: dict[tuple[int, int], SyncWaiter] = {}
-        self._channels: dict[int, SyncChannel] = {}
+        self._channels: dict[int, SyncChannelEvents] = {}
         self._error: AMQPError | None = None
         self._closing = False
         self._blocked_callbacks: list[Callable[[str], object]] = []
@@ -375,6 +376,21 @@ class SyncConnection:
             if state is ConnectionState.AWAITING_START:
                 raise LocalProtocolError("the connection is not open: use 'with' or connect()")
             raise ConnectionClosedError(f"the connection is {state.value}")
+
+    def _attach(self, channel: SyncChannelEvents) -> Channel:
+        """Open a core channel whose events go to ``channel`` (called under the lock)."""
+        core = self._core.open_channel()
+        self._channels[core.id] = channel
+        return core
+
+    def _expect_confirm(self, channel_id: int, sequence: int) -> SyncWaiter:
+        """A waiter the confirm of publish ``sequence`` on ``channel_id`` settles (under the lock)."""
+        waiter = self.backend.create_waiter()
+        self._confirm_waiters[(channel_id, sequence)] = waiter
+        return waiter
+
+    def _forget_confirm(self, channel_id: int, sequence: int) -> None:
+        self._confirm_waiters.pop((channel_id, sequence), None)
 
     def _timeout(self, timeout: float | None) -> float | None:
         """The seconds a call may wait: its own ``timeout``, else the connection's."""
@@ -680,7 +696,7 @@ class SyncConnection:
             if waiter is not None:
                 waiter.set_exception(error)
             elif channel is not None:
-                channel._confirm_errors.append(error)  # a wait=False publish
+                channel._returned_unwaited(error)
         if channel is not None:
             channel._returned(event)
 
