@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import struct
 from typing import Any
 
@@ -43,21 +44,18 @@ UTC = datetime.UTC
 # -- 1. slot twins: the decoders' construction --------------------------------------
 
 
-def _compiled_constructor(cls: type, *, twins: bool = True) -> Any:
+@functools.cache
+def _compiled_constructor(cls: type) -> Any:
     """``make(*values)`` built from :func:`_fast.constructor_source`, as the decoders build objects."""
     names = [f"_a{n}" for n in range(len(dataclasses.fields(cls)))]
     namespace: dict[str, Any] = {}
-    if twins:
-        body = _fast.constructor_source(cls, names, namespace)
-    else:
-        body = [f"obj = _cls({', '.join(names)})"]
-        namespace["_cls"] = cls
+    body = _fast.constructor_source(cls, names, namespace)
     source = "\n".join([f"def make({', '.join(names)}):", *indent(body), "    return obj"])
     return compile_function(source, "make", namespace, __name__)
 
 
 @pytest.mark.parametrize("cls", [*ALL_METHODS, BasicProperties], ids=lambda cls: cls.__name__)
-@settings(max_examples=10)
+@settings(max_examples=10, deadline=None)
 @given(data=st.data())
 def test_1_a_twin_builds_what_the_constructor_builds(cls: type, data: st.DataObject) -> None:
     assert _fast.slots_twin(cls) is not None, "every schema class qualifies"
@@ -117,7 +115,7 @@ def _source(function: Any) -> str:
 # -- 2. frame twins: the frame decoder's construction -----------------------------
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 @given(st.lists(frames(), max_size=8))
 def test_2_the_frame_decoder_without_twins_decodes_the_same(stream: list[Any]) -> None:
     data = b"".join(encode_frame(frame) for frame in stream)
@@ -135,7 +133,7 @@ def test_2_the_frame_decoder_without_twins_decodes_the_same(stream: list[Any]) -
 CONTENT_METHODS = [cls for cls in METHODS.values() if cls.HAS_CONTENT]
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(
     st.sampled_from(CONTENT_METHODS).flatmap(instances_of),
     properties(),
@@ -153,7 +151,7 @@ def test_3_a_content_encoder_packs_what_the_general_encoders_pack(
 # -- 4. content-header decoders per property flags -------------------------------------
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(properties(), st.integers(0, 0xFFFF), st.integers(0, 2**64 - 1))
 def test_4_compiled_and_generic_header_decoders_agree(props: BasicProperties, channel: int, body_size: int) -> None:
     # Past its cache's capacity the frame decoder uses the generic decoder;
@@ -170,7 +168,7 @@ def test_4_compiled_and_generic_header_decoders_agree(props: BasicProperties, ch
 # -- 5. field-table loops inlined into the property coders -----------------------------
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(field_tables())
 def test_5_inlined_table_loops_equal_the_table_coders(table: dict[str, Any]) -> None:
     flags, encoded = encode_properties(BasicProperties(headers=table))
@@ -187,7 +185,7 @@ def test_5_inlined_table_loops_equal_the_table_coders(table: dict[str, Any]) -> 
 LAST_SECOND = int(datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.integers(0, LAST_SECOND) | st.integers(1714979200, 1714979400), min_size=1, max_size=20))
 def test_6_timestamps_decode_as_fromtimestamp_does(seconds: list[int]) -> None:
     # The decoder keeps the last minute it saw: any order of timestamps,
@@ -211,7 +209,7 @@ def test_the_seam_lists_every_trick() -> None:
 
 
 @pytest.mark.parametrize("cls", ALL_METHODS, ids=lambda cls: cls.NAME)
-@settings(max_examples=20)
+@settings(max_examples=20, deadline=None)
 @given(data=st.data())
 def test_8_compiled_and_plain_method_decoders_agree(cls: type[Method], data: st.DataObject) -> None:
     method = data.draw(instances_of(cls))
@@ -225,7 +223,7 @@ def test_8_compiled_and_plain_method_decoders_agree(cls: type[Method], data: st.
     )
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(properties(), st.binary(max_size=80), st.integers(0, 0xFFFC))
 def test_8_compiled_and_plain_property_decoders_agree(props: BasicProperties, garbage: bytes, flags: int) -> None:
     flags_of_props, encoded = encode_properties(props)
@@ -244,7 +242,7 @@ def test_8_compiled_and_plain_property_decoders_agree(props: BasicProperties, ga
     )
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(field_tables(), st.binary(max_size=80))
 def test_8_compiled_and_plain_table_decoders_agree(table: dict[str, Any], garbage: bytes) -> None:
     from amqproto.wire.table import _decode_table, slow_decode_table

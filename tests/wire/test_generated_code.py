@@ -88,6 +88,15 @@ def test_every_compiled_function_has_a_file_of_its_own() -> None:
     assert len(set(filenames)) == len(filenames)
 
 
+def test_the_source_survives_linecache_checkcache() -> None:
+    # traceback and pdb call checkcache; an entry without a modification
+    # time is not a file to re-check, so it stays.
+    decoder = codec.METHOD_DECODERS[QUEUE_DECLARE_ID]
+    linecache.checkcache()
+    linecache.checkcache(decoder.__code__.co_filename)
+    assert inspect.getsource(decoder).startswith("def decode_queue_declare(")
+
+
 def test_compiling_one_name_twice_gives_two_files() -> None:
     first = compile_function("def twice():\n    return 1\n", "twice", {}, __name__)
     second = compile_function("def twice():\n    return 2\n", "twice", {}, __name__)
