@@ -11,13 +11,20 @@ turned into exceptions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .exceptions import AMQPError
 from .request import Request
 from .schema.methods import BasicDeliver, BasicReturn, Method
 from .schema.properties import BasicProperties
 from .schema.types import FieldTable
+
+if TYPE_CHECKING:
+    _AnyRequest: TypeAlias = Request[Any]
+else:
+    # At run time the plain class: get_type_hints and hypothesis' from_type
+    # resolve it, where they cannot build the generic Request[Any].
+    _AnyRequest = Request
 
 __all__ = [
     "Event",
@@ -151,7 +158,7 @@ class ReplyReceived(Event):
 
     channel_id: int
     #: The request this answers, as returned by the channel method.
-    request: Request[Any]
+    request: _AnyRequest
     #: The reply method (``QueueDeclareOk``, ``BasicGetEmpty``, ...).
     reply: Method
     properties: BasicProperties | None = None
