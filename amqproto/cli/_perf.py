@@ -19,11 +19,9 @@ the first message is sent.  Then three kinds of workers run concurrently
   producers at ``--duration`` (letting them collect their last confirms),
   waits briefly for the consumers to drain what was sent, and cancels them.
 
-Counting is split per worker, each count written by one worker only, so
-threads need no lock: the controller adds them up when it reports.  Counts
-go through :class:`Counters`, the shape of the counting metrics observer that
-issue 13 asks the library for; once the connection calls an observer itself,
-``perf`` passes that one in instead and drops its own calls.
+Counting is the library's: every connection of a run reports to one
+:class:`~amqproto.observer.CountingObserver` (thread-safe), and the
+controller reads its snapshot, as :class:`Counters`, when it reports.
 
 A worker that fails records its error and stops the run; the controller ends
 early and the error is what ``perf`` reports.
@@ -45,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from ..exceptions import AMQPError, NackError, UnroutableError
+from ..observer import CountingObserver
 from ._runtimes import PerfChannel, PerfConnection, PerfConsumer, Runtime, Worker
 
 __all__ = ["PerfOptions", "Counters", "LatencyHistogram", "PerfSummary", "run_perf", "PerfFailed"]
@@ -86,48 +85,19 @@ class PerfOptions:
 
 
 class Counters:
-    """What one producer or consumer did.
-
-    Has the shape of the counting metrics observer of issue 13 (publishes,
-    confirms, nacks, returns, deliveries, acks), so that the library's one
-    can replace it.  Each instance is written by one worker only.
-    """
+    """What the run's connections did, as the library's counting observer saw it."""
 
     __slots__ = ("publishes", "confirms", "nacks", "returns", "deliveries", "acks")
 
-    def __init__(self) -> None:
-        self.publishes = 0
-        self.confirms = 0
-        self.nacks = 0
-        self.returns = 0
-        self.deliveries = 0
-        self.acks = 0
+    def __init__(self, counts: dict[str, int] | None = None) -> None:
+        counts = counts or {}
+        self.publishes = counts.get("published", 0)
+        self.confirms = counts.get("confirmed", 0)
+        self.nacks = counts.get("nacked", 0)
+        self.returns = counts.get("returned", 0)
+        self.deliveries = counts.get("delivered", 0)
+        self.acks = counts.get("acked", 0)
 
-    def on_publish(self) -> None:
-        self.publishes += 1
-
-    def on_confirm(self, count: int = 1) -> None:
-        self.confirms += count
-
-    def on_nack(self, count: int = 1) -> None:
-        self.nacks += count
-
-    def on_return(self) -> None:
-        self.returns += 1
-
-    def on_delivery(self) -> None:
-        self.deliveries += 1
-
-    def on_ack(self) -> None:
-        self.acks += 1
-
-    @classmethod
-    def total(cls, parts: Sequence[Counters]) -> Counters:
-        """The sum of several workers' counters."""
-        summed = cls()
-        for name in cls.__slots__:
-            setattr(summed, name, sum(getattr(part, name) for part in parts))
-        return summed
 
 
 class LatencyHistogram:
@@ -221,6 +191,8 @@ class _Run:
     #: Set by Ctrl-C: end the run now, as if its duration were over.
     interrupted: bool = False
     errors: list[BaseException] = field(default_factory=list)
+    #: Shared by every connection of the run: it counts what they do.
+    observer: CountingObserver = field(default_factory=CountingObserver)
 
     def fail(self, error: BaseException) -> None:
         self.errors.append(error)
@@ -253,33 +225,20 @@ class _Producer:
         self.run = run
         self.connection = connection
         self.channel = channel
-        self.counters = Counters()
         self.finished = False
         self.stopped_at: float | None = None
 
-    def unconfirmed(self) -> int:
-        """The publishes awaiting their confirm (from the sans-io channel's count)."""
-        core_channel = self.connection.core.channels.get(self.channel.id)
-        return core_channel.unconfirmed_count if core_channel is not None else 0
-
     async def _collect_confirms(self, window: int) -> None:
-        """Wait until at most ``window`` publishes are unconfirmed; count what settled."""
-        counters = self.counters
+        """Wait until at most ``window`` publishes are unconfirmed (the observer counts them)."""
         try:
             await self.channel.wait_for_confirms(window)
-        except NackError:
-            counters.on_nack()  # at least one; the channel reports only the first
-        except UnroutableError:
-            counters.on_return()
-        settled = counters.publishes - self.unconfirmed() - counters.confirms - counters.nacks
-        if settled > 0:
-            counters.on_confirm(settled)
+        except (NackError, UnroutableError):
+            pass  # counted by the observer as nacks and returns
 
     async def publish(self) -> None:
         run = self.run
         options = run.options
         channel = self.channel
-        counters = self.counters
         sleep = run.runtime.sleep
         padding = bytes(options.size - MIN_SIZE)
         pack = _STAMP.pack
@@ -297,7 +256,6 @@ class _Producer:
                     await sleep(min(delay, _POLL))
                     continue
                 await channel.basic_publish(pack(tag, time.monotonic_ns()) + padding, "", queue, wait=False)
-                counters.on_publish()
                 sent += 1
                 if window is not None:
                     await self._collect_confirms(window)
@@ -319,14 +277,12 @@ class _Consumer:
         self.run = run
         self.channel = channel
         self.consumer = consumer
-        self.counters = Counters()
         self.latencies = LatencyHistogram()
         self.last_delivery = 0.0
         self.cancelled = False
 
     async def consume(self) -> None:
         run = self.run
-        counters = self.counters
         record = self.latencies.record
         ack = self.channel.basic_ack
         unpack = _STAMP.unpack_from
@@ -334,14 +290,12 @@ class _Consumer:
         try:
             async for message in self.consumer:
                 body = message.body
-                counters.on_delivery()
                 if len(body) >= MIN_SIZE:
                     stamp_tag, published_ns = unpack(body)
                     if stamp_tag == tag:
                         record((time.monotonic_ns() - published_ns) // 1000)
                 self.last_delivery = time.monotonic()
                 await ack(message.delivery_tag)
-                counters.on_ack()
         except (AMQPError, OSError) as exc:
             if not self.cancelled:
                 run.fail(exc)
@@ -440,8 +394,7 @@ class _Controller:
         self.ended = 0.0
 
     def counts(self) -> Counters:
-        producing = [producer.counters for producer in self.producers]
-        return Counters.total(producing + [consumer.counters for consumer in self.consumers])
+        return Counters(self.run.observer.snapshot())
 
     def latencies(self) -> LatencyHistogram:
         return LatencyHistogram.merged([consumer.latencies for consumer in self.consumers])
@@ -488,7 +441,8 @@ class _Controller:
             time.monotonic() + _CONFIRM_GRACE, lambda: all(producer.finished for producer in self.producers)
         )
         if not all_finished:
-            unconfirmed = sum(producer.unconfirmed() for producer in self.producers)
+            counts = self.counts()
+            unconfirmed = counts.publishes - counts.confirms - counts.nacks
             run.fail(PerfFailed(f"{unconfirmed} publishes still unconfirmed {_CONFIRM_GRACE:.0f} s after the end"))
             for producer in self.producers:
                 if not producer.finished:
@@ -546,8 +500,14 @@ def _queue_arguments(options: PerfOptions) -> dict[str, Any]:
     return arguments
 
 
-async def _open(runtime: Runtime, url: str, name: str, opened: list[PerfConnection]) -> PerfChannel:
-    connection = runtime.connection(url, name)
+async def _open(run: _Run, url: str, name: str, opened: list[PerfConnection]) -> PerfChannel:
+    return await _open_observed(run.runtime, url, name, opened, run.observer)
+
+
+async def _open_observed(
+    runtime: Runtime, url: str, name: str, opened: list[PerfConnection], observer: CountingObserver
+) -> PerfChannel:
+    connection = runtime.connection(url, name, observer)
     await connection.connect()
     opened.append(connection)
     return await connection.channel()
@@ -588,18 +548,18 @@ async def _run(run: _Run, runtime: Runtime, progress: _Progress) -> PerfSummary:
     opened: list[PerfConnection] = []
     declared = False
     try:
-        admin = await _open(runtime, options.url, "amqproto perf", opened)
+        admin = await _open(run, options.url, "amqproto perf", opened)
         await admin.queue_declare(queue, durable=options.quorum or options.queue is not None, arguments=_queue_arguments(options))
         declared = options.queue is None
         producers: list[_Producer] = []
         for index in range(options.producers):
-            channel = await _open(runtime, options.url, f"amqproto perf producer {index + 1}", opened)
+            channel = await _open(run, options.url, f"amqproto perf producer {index + 1}", opened)
             if options.confirm is not None:
                 await channel.confirm_select()
             producers.append(_Producer(run, opened[-1], channel))
         consumers: list[_Consumer] = []
         for index in range(options.consumers):
-            channel = await _open(runtime, options.url, f"amqproto perf consumer {index + 1}", opened)
+            channel = await _open(run, options.url, f"amqproto perf consumer {index + 1}", opened)
             await channel.basic_qos(prefetch_count=options.prefetch)
             consumer = channel.basic_consume(queue)
             await consumer.start()
@@ -633,7 +593,7 @@ async def _close_all(opened: list[PerfConnection], runtime: Runtime, url: str, q
     if queue is not None:
         cleanup: list[PerfConnection] = []
         try:
-            channel = await _open(runtime, url, "amqproto perf cleanup", cleanup)
+            channel = await _open_observed(runtime, url, "amqproto perf cleanup", cleanup, CountingObserver())
             await channel.queue_delete(queue)
         except (AMQPError, OSError):
             pass  # x-expires removes it later

@@ -29,6 +29,7 @@ from typing import Any, Protocol, TypeVar
 
 from .. import Connection
 from ..io.blocking import BlockingChannel, BlockingConnection, BlockingConsumer, BlockingMessage
+from ..observer import Observer
 from ..schema import QueueDeclareOk, QueueDeleteOk
 from ..schema.types import FieldTable
 
@@ -106,8 +107,8 @@ class PerfConnection(Protocol):
 class Runtime(Protocol):
     """How ``perf`` uses one adapter and its I/O library."""
 
-    def connection(self, url: str, name: str) -> PerfConnection:
-        """A connection (not yet connected) named ``name`` in the management UI."""
+    def connection(self, url: str, name: str, observer: Observer) -> PerfConnection:
+        """A connection (not yet connected) named ``name`` in the management UI, reporting to ``observer``."""
         ...
 
     def run(self, main: Worker) -> None:
@@ -134,10 +135,10 @@ def _client_properties(name: str) -> dict[str, Any]:
 class AsyncioRuntime:
     """The asyncio adapter on asyncio's default event loop."""
 
-    def connection(self, url: str, name: str) -> PerfConnection:
+    def connection(self, url: str, name: str, observer: Observer) -> PerfConnection:
         from ..io.asyncio import AsyncioConnection
 
-        return AsyncioConnection(url, client_properties=_client_properties(name))
+        return AsyncioConnection(url, client_properties=_client_properties(name), observer=observer)
 
     def run(self, main: Worker) -> None:
         asyncio.run(main())
@@ -176,8 +177,8 @@ class CurioRuntime:
         self._curio = curio
         self._connection_class = CurioConnection
 
-    def connection(self, url: str, name: str) -> PerfConnection:
-        return self._connection_class(url, client_properties=_client_properties(name))
+    def connection(self, url: str, name: str, observer: Observer) -> PerfConnection:
+        return self._connection_class(url, client_properties=_client_properties(name), observer=observer)
 
     def run(self, main: Worker) -> None:
         self._curio.run(main)
@@ -296,8 +297,10 @@ class _BlockingConnection:
 class BlockingRuntime:
     """The blocking adapter: a thread per worker (see the module header)."""
 
-    def connection(self, url: str, name: str) -> PerfConnection:
-        return _BlockingConnection(BlockingConnection(url, client_properties=_client_properties(name)))
+    def connection(self, url: str, name: str, observer: Observer) -> PerfConnection:
+        return _BlockingConnection(
+            BlockingConnection(url, client_properties=_client_properties(name), observer=observer)
+        )
 
     def run(self, main: Worker) -> None:
         _drive(main())

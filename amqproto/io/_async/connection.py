@@ -82,6 +82,7 @@ from ...exceptions import (
     ReplyError,
     UnroutableError,
 )
+from ...observer import Observer, notify_failed
 from ...schema.methods import Method
 from .._backend import AsyncBackend, AsyncQueue, AsyncStream, AsyncTask, AsyncWaiter
 from .._framelog import FrameLog
@@ -135,6 +136,8 @@ class AsyncConnection:
         call_timeout: Seconds any call waits for the broker (a reply, a
             confirm) when it passes no ``timeout=`` of its own;
             :data:`DEFAULT_CALL_TIMEOUT` by default, ``None`` to wait for ever.
+        observer: A metrics observer (:class:`~amqproto.observer.Observer`),
+            called on each publish, confirm, delivery, ack, ...
 
     Raises:
         ConfigurationError: a timeout is not a positive number of seconds.
@@ -158,6 +161,7 @@ class AsyncConnection:
         virtual_host: str | None = None,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
+        observer: Observer | None = None,
     ) -> None:
         params = parse_url(url)
         self.host = params.host
@@ -208,6 +212,7 @@ class AsyncConnection:
         self._blocked_callbacks: list[Callable[[str], object]] = []
         self._unblocked_callbacks: list[Callable[[], object]] = []
         self._close_callbacks: list[Callable[[AMQPError | None], object]] = []
+        self._observer = observer
         self._sent_log = FrameLog("sent")
         self._received_log = FrameLog("received")
 
@@ -310,6 +315,8 @@ class AsyncConnection:
             core.frame_max,
             core.channel_max,
         )
+        if self._observer is not None:
+            self._observe("connection_opened", self)
         if core.heartbeat:
             self._tasks.append(await backend.spawn(self._run_timer))
 
@@ -375,6 +382,13 @@ class AsyncConnection:
             if state is ConnectionState.AWAITING_START:
                 raise LocalProtocolError("the connection is not open: use 'async with' or connect()")
             raise ConnectionClosedError(f"the connection is {state.value}")
+
+    def _observe(self, hook: str, *arguments: Any) -> None:
+        """Call the observer's ``hook``; an exception from it is logged, never raised."""
+        try:
+            getattr(self._observer, hook)(*arguments)
+        except Exception:
+            notify_failed(hook)
 
     def _attach(self, channel: AsyncChannelEvents) -> Channel:
         """Open a core channel whose events go to ``channel`` (called under the lock)."""
@@ -682,11 +696,15 @@ class AsyncConnection:
                     await waiter.set_result(None)
         elif nacked:
             unwaited = list(tags)
+        if self._observer is not None:
+            self._observe("publishes_nacked" if nacked else "publishes_confirmed", channel_id, len(tags))
         channel = self._channels.get(channel_id)
         if channel is not None:
             await channel._confirms_settled(len(tags), unwaited)
 
     async def _returned(self, event: MessageReturned) -> None:
+        if self._observer is not None:
+            self._observe("message_returned", event.channel_id)
         channel = self._channels.get(event.channel_id)
         if event.delivery_tag is not None:
             waiter = self._confirm_waiters.pop((event.channel_id, event.delivery_tag), None)
@@ -715,10 +733,15 @@ class AsyncConnection:
         if self._error is not None:
             return
         self._error = error
+        opened = self._opened.done()
         if clean or self._closing:
             logger.info("closed the connection to %s:%s", self.host, self.port)
-        elif self._opened.done():
+            if opened and self._observer is not None:
+                self._observe("connection_closed", self)
+        elif opened:
             logger.warning("lost the connection to %s:%s: %s", self.host, self.port, error)
+            if self._observer is not None:
+                self._observe("connection_lost", self, error)
         waiters = list(self._waiters.values()) + list(self._confirm_waiters.values())
         self._waiters.clear()
         self._confirm_waiters.clear()

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from ...channel import Channel, Request
 from ...events import Event, MessageReturned, ReplyReceived
 from ...exceptions import AMQPError
+from ...observer import Observer
 from .._backend import AsyncBackend, AsyncWaiter
 
 __all__ = ["AsyncSession", "AsyncChannelEvents"]
@@ -55,6 +56,13 @@ class AsyncSession(Protocol):
     @property
     def backend(self) -> AsyncBackend:
         """The I/O library's primitives."""
+
+    @property
+    def _observer(self) -> Observer | None:
+        """The metrics observer, or ``None``: test it before calling :meth:`_observe`."""
+
+    def _observe(self, hook: str, *arguments: Any) -> None:
+        """Call the observer's ``hook``; an exception from it is logged, never raised."""
 
     @property
     def _lock(self) -> AbstractContextManager[Any]:

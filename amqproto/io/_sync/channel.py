@@ -373,6 +373,8 @@ class SyncChannel:
             return core.open_request
 
         connection._call(make_request, timeout)
+        if connection._observer is not None:
+            connection._observe("channel_opened", self.id)
 
     def close(self, reply_code: int = 200, reply_text: str = "", *, timeout: float | None = None) -> None:
         """Send ``channel.close`` and wait for ``close-ok``.  Idempotent."""
@@ -435,6 +437,7 @@ class SyncChannel:
         so that it holds no prefetch slot.  Returns the index of the first
         event not taken.
         """
+        first = index
         consumers = self._consumers
         new = _new_message
         cls = SyncMessage
@@ -475,6 +478,10 @@ class SyncChannel:
                 woken.append(consumer._sleepers.popleft())
         if unknown:
             self._reject_unknown(unknown)
+        connection = self._connection
+        if connection._observer is not None:
+            for event in events[first:index]:
+                connection._observe("message_delivered", channel_id, len(event.body))  # type: ignore[attr-defined]
         return index
 
     def _reject_unknown(self, delivery_tags: list[int]) -> None:
@@ -520,6 +527,9 @@ class SyncChannel:
         """The channel is gone with ``error``, leaving the publishes ``unconfirmed`` unsettled."""
         if self._error is None:
             self._error = error
+            connection = self._connection
+            if connection._observer is not None:
+                connection._observe("channel_closed", self.id, error)
         self._unconfirmed_count = 0
         self._lost = unconfirmed
         windows, self._confirm_windows = self._confirm_windows, []
@@ -740,6 +750,8 @@ class SyncChannel:
             sequence = core.basic_publish(
                 body, exchange, routing_key, properties=properties, mandatory=mandatory, immediate=immediate
             )
+            if connection._observer is not None:
+                connection._observe("message_published", core.id, len(body))
             if sequence is not None:
                 self._unconfirmed_count += 1
                 if wait:
@@ -812,6 +824,9 @@ class SyncChannel:
         if not isinstance(reply, BasicGetOk):
             return None
         assert event.properties is not None and event.body is not None
+        connection = self._connection
+        if connection._observer is not None:
+            connection._observe("message_delivered", event.channel_id, len(event.body))
         return SyncMessage(
             self,
             event.body,
@@ -826,12 +841,18 @@ class SyncChannel:
 
     def basic_ack(self, delivery_tag: int = 0, multiple: bool = False) -> None:
         self._send(lambda core: core.basic_ack(delivery_tag, multiple))
+        if self._connection._observer is not None:
+            self._connection._observe("message_acked", self.id, multiple)
 
     def basic_nack(self, delivery_tag: int = 0, multiple: bool = False, requeue: bool = True) -> None:
         self._send(lambda core: core.basic_nack(delivery_tag, multiple, requeue))
+        if self._connection._observer is not None:
+            self._connection._observe("message_nacked", self.id, multiple, requeue)
 
     def basic_reject(self, delivery_tag: int, requeue: bool = True) -> None:
         self._send(lambda core: core.basic_reject(delivery_tag, requeue))
+        if self._connection._observer is not None:
+            self._connection._observe("message_rejected", self.id, requeue)
 
     def basic_recover(self, requeue: bool = False, *, timeout: float | None = None) -> BasicRecoverOk:
         return self._rpc(lambda core: core.basic_recover(requeue), timeout)

@@ -83,6 +83,7 @@ from ...exceptions import (
     ReplyError,
     UnroutableError,
 )
+from ...observer import Observer, notify_failed
 from ...schema.methods import Method
 from .._backend import SyncBackend, SyncQueue, SyncStream, SyncTask, SyncWaiter
 from .._framelog import FrameLog
@@ -136,6 +137,8 @@ class SyncConnection:
         call_timeout: Seconds any call waits for the broker (a reply, a
             confirm) when it passes no ``timeout=`` of its own;
             :data:`DEFAULT_CALL_TIMEOUT` by default, ``None`` to wait for ever.
+        observer: A metrics observer (:class:`~amqproto.observer.Observer`),
+            called on each publish, confirm, delivery, ack, ...
 
     Raises:
         ConfigurationError: a timeout is not a positive number of seconds.
@@ -159,6 +162,7 @@ class SyncConnection:
         virtual_host: str | None = None,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
+        observer: Observer | None = None,
     ) -> None:
         params = parse_url(url)
         self.host = params.host
@@ -209,6 +213,7 @@ class SyncConnection:
         self._blocked_callbacks: list[Callable[[str], object]] = []
         self._unblocked_callbacks: list[Callable[[], object]] = []
         self._close_callbacks: list[Callable[[AMQPError | None], object]] = []
+        self._observer = observer
         self._sent_log = FrameLog("sent")
         self._received_log = FrameLog("received")
 
@@ -311,6 +316,8 @@ class SyncConnection:
             core.frame_max,
             core.channel_max,
         )
+        if self._observer is not None:
+            self._observe("connection_opened", self)
         if core.heartbeat:
             self._tasks.append(backend.spawn(self._run_timer))
 
@@ -376,6 +383,13 @@ class SyncConnection:
             if state is ConnectionState.AWAITING_START:
                 raise LocalProtocolError("the connection is not open: use 'with' or connect()")
             raise ConnectionClosedError(f"the connection is {state.value}")
+
+    def _observe(self, hook: str, *arguments: Any) -> None:
+        """Call the observer's ``hook``; an exception from it is logged, never raised."""
+        try:
+            getattr(self._observer, hook)(*arguments)
+        except Exception:
+            notify_failed(hook)
 
     def _attach(self, channel: SyncChannelEvents) -> Channel:
         """Open a core channel whose events go to ``channel`` (called under the lock)."""
@@ -683,11 +697,15 @@ class SyncConnection:
                     waiter.set_result(None)
         elif nacked:
             unwaited = list(tags)
+        if self._observer is not None:
+            self._observe("publishes_nacked" if nacked else "publishes_confirmed", channel_id, len(tags))
         channel = self._channels.get(channel_id)
         if channel is not None:
             channel._confirms_settled(len(tags), unwaited)
 
     def _returned(self, event: MessageReturned) -> None:
+        if self._observer is not None:
+            self._observe("message_returned", event.channel_id)
         channel = self._channels.get(event.channel_id)
         if event.delivery_tag is not None:
             waiter = self._confirm_waiters.pop((event.channel_id, event.delivery_tag), None)
@@ -716,10 +734,15 @@ class SyncConnection:
         if self._error is not None:
             return
         self._error = error
+        opened = self._opened.done()
         if clean or self._closing:
             logger.info("closed the connection to %s:%s", self.host, self.port)
-        elif self._opened.done():
+            if opened and self._observer is not None:
+                self._observe("connection_closed", self)
+        elif opened:
             logger.warning("lost the connection to %s:%s: %s", self.host, self.port, error)
+            if self._observer is not None:
+                self._observe("connection_lost", self, error)
         waiters = list(self._waiters.values()) + list(self._confirm_waiters.values())
         self._waiters.clear()
         self._confirm_waiters.clear()

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from ...channel import Channel, Request
 from ...events import Event, MessageReturned, ReplyReceived
 from ...exceptions import AMQPError
+from ...observer import Observer
 from .._backend import SyncBackend, SyncWaiter
 
 __all__ = ["SyncSession", "SyncChannelEvents"]
@@ -56,6 +57,13 @@ class SyncSession(Protocol):
     @property
     def backend(self) -> SyncBackend:
         """The I/O library's primitives."""
+
+    @property
+    def _observer(self) -> Observer | None:
+        """The metrics observer, or ``None``: test it before calling :meth:`_observe`."""
+
+    def _observe(self, hook: str, *arguments: Any) -> None:
+        """Call the observer's ``hook``; an exception from it is logged, never raised."""
 
     @property
     def _lock(self) -> AbstractContextManager[Any]:
