@@ -27,6 +27,7 @@ the method that caused them, exactly as ``connection.close`` and
     ├── ConfigurationError (ValueError)  an argument out of range (connection_timeout=0, ...)
     ├── EncodeError (ValueError)     a value that cannot go on the wire
     │   └── EncodeTypeError (TypeError)
+    ├── CodecBugError (RuntimeError) generated code failed on valid input: a bug of ours
     ├── NackError, UnroutableError   publisher-confirm outcomes
     └── ConsumerCancelledError       the broker cancelled a consumer
 
