@@ -20,7 +20,7 @@ the method that caused them, exactly as ``connection.close`` and
     │       │   └── NotAllowed 530, AMQPNotImplemented 540, InternalError 541
     │       ├── AuthenticationError  a refused login (also an AccessRefused)
     │       └── ConnectionLost       the transport went away (no reply code)
-    │           └── HeartbeatTimeout, ConnectionTimeout
+    │           └── HeartbeatTimeout, ConnectionTimeout, ConnectionInterrupted (recovering)
     ├── ReplyError                   anything with an AMQP reply code: SoftError, HardError
     ├── OperationTimeout (TimeoutError)  a wait ran out of time; ConnectionTimeout too
     ├── LocalProtocolError           we were asked to do something illegal now
@@ -87,6 +87,7 @@ __all__ = [
     "EncodeError",
     "EncodeTypeError",
     "ConnectionLost",
+    "ConnectionInterrupted",
     "HeartbeatTimeout",
     "ConnectionTimeout",
     "NackError",
@@ -403,6 +404,16 @@ class EncodeTypeError(EncodeError, TypeError):
 
 class ConnectionLost(ConnectionClosedError):
     """The transport closed or failed; pending operations are abandoned."""
+
+
+class ConnectionInterrupted(ConnectionLost):
+    """The connection was lost while this was under way, and automatic recovery is reconnecting.
+
+    The outcome of what failed is unknown: a publish whose confirm was
+    pending may or may not have reached the broker, and may be published
+    again (its sequence number is in :attr:`~AMQPError.unconfirmed`).  Calls
+    made after this wait for the recovery.
+    """
 
 
 class HeartbeatTimeout(ConnectionLost):

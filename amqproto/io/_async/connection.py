@@ -48,7 +48,7 @@ from __future__ import annotations
 import logging
 import math
 import ssl as _ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from ..._state import ConnectionState
@@ -73,6 +73,7 @@ from ...exceptions import (
     AMQPError,
     ConfigurationError,
     ConnectionClosedError,
+    ConnectionInterrupted,
     ConnectionLost,
     ConnectionTimeout,
     ConsumerCancelledError,
@@ -86,7 +87,8 @@ from ...observer import Observer, notify_failed
 from ...schema.methods import Method
 from .._backend import AsyncBackend, AsyncQueue, AsyncStream, AsyncTask, AsyncWaiter
 from .._framelog import FrameLog
-from ..url import DEFAULT_URL, parse_url
+from ..recovery import Recovery, Topology
+from ..url import DEFAULT_URL, ConnectionParameters, parse_url
 from .channel import AsyncChannel
 from .session import AsyncChannelEvents
 
@@ -119,8 +121,10 @@ class AsyncConnection:
                 await channel.basic_publish(b"hi", routing_key="q")
 
     Args:
-        url: An AMQP URI (see :mod:`amqproto.io.url`); keyword arguments
-            override what it says.
+        url: An AMQP URI (see :mod:`amqproto.io.url`), or a sequence of
+            them (the nodes of a cluster): connecting tries them in order,
+            recovery goes round them.  Keyword arguments override what
+            they say.
         auth: Any :class:`~amqproto.auth.Authentication` (default: PLAIN with
             the URI's credentials).
         heartbeat: Seconds; 0 turns heartbeats off (default 60, or the URI's).
@@ -138,6 +142,10 @@ class AsyncConnection:
             :data:`DEFAULT_CALL_TIMEOUT` by default, ``None`` to wait for ever.
         observer: A metrics observer (:class:`~amqproto.observer.Observer`),
             called on each publish, confirm, delivery, ack, ...
+        recovery: ``True`` or a :class:`~amqproto.io.recovery.Recovery` to
+            reconnect by itself when the connection is lost (see
+            :mod:`amqproto.io.recovery`); ``False`` (the default): a lost
+            connection is over.
 
     Raises:
         ConfigurationError: a timeout is not a positive number of seconds.
@@ -149,7 +157,7 @@ class AsyncConnection:
 
     def __init__(
         self,
-        url: str = DEFAULT_URL,
+        url: str | Sequence[str] = DEFAULT_URL,
         *,
         auth: Authentication | None = None,
         heartbeat: int | None = None,
@@ -162,32 +170,34 @@ class AsyncConnection:
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
         observer: Observer | None = None,
+        recovery: bool | Recovery = False,
     ) -> None:
-        params = parse_url(url)
-        self.host = params.host
-        self.port = params.port
-        self._ssl_context = params.ssl_context
-        self._server_hostname = params.server_hostname
-        if ssl is True:
-            self._ssl_context = _ssl.create_default_context()
-            self._server_hostname = self._server_hostname or params.host
-        elif isinstance(ssl, _ssl.SSLContext):
-            self._ssl_context = ssl
-            self._server_hostname = self._server_hostname or params.host
+        urls = [url] if isinstance(url, str) else list(url)
+        if not urls:
+            raise ConfigurationError("url: give at least one AMQP URI")
+        self._endpoints: list[ConnectionParameters] = [parse_url(each) for each in urls]
+        self._endpoint_index = 0
+        first = self._endpoints[0]
+        self.host = first.host
+        self.port = first.port
+        self._auth = auth
+        self._heartbeat = heartbeat
+        self._ssl = ssl
+        self._client_properties = client_properties
+        self._frame_max = frame_max
+        self._channel_max = channel_max
+        self._virtual_host = virtual_host
+        self._max_message_size = max_message_size
         self._connection_timeout = _seconds(
-            "connection_timeout", connection_timeout if connection_timeout is not None else params.connection_timeout
+            "connection_timeout", connection_timeout if connection_timeout is not None else first.connection_timeout
         )
         self._call_timeout = None if call_timeout is None else _seconds("call_timeout", call_timeout)
-        wanted_heartbeat = heartbeat if heartbeat is not None else params.heartbeat
-        self._core = Connection(
-            auth=auth if auth is not None else params.authentication(),
-            virtual_host=virtual_host if virtual_host is not None else params.virtual_host,
-            heartbeat=wanted_heartbeat if wanted_heartbeat is not None else 60,
-            frame_max=frame_max if frame_max is not None else (params.frame_max if params.frame_max is not None else 131072),
-            channel_max=channel_max if channel_max is not None else (params.channel_max if params.channel_max is not None else 2047),
-            client_properties=client_properties,
-            max_message_size=max_message_size,
+        self._recovery: Recovery | None = Recovery() if recovery is True else (recovery or None)
+        #: What the application declared, for recovery to declare again.
+        self._topology: Topology | None = (
+            Topology() if self._recovery is not None and self._recovery.topology else None
         )
+        self._core = self._new_core(first)
         backend = self.backend
         self._lock = backend.core_lock()
         self._write_lock = backend.write_lock()
@@ -213,11 +223,45 @@ class AsyncConnection:
         self._unblocked_callbacks: list[Callable[[], object]] = []
         self._close_callbacks: list[Callable[[AMQPError | None], object]] = []
         self._observer = observer
+        # Recovery: set while it runs; the channels waiting for it; the
+        # waiter calls made meanwhile wait on; set by close() to stop it.
+        self._recovering = False
+        self._connecting = False
+        self._ever_opened = False
+        self._recovery_task: AsyncTask | None = None
+        self._suspended: list[AsyncChannelEvents] = []
+        self._recovered: AsyncWaiter | None = None
+        self._close_requested: AsyncWaiter
+        self._lost_callbacks: list[Callable[[AMQPError], object]] = []
+        self._recovered_callbacks: list[Callable[[], object]] = []
+        self._recovery_failed_callbacks: list[Callable[[AMQPError], object]] = []
         self._sent_log = FrameLog("sent")
         self._received_log = FrameLog("received")
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.host}:{self.port} {self._core.state.value}>"
+        state = "recovering" if self._recovering else self._core.state.value
+        return f"<{type(self).__name__} {self.host}:{self.port} {state}>"
+
+    def _new_core(self, params: ConnectionParameters) -> Connection:
+        """A sans-io connection for ``params``, with this connection's keyword overrides."""
+        heartbeat = self._heartbeat if self._heartbeat is not None else params.heartbeat
+        return Connection(
+            auth=self._auth if self._auth is not None else params.authentication(),
+            virtual_host=self._virtual_host if self._virtual_host is not None else params.virtual_host,
+            heartbeat=heartbeat if heartbeat is not None else 60,
+            frame_max=self._frame_max if self._frame_max is not None else (params.frame_max or 131072),
+            channel_max=self._channel_max if self._channel_max is not None else (params.channel_max or 2047),
+            client_properties=self._client_properties,
+            max_message_size=self._max_message_size,
+        )
+
+    def _tls(self, params: ConnectionParameters) -> tuple[_ssl.SSLContext | None, str | None]:
+        """The TLS context and server name for ``params`` (``ssl=`` overrides the URI's)."""
+        if self._ssl is True:
+            return _ssl.create_default_context(), params.server_hostname or params.host
+        if isinstance(self._ssl, _ssl.SSLContext):
+            return self._ssl, params.server_hostname or params.host
+        return params.ssl_context, params.server_hostname
 
     # -- public API ------------------------------------------------------------
 
@@ -228,7 +272,12 @@ class AsyncConnection:
 
     @property
     def is_open(self) -> bool:
-        return self._core.state is ConnectionState.OPEN and self._error is None
+        return self._core.state is ConnectionState.OPEN and self._error is None and not self._recovering
+
+    @property
+    def recovering(self) -> bool:
+        """True while automatic recovery reconnects (calls made meanwhile wait for it)."""
+        return self._recovering
 
     @property
     def blocked(self) -> bool:
@@ -260,6 +309,18 @@ class AsyncConnection:
         """
         self._close_callbacks.append(callback)
 
+    def add_lost_callback(self, callback: Callable[[AMQPError], object]) -> None:
+        """With recovery: call ``callback(error)`` when the connection is lost and recovery starts."""
+        self._lost_callbacks.append(callback)
+
+    def add_recovered_callback(self, callback: Callable[[], object]) -> None:
+        """With recovery: call ``callback()`` once the connection, its channels and consumers are back."""
+        self._recovered_callbacks.append(callback)
+
+    def add_recovery_failed_callback(self, callback: Callable[[AMQPError], object]) -> None:
+        """With recovery: call ``callback(error)`` when recovery gives up (``max_attempts``), with the last error."""
+        self._recovery_failed_callbacks.append(callback)
+
     async def connect(self) -> None:
         """Open the TCP (and TLS) stream and run the AMQP handshake.
 
@@ -280,30 +341,70 @@ class AsyncConnection:
         if self._error is not None or self._core.state is not ConnectionState.AWAITING_START:
             raise ConnectionClosedError("this connection was closed: make a new one to connect again")
         backend = self.backend
-        timeout = self._connection_timeout
-        started = backend.monotonic()
         self._opened = backend.create_waiter()
         self._closed = backend.create_waiter()
+        self._close_requested = backend.create_waiter()
         self._callbacks = backend.create_queue()
         self._write_requests = backend.create_queue()
+        self._self_ending_tasks = [await backend.spawn(self._run_callbacks), await backend.spawn(self._write_behind)]
+        last: AMQPError | None = None
+        self._connecting = True
         try:
-            stream = await backend.connect(self.host, self.port, self._ssl_context, self._server_hostname, timeout)
+            for index in range(len(self._endpoints)):
+                try:
+                    await self._open_generation(index)
+                except (ConnectionTimeout, ConnectionLost) as exc:
+                    last = exc  # this node is unreachable, or not AMQP: try the next
+                    continue
+                except BaseException as exc:
+                    # The broker answered and refused (credentials, virtual
+                    # host): another node of the cluster would too.
+                    self._connecting = False
+                    await self._finish(exc if isinstance(exc, AMQPError) else ConnectionClosedError(str(exc)))
+                    await self._write_requests.put(False)
+                    raise
+                self._ever_opened = True
+                return
+        finally:
+            self._connecting = False
+        assert last is not None
+        await self._finish(last)
+        await self._write_requests.put(False)
+        raise last
+
+    async def _open_generation(self, index: int) -> None:
+        """Connect to endpoint ``index`` with a fresh core: stream, reader, handshake, timer.
+
+        On failure, drops what it made and raises.
+        """
+        backend = self.backend
+        params = self._endpoints[index]
+        self._endpoint_index = index
+        self.host = params.host
+        self.port = params.port
+        if self._ever_opened or index or self._core.state is not ConnectionState.AWAITING_START:
+            self._core = self._new_core(params)
+        self._opened = backend.create_waiter()
+        timeout = self._connection_timeout
+        started = backend.monotonic()
+        ssl_context, server_hostname = self._tls(params)
+        try:
+            stream = await backend.connect(self.host, self.port, ssl_context, server_hostname, timeout)
         except TimeoutError:
             raise ConnectionTimeout(f"connecting to {self.host}:{self.port} took over {timeout} s") from None
         except (OSError, _ssl.SSLError) as exc:
             raise ConnectionLost(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
         self._stream = stream
-        self._self_ending_tasks = [await backend.spawn(self._run_callbacks), await backend.spawn(self._write_behind)]
-        self._tasks.append(await backend.spawn(self._read_forever))
+        self._tasks = [await backend.spawn(self._read_forever)]
         await self._flush()
         remaining = max(timeout - (backend.monotonic() - started), 0.001)
         try:
             await backend.wait_for(self._opened, remaining)
         except TimeoutError:
-            await self._abort(ConnectionTimeout(f"the AMQP handshake with {self.host}:{self.port} took over {timeout} s"))
+            await self._drop_generation()
             raise ConnectionTimeout(f"the AMQP handshake with {self.host}:{self.port} took over {timeout} s") from None
         except BaseException:
-            await self._abort(ConnectionClosedError("the handshake failed"))
+            await self._drop_generation()
             raise
         core = self._core
         logger.info(
@@ -315,7 +416,7 @@ class AsyncConnection:
             core.frame_max,
             core.channel_max,
         )
-        if self._observer is not None:
+        if self._observer is not None and not self._ever_opened:
             self._observe("connection_opened", self)
         if core.heartbeat:
             self._tasks.append(await backend.spawn(self._run_timer))
@@ -327,6 +428,11 @@ class AsyncConnection:
         the close by then (or cannot be written to), the stream is dropped.
         Closing a closed connection does nothing.
         """
+        if self._recovering:
+            # Stop the recovery; it finishes the connection as closed.
+            self._closing = True
+            await self._close_requested.set_result(None)
+            await self.backend.wait_timeout(self._closed, self._connection_timeout)
         if self._stream is None:
             return
         self._closing = True
@@ -369,7 +475,7 @@ class AsyncConnection:
 
     # -- used by channels ------------------------------------------------------
 
-    def _check_usable(self) -> None:
+    def _check_usable(self, restoring: bool = False) -> None:
         """Raise if the connection cannot carry commands (called under the lock).
 
         After the connection ended, the error that ended it is raised again
@@ -377,6 +483,8 @@ class AsyncConnection:
         """
         if self._error is not None:
             raise self._error.again()
+        if self._recovering and not restoring:
+            raise ConnectionInterrupted(f"the connection to {self.host}:{self.port} is recovering")
         state = self._core.state
         if state is not ConnectionState.OPEN:
             if state is ConnectionState.AWAITING_START:
@@ -409,11 +517,25 @@ class AsyncConnection:
         """The seconds a call may wait: its own ``timeout``, else the connection's."""
         return self._call_timeout if timeout is None else timeout
 
-    async def _call(self, make_request: Callable[[], Request[Any]], timeout: float | None) -> ReplyReceived:
-        """Send a synchronous method and wait for its reply event (for at most ``timeout`` s)."""
+    async def _until_usable(self, timeout: float | None) -> None:
+        """Wait for a recovery under way to end (within ``timeout``); raise its error if it gave up."""
+        recovered = self._recovered
+        if recovered is not None and self._recovering:
+            await self._wait(recovered, timeout, "waiting for the connection to recover")
+
+    async def _call(
+        self, make_request: Callable[[], Request[Any]], timeout: float | None, restoring: bool = False
+    ) -> ReplyReceived:
+        """Send a synchronous method and wait for its reply event (for at most ``timeout`` s).
+
+        A call made while recovery runs waits for it first; recovery's own
+        calls pass ``restoring``.
+        """
+        if not restoring:
+            await self._until_usable(timeout)
         waiter = self.backend.create_waiter()
         with self._lock:
-            self._check_usable()
+            self._check_usable(restoring)
             request = make_request()
             # The adapters never ask for nowait, so every request is answered.
             assert request.expects_reply
@@ -480,8 +602,10 @@ class AsyncConnection:
                 # The stream was dropped for a reason (a dead peer, a close): that is the error.
                 raise self._error.again() from exc
             error = ConnectionLost(f"writing to {self.host}:{self.port} failed: {exc}")
+            if stream is not self._stream or self._recovering:
+                raise self._interruption(error) from exc  # a generation recovery replaces
             await self._lose(error)
-            raise error.again() from exc
+            raise (self._interruption(error) if self._recovering else error.again()) from exc
 
     # -- background tasks ------------------------------------------------------
 
@@ -493,7 +617,7 @@ class AsyncConnection:
             try:
                 data = await stream.read(READ_SIZE)
             except (OSError, _ssl.SSLError) as exc:
-                await self._abort(ConnectionLost(f"reading from {self.host}:{self.port} failed: {exc}"))
+                await self._abort(ConnectionLost(f"reading from {self.host}:{self.port} failed: {exc}"), stream, core)
                 return
             if data and logger.isEnabledFor(logging.DEBUG):
                 self._received_log.bytes((data,))
@@ -517,16 +641,16 @@ class AsyncConnection:
                 # to find the close-ok): the connection is over, with its error.
                 # The writer sends our connection.close, then drops the stream.
                 logger.warning("%s:%s broke the protocol: %s", self.host, self.port, violation)
-                await self._lose(violation)
+                await self._lose(violation, core)
                 await self._flush_soon()
                 return
             if not data:
-                await self._abort(ConnectionLost("the broker closed the connection"))
+                await self._abort(ConnectionLost("the broker closed the connection"), stream, core)
                 return
             if core.state is ConnectionState.CLOSED:
                 # The broker closed the connection: the writer sends the
                 # close-ok, then drops the stream.
-                await self._lose(ConnectionLost("the broker closed the connection"))
+                await self._lose(ConnectionLost("the broker closed the connection"), core)
                 await self._flush_soon()
                 return
             if core.has_data_to_send:
@@ -554,9 +678,11 @@ class AsyncConnection:
 
     async def _run_timer(self) -> None:
         backend = self.backend
-        while True:
+        core = self._core
+        stream = self._stream
+        while core is self._core:
             with self._lock:
-                deadline = self._core.get_timer()
+                deadline = core.get_timer()
             if deadline is None:
                 return
             delay = deadline - backend.monotonic()
@@ -566,14 +692,16 @@ class AsyncConnection:
                     return
                 continue
             with self._lock:
-                events = self._core.handle_timer(backend.monotonic())
+                if core is not self._core:
+                    return
+                events = core.handle_timer(backend.monotonic())
                 await self._dispatch(events)
-            if self._core.state is ConnectionState.CLOSED:
+            if core.state is ConnectionState.CLOSED:
                 # The peer is dead (heartbeat timeout): drop the stream, which
                 # ends the reader and fails every write stuck on it.
-                await self._abort(ConnectionLost("the broker stopped answering"))
+                await self._abort(ConnectionLost("the broker stopped answering"), stream, core)
                 return
-            if self._core.has_data_to_send:
+            if core.has_data_to_send:
                 await self._flush_soon()
 
     async def _run_callbacks(self) -> None:
@@ -593,25 +721,47 @@ class AsyncConnection:
         """Queue a user callback for the callback runner."""
         await self._callbacks.put((callback, arguments, kind))
 
-    async def _lose(self, error: AMQPError) -> None:
-        """The transport is gone: let the core say so, and fail everything."""
+    async def _lose(self, error: AMQPError, core: Connection | None = None) -> None:
+        """The transport is gone: let the core say so, and fail everything.
+
+        ``core`` is the generation the caller drives: when recovery has
+        replaced it meanwhile, its loss is old news and nothing happens.
+        """
         with self._lock:
+            if core is not None and core is not self._core:
+                return
             events = self._core.receive_data(b"")
             await self._dispatch(events)
             if self._error is None:
                 await self._fail_all(error)
 
-    async def _abort(self, error: AMQPError) -> None:
-        """Drop the stream at once and end the background tasks; fail whatever still waits with ``error``."""
-        await self._lose(error)
-        stream, self._stream = self._stream, None
-        if stream is None:
+    async def _abort(
+        self, error: AMQPError, stream: AsyncStream | None = None, core: Connection | None = None
+    ) -> None:
+        """Drop the stream at once and its tasks; fail whatever still waits with ``error``.
+
+        With recovery on, losing the stream starts recovery instead of ending
+        the connection; the writer and the callback runner then live on.  A
+        reader or timer passes its own ``stream`` and ``core``: if recovery
+        replaced them meanwhile, only that old stream is dropped.
+        """
+        if stream is not None and (stream is not self._stream or core is not self._core):
+            await stream.abort()
             return
+        await self._lose(error, core)
+        await self._drop_generation()
+        if self._error is not None:
+            await self._write_requests.put(False)
+
+    async def _drop_generation(self) -> None:
+        """Abort the current stream and cancel its reader and timer (not the calling task)."""
+        with self._lock:
+            stream, self._stream = self._stream, None
+            tasks, self._tasks = self._tasks, []
         # Abort first: a reader or writer blocked on the stream wakes up only
         # when it goes, and nothing left unsent matters any more.
-        await stream.abort()
-        await self._write_requests.put(False)
-        tasks, self._tasks = self._tasks, []
+        if stream is not None:
+            await stream.abort()
         for task in tasks:
             await task.cancel()
 
@@ -717,9 +867,32 @@ class AsyncConnection:
         if channel is not None:
             await channel._returned(event)
 
+    def _will_recover(self, error: AMQPError) -> bool:
+        """Whether losing the connection with ``error`` starts (or continues) a recovery."""
+        return (
+            self._recovery is not None
+            and self._ever_opened
+            and not self._closing
+            and self._error is None
+            and isinstance(error, ConnectionClosedError)
+        )
+
     async def _channel_closed(self, event: ChannelClosed) -> None:
         channel_id = event.channel_id
         error = event.error
+        if self._will_recover(error):
+            # Closed with its connection: the channel waits for the recovery.
+            interrupted = self._interruption(error)
+            for request in [request for request in self._waiters if request.channel_id == channel_id]:
+                await self._waiters.pop(request).set_exception(interrupted.again())
+            for key in [key for key in self._confirm_waiters if key[0] == channel_id]:
+                await self._confirm_waiters.pop(key).set_exception(interrupted.with_unconfirmed((key[1],)))
+            suspended = self._channels.pop(channel_id, None)
+            if suspended is not None:
+                await suspended._interrupted(interrupted, event.unconfirmed)
+                if suspended not in self._suspended:
+                    self._suspended.append(suspended)
+            return
         for request in [request for request in self._waiters if request.channel_id == channel_id]:
             await self._waiters.pop(request).set_exception(error.again())
         for key in [key for key in self._confirm_waiters if key[0] == channel_id]:
@@ -728,12 +901,154 @@ class AsyncConnection:
         if channel is not None:
             await channel._closed(error, event.unconfirmed)
 
+    def _interruption(self, error: AMQPError) -> ConnectionInterrupted:
+        interrupted = ConnectionInterrupted(
+            f"the connection to {self.host}:{self.port} was lost ({error}); it is recovering, "
+            "and what was under way has an unknown outcome"
+        )
+        interrupted.__cause__ = error
+        return interrupted
+
     async def _fail_all(self, error: AMQPError, *, clean: bool = False) -> None:
+        """The connection ended with ``error``: recover, or fail everything (see :meth:`_finish`)."""
+        if self._error is not None:
+            return
+        if self._connecting or self._recovering:
+            # A handshake (connect() trying its URLs) or a recovery attempt
+            # failed: whoever runs it goes on, or ends the connection.
+            waiters = list(self._waiters.values()) + list(self._confirm_waiters.values())
+            self._waiters.clear()
+            self._confirm_waiters.clear()
+            for waiter in waiters:
+                await waiter.set_exception(error.again())
+            if not self._opened.done():
+                await self._opened.set_exception(error)
+            return
+        if not clean and self._will_recover(error):
+            interrupted = self._interruption(error)
+            waiters = list(self._waiters.values()) + list(self._confirm_waiters.values())
+            self._waiters.clear()
+            self._confirm_waiters.clear()
+            for waiter in waiters:
+                await waiter.set_exception(interrupted.again())
+            for channel in list(self._channels.values()):
+                await channel._interrupted(interrupted, ())
+                self._suspended.append(channel)
+            self._channels.clear()
+            await self._begin_recovery(error)
+            return
+        await self._finish(error, clean=clean)
+
+    async def _begin_recovery(self, error: AMQPError) -> None:
+        self._recovering = True
+        self._recovered = self.backend.create_waiter()
+        logger.warning("lost the connection to %s:%s: %s; recovering", self.host, self.port, error)
+        if self._observer is not None:
+            self._observe("connection_lost", self, error)
+        for lost_callback in self._lost_callbacks:
+            await self._call_later("lost", lost_callback, error)
+        self._recovery_task = await self.backend.spawn(lambda: self._recover(error))
+
+    async def _recover(self, error: AMQPError) -> None:
+        """The recovery task: reconnect, going round the URLs, and restore channels, topology, consumers."""
+        recovery = self._recovery
+        assert recovery is not None
+        backend = self.backend
+        await self._drop_generation()
+        last: AMQPError = error
+        attempt = 0
+        while not self._closing:
+            attempt += 1
+            if recovery.max_attempts is not None and attempt > recovery.max_attempts:
+                logger.error("recovery of %s:%s gave up after %d attempts: %s", self.host, self.port, attempt - 1, last)
+                for failed_callback in self._recovery_failed_callbacks:
+                    await self._call_later("recovery failed", failed_callback, last)
+                await self._end_recovery(last)
+                return
+            if await backend.wait_timeout(self._close_requested, recovery.delay(attempt)):
+                break
+            index = (self._endpoint_index + attempt) % len(self._endpoints)
+            try:
+                await self._open_generation(index)
+                await self._restore()
+            except AMQPError as exc:
+                last = exc
+                logger.info("recovery attempt %d (%s:%s) failed: %s", attempt, self.host, self.port, exc)
+                await self._lose(exc, self._core)
+                await self._drop_generation()
+                continue
+            self._recovering = False
+            self._suspended = []
+            recovered = self._recovered
+            if recovered is not None:
+                await recovered.set_result(None)
+            logger.info("recovered the connection to %s:%s (attempt %d)", self.host, self.port, attempt)
+            if self._observer is not None:
+                self._observe("connection_recovered", self)
+            for recovered_callback in self._recovered_callbacks:
+                await self._call_later("recovered", recovered_callback)
+            return
+        await self._end_recovery(ConnectionClosedError("the connection was closed"), clean=True)
+
+    async def _end_recovery(self, error: AMQPError, *, clean: bool = False) -> None:
+        """Recovery is over without a connection: everything waiting fails with ``error``."""
+        self._recovering = False
+        await self._drop_generation()
+        with self._lock:
+            recovered = self._recovered
+            if recovered is not None:
+                await recovered.set_exception(error)
+            suspended, self._suspended = self._suspended, []
+            for channel in suspended:
+                await channel._closed(error, ())
+            await self._finish(error, clean=clean)
+        await self._write_requests.put(False)
+
+    async def _restore(self) -> None:
+        """On a new connection: reopen the channels, declare the topology again, restart consumers."""
+        channels = list(self._suspended)
+        for channel in channels:
+            await channel._restore()
+        topology = self._topology
+        if topology is None:
+            return
+        renamed = await self._redeclare(topology)
+        for channel in channels:
+            await channel._restart_consumers(renamed)
+
+    async def _redeclare(self, topology: Topology) -> dict[str, str]:
+        """Declare the recorded topology on a channel of its own; the server-named queues' new names."""
+        channel = AsyncChannel(self)
+        channel._restoring = True
+        await channel.open()
+        renamed: dict[str, str] = {}
+        try:
+            for exchange, arguments in list(topology.exchanges.items()):
+                await channel.exchange_declare(exchange, **arguments)
+            for queue, recorded in list(topology.queues.items()):
+                declared = await channel.queue_declare("" if recorded.server_named else queue, **recorded.arguments)
+                if declared.queue != queue:
+                    renamed[queue] = declared.queue
+            for old, new in renamed.items():
+                topology.queue_renamed(old, new)
+                logger.info("recovery: server-named queue %r is now %r", old, new)
+            for binding in list(topology.exchange_bindings):
+                await channel.exchange_bind(
+                    binding.destination, binding.source, binding.routing_key, arguments=binding.arguments
+                )
+            for binding in list(topology.queue_bindings):
+                await channel.queue_bind(binding.destination, binding.source, binding.routing_key, arguments=binding.arguments)
+        finally:
+            if channel.is_open:
+                await channel.close()
+        return renamed
+
+    async def _finish(self, error: AMQPError, *, clean: bool = False) -> None:
         """The connection is over: fail every waiter with ``error``, tell the close callbacks."""
         if self._error is not None:
             return
         self._error = error
-        opened = self._opened.done()
+        opened = self._ever_opened
         if clean or self._closing:
             logger.info("closed the connection to %s:%s", self.host, self.port)
             if opened and self._observer is not None:

@@ -24,6 +24,7 @@ from ...events import Event, MessageReturned, ReplyReceived
 from ...exceptions import AMQPError
 from ...observer import Observer
 from .._backend import AsyncBackend, AsyncWaiter
+from ..recovery import Topology
 
 __all__ = ["AsyncSession", "AsyncChannelEvents"]
 
@@ -49,6 +50,15 @@ class AsyncChannelEvents(Protocol):
     async def _closed(self, error: AMQPError, unconfirmed: tuple[int, ...]) -> None:
         """The channel is gone with ``error``, leaving ``unconfirmed`` publishes unsettled."""
 
+    async def _interrupted(self, error: AMQPError, unconfirmed: tuple[int, ...]) -> None:
+        """The connection was lost and recovers: fail what waits, keep the rest for :meth:`_restore`."""
+
+    async def _restore(self) -> None:
+        """On the recovered connection: open again, with the qos, confirm mode and flow it had."""
+
+    async def _restart_consumers(self, renamed: dict[str, str]) -> None:
+        """Start the consumers again (on queues ``renamed`` old name -> new, if server-named)."""
+
 
 class AsyncSession(Protocol):
     """What a channel needs of its connection."""
@@ -68,7 +78,15 @@ class AsyncSession(Protocol):
     def _lock(self) -> AbstractContextManager[Any]:
         """The core lock: held while the core is called and waiters registered."""
 
-    def _check_usable(self) -> None:
+    @property
+    def _recovering(self) -> bool:
+        """True while recovery reconnects: calls wait for it (:meth:`_until_usable`)."""
+
+    @property
+    def _topology(self) -> Topology | None:
+        """What the application declared, recorded for recovery; ``None`` when not recorded."""
+
+    def _check_usable(self, restoring: bool = False) -> None:
         """Raise the connection's error if it can carry no commands (under the lock)."""
 
     def _attach(self, channel: AsyncChannelEvents) -> Channel:
@@ -80,8 +98,13 @@ class AsyncSession(Protocol):
     def _forget_confirm(self, channel_id: int, sequence: int) -> None:
         """Drop the waiter of publish ``sequence`` (under the lock)."""
 
-    async def _call(self, make_request: Callable[[], Request[Any]], timeout: float | None) -> ReplyReceived:
-        """Send a synchronous method and wait for its reply event."""
+    async def _until_usable(self, timeout: float | None) -> None:
+        """Wait for a recovery under way to end; raise its error if it gave up."""
+
+    async def _call(
+        self, make_request: Callable[[], Request[Any]], timeout: float | None, restoring: bool = False
+    ) -> ReplyReceived:
+        """Send a synchronous method and wait for its reply event (``restoring``: recovery's own call)."""
 
     async def _wait(self, waiter: AsyncWaiter, timeout: float | None, what: str) -> Any:
         """Wait for ``waiter`` for at most ``timeout`` seconds (``None``: the connection's)."""

@@ -53,6 +53,7 @@ from ...schema.methods import (
 from ...schema.properties import BasicProperties
 from ...schema.types import FieldTable
 from .._backend import SyncWaiter
+from ..recovery import Topology
 from .session import SyncSession
 
 __all__ = ["SyncChannel", "SyncConsumer", "SyncMessage", "ReturnedMessage"]
@@ -206,20 +207,24 @@ class SyncConsumer:
         self._started = True
         self.channel._consumers[self.consumer_tag] = self
         try:
-            self.channel._rpc(
-                lambda core: core.basic_consume(
-                    self.queue,
-                    self.consumer_tag,
-                    self._no_local,
-                    self._no_ack,
-                    self._exclusive,
-                    arguments=self._arguments,
-                ),
-                self._timeout,
-            )
+            self._consume()
         except BaseException:
             self.channel._consumers.pop(self.consumer_tag, None)
             raise
+
+    def _consume(self) -> None:
+        """Send ``basic.consume`` with this consumer's tag and settings (again, after a recovery)."""
+        self.channel._rpc(
+            lambda core: core.basic_consume(
+                self.queue,
+                self.consumer_tag,
+                self._no_local,
+                self._no_ack,
+                self._exclusive,
+                arguments=self._arguments,
+            ),
+            self._timeout,
+        )
 
     def cancel(self) -> None:
         """Send ``basic.cancel`` (unless the consumer already ended).
@@ -247,7 +252,8 @@ class SyncConsumer:
 
     def _requeue_unread(self) -> None:
         """Hand the messages received but not yielded back to the broker (reject, requeue)."""
-        unread = [message.delivery_tag for message in self._ready]
+        offset = self.channel._tag_offset
+        unread = [message.delivery_tag - offset for message in self._ready if message.delivery_tag > offset]
         self._ready.clear()
         if not unread or self._no_ack or not self.channel.is_open:
             return  # with no_ack the broker forgot them; a closed channel requeued them
@@ -324,6 +330,14 @@ class SyncChannel:
     def __init__(self, connection: SyncSession) -> None:
         self._connection = connection
         self._core: Channel | None = None
+        # For recovery: what to set again on a new channel, and the delivery
+        # tag offset (see amqproto.io.recovery) with the highest tag shown.
+        self._restoring = False
+        self._qos: tuple[int, int, bool] | None = None
+        self._confirming = False
+        self._flow_active = True
+        self._tag_offset = 0
+        self._last_tag = 0
         self._consumers: dict[str, SyncConsumer] = {}
         self._return_callbacks: list[Callable[[ReturnedMessage], object]] = []
         self._error: AMQPError | None = None
@@ -372,7 +386,7 @@ class SyncChannel:
             self._core = core
             return core.open_request
 
-        connection._call(make_request, timeout)
+        connection._call(make_request, timeout, self._restoring)
         if connection._observer is not None:
             connection._observe("channel_opened", self.id)
 
@@ -382,7 +396,7 @@ class SyncChannel:
         if core is None or not self.is_open:
             return
         try:
-            self._connection._call(lambda: core.close(reply_code, reply_text), timeout)
+            self._connection._call(lambda: core.close(reply_code, reply_text), timeout, self._restoring)
         except AMQPError:
             if self._error is None:
                 raise
@@ -415,11 +429,12 @@ class SyncChannel:
         return core
 
     def _rpc(self, make_request: Callable[[Channel], Request[ReplyT]], timeout: float | None) -> ReplyT:
-        event = self._connection._call(lambda: make_request(self._open_core()), timeout)
+        event = self._connection._call(lambda: make_request(self._open_core()), timeout, self._restoring)
         return cast(ReplyT, event.reply)
 
     def _send(self, send: Callable[[Channel], None]) -> None:
         connection = self._connection
+        connection._until_usable(None)
         with connection._lock:
             connection._check_usable()
             send(self._open_core())
@@ -438,6 +453,7 @@ class SyncChannel:
         event not taken.
         """
         first = index
+        offset = self._tag_offset
         consumers = self._consumers
         new = _new_message
         cls = SyncMessage
@@ -467,7 +483,7 @@ class SyncChannel:
             message.channel = self
             message.body = event.body
             message.properties = event.properties
-            message.delivery_tag = method.delivery_tag
+            message.delivery_tag = method.delivery_tag + offset
             message.exchange = method.exchange
             message.routing_key = method.routing_key
             message.redelivered = method.redelivered
@@ -476,6 +492,8 @@ class SyncChannel:
             consumer._ready.append(message)
             if consumer._sleepers:
                 woken.append(consumer._sleepers.popleft())
+        if index > first:
+            self._last_tag = events[index - 1].method.delivery_tag + offset  # type: ignore[attr-defined]
         if unknown:
             self._reject_unknown(unknown)
         connection = self._connection
@@ -542,6 +560,66 @@ class SyncChannel:
         for consumer in consumers:
             consumer._end(error)
 
+    def _recorded_topology(self) -> Topology | None:
+        """The connection's topology record, unless this is recovery's own channel (it replays it)."""
+        return None if self._restoring else self._connection._topology
+
+    def _interrupted(self, error: AMQPError, unconfirmed: tuple[int, ...]) -> None:
+        """The connection was lost and recovers: fail what waits on confirms; consumers wait.
+
+        Messages received but not yet yielded are dropped: the broker
+        redelivers them.  Without topology recovery the consumers end.
+        """
+        windows, self._confirm_windows = self._confirm_windows, []
+        lost = tuple(sorted((*self._nacked, *unconfirmed)))
+        for _, waiter in windows:
+            waiter.set_exception(error.with_unconfirmed(lost))
+        self._unconfirmed_count = 0
+        self._nacked = []
+        self._confirm_errors = []
+        self._lost = ()
+        restart = self._connection._topology is not None
+        for tag, consumer in list(self._consumers.items()):
+            consumer._ready.clear()
+            if not restart:
+                del self._consumers[tag]
+                consumer._end(error)
+
+    def _restore(self) -> None:
+        """On the recovered connection: open again, with the qos, confirm mode and flow it had."""
+        if self._error is not None:
+            return
+        connection = self._connection
+        self._restoring = True
+        try:
+            self._core = None
+            self.open()
+            # Tags restart at 1: those shown from now on come after every one shown before.
+            self._tag_offset = self._last_tag
+            if self._qos is not None:
+                prefetch_size, prefetch_count, global_ = self._qos
+                self._rpc(lambda core: core.basic_qos(prefetch_size, prefetch_count, global_), None)
+            if self._confirming:
+                self._rpc(lambda core: core.confirm_select(), None)
+            if not self._flow_active:
+                self._rpc(lambda core: core.flow(False), None)
+        finally:
+            self._restoring = False
+        if connection._topology is None:
+            self._consumers.clear()
+
+    def _restart_consumers(self, renamed: dict[str, str]) -> None:
+        """Start the consumers again, on their queue's new name if the broker named it anew."""
+        if self._error is not None:
+            return
+        self._restoring = True
+        try:
+            for consumer in list(self._consumers.values()):
+                consumer.queue = renamed.get(consumer.queue, consumer.queue)
+                consumer._consume()
+        finally:
+            self._restoring = False
+
     def _returned_unwaited(self, error: AMQPError) -> None:
         self._confirm_errors.append(error)
 
@@ -553,7 +631,9 @@ class SyncChannel:
 
     def flow(self, active: bool, *, timeout: float | None = None) -> ChannelFlowOk:
         """Ask the broker to pause (``False``) or resume deliveries."""
-        return self._rpc(lambda core: core.flow(active), timeout)
+        reply = self._rpc(lambda core: core.flow(active), timeout)
+        self._flow_active = active
+        return reply
 
     # -- exchange class --------------------------------------------------------
 
@@ -569,17 +649,28 @@ class SyncChannel:
         arguments: FieldTable | None = None,
         timeout: float | None = None,
     ) -> ExchangeDeclareOk:
-        return self._rpc(
+        reply = self._rpc(
             lambda core: core.exchange_declare(
                 exchange, type, passive, durable, auto_delete, internal, arguments=arguments
             ),
             timeout,
         )
+        topology = self._recorded_topology()
+        if topology is not None and not passive:
+            topology.exchange_declared(
+                exchange,
+                {"type": type, "durable": durable, "auto_delete": auto_delete, "internal": internal, "arguments": arguments},
+            )
+        return reply
 
     def exchange_delete(
         self, exchange: str, *, if_unused: bool = False, timeout: float | None = None
     ) -> ExchangeDeleteOk:
-        return self._rpc(lambda core: core.exchange_delete(exchange, if_unused), timeout)
+        reply = self._rpc(lambda core: core.exchange_delete(exchange, if_unused), timeout)
+        topology = self._recorded_topology()
+        if topology is not None:
+            topology.exchange_deleted(exchange)
+        return reply
 
     def exchange_bind(
         self,
@@ -590,9 +681,13 @@ class SyncChannel:
         arguments: FieldTable | None = None,
         timeout: float | None = None,
     ) -> ExchangeBindOk:
-        return self._rpc(
+        reply = self._rpc(
             lambda core: core.exchange_bind(destination, source, routing_key, arguments=arguments), timeout
         )
+        topology = self._recorded_topology()
+        if topology is not None:
+            topology.bound(False, destination, source, routing_key, arguments)
+        return reply
 
     def exchange_unbind(
         self,
@@ -603,9 +698,13 @@ class SyncChannel:
         arguments: FieldTable | None = None,
         timeout: float | None = None,
     ) -> ExchangeUnbindOk:
-        return self._rpc(
+        reply = self._rpc(
             lambda core: core.exchange_unbind(destination, source, routing_key, arguments=arguments), timeout
         )
+        topology = self._recorded_topology()
+        if topology is not None:
+            topology.unbound(False, destination, source, routing_key, arguments)
+        return reply
 
     # -- queue class -----------------------------------------------------------
 
@@ -620,10 +719,18 @@ class SyncChannel:
         arguments: FieldTable | None = None,
         timeout: float | None = None,
     ) -> QueueDeclareOk:
-        return self._rpc(
+        reply = self._rpc(
             lambda core: core.queue_declare(queue, passive, durable, exclusive, auto_delete, arguments=arguments),
             timeout,
         )
+        topology = self._recorded_topology()
+        if topology is not None and not passive:
+            topology.queue_declared(
+                reply.queue,
+                {"durable": durable, "exclusive": exclusive, "auto_delete": auto_delete, "arguments": arguments},
+                server_named=not queue,
+            )
+        return reply
 
     def queue_bind(
         self,
@@ -634,9 +741,13 @@ class SyncChannel:
         arguments: FieldTable | None = None,
         timeout: float | None = None,
     ) -> QueueBindOk:
-        return self._rpc(
+        reply = self._rpc(
             lambda core: core.queue_bind(queue, exchange, routing_key, arguments=arguments), timeout
         )
+        topology = self._recorded_topology()
+        if topology is not None:
+            topology.bound(True, queue, exchange, routing_key, arguments)
+        return reply
 
     def queue_unbind(
         self,
@@ -647,7 +758,11 @@ class SyncChannel:
         arguments: FieldTable | None = None,
         timeout: float | None = None,
     ) -> QueueUnbindOk:
-        return self._rpc(lambda core: core.queue_unbind(queue, exchange, routing_key, arguments), timeout)
+        reply = self._rpc(lambda core: core.queue_unbind(queue, exchange, routing_key, arguments), timeout)
+        topology = self._recorded_topology()
+        if topology is not None:
+            topology.unbound(True, queue, exchange, routing_key, arguments)
+        return reply
 
     def queue_purge(self, queue: str = "", *, timeout: float | None = None) -> QueuePurgeOk:
         return self._rpc(lambda core: core.queue_purge(queue), timeout)
@@ -655,14 +770,20 @@ class SyncChannel:
     def queue_delete(
         self, queue: str = "", *, if_unused: bool = False, if_empty: bool = False, timeout: float | None = None
     ) -> QueueDeleteOk:
-        return self._rpc(lambda core: core.queue_delete(queue, if_unused, if_empty), timeout)
+        reply = self._rpc(lambda core: core.queue_delete(queue, if_unused, if_empty), timeout)
+        topology = self._recorded_topology()
+        if topology is not None:
+            topology.queue_deleted(queue)
+        return reply
 
     # -- basic class -----------------------------------------------------------
 
     def basic_qos(
         self, prefetch_size: int = 0, prefetch_count: int = 0, global_: bool = False, *, timeout: float | None = None
     ) -> BasicQosOk:
-        return self._rpc(lambda core: core.basic_qos(prefetch_size, prefetch_count, global_), timeout)
+        reply = self._rpc(lambda core: core.basic_qos(prefetch_size, prefetch_count, global_), timeout)
+        self._qos = (prefetch_size, prefetch_count, global_)
+        return reply
 
     def basic_consume(
         self,
@@ -742,6 +863,8 @@ class SyncChannel:
         """
         connection = self._connection
         waiter = None
+        if connection._recovering:
+            connection._until_usable(timeout)
         with connection._lock:
             if self._error is not None:
                 raise self._error.with_unconfirmed(self._unreported_unconfirmed())
@@ -787,6 +910,7 @@ class SyncChannel:
         """
         connection = self._connection
         waiter = None
+        connection._until_usable(timeout)
         with connection._lock:
             error = self._error
             if error is not None:
@@ -827,11 +951,13 @@ class SyncChannel:
         connection = self._connection
         if connection._observer is not None:
             connection._observe("message_delivered", event.channel_id, len(event.body))
+        delivery_tag = reply.delivery_tag + self._tag_offset
+        self._last_tag = delivery_tag
         return SyncMessage(
             self,
             event.body,
             event.properties,
-            reply.delivery_tag,
+            delivery_tag,
             reply.exchange,
             reply.routing_key,
             reply.redelivered,
@@ -839,18 +965,37 @@ class SyncChannel:
             reply.message_count,
         )
 
+    def _wire_tag(self, delivery_tag: int) -> int | None:
+        """The tag on the current channel for one shown to the application; ``None`` if from before a recovery."""
+        if not delivery_tag:
+            return 0  # with multiple: every outstanding delivery
+        tag = delivery_tag - self._tag_offset
+        return tag if tag > 0 else None
+
     def basic_ack(self, delivery_tag: int = 0, multiple: bool = False) -> None:
-        self._send(lambda core: core.basic_ack(delivery_tag, multiple))
+        """Acknowledge a delivery (a no-op for one received before a recovery: the broker redelivers it)."""
+        tag = self._wire_tag(delivery_tag)
+        if tag is None:
+            return
+        self._send(lambda core: core.basic_ack(tag, multiple))
         if self._connection._observer is not None:
             self._connection._observe("message_acked", self.id, multiple)
 
     def basic_nack(self, delivery_tag: int = 0, multiple: bool = False, requeue: bool = True) -> None:
-        self._send(lambda core: core.basic_nack(delivery_tag, multiple, requeue))
+        """Refuse deliveries (a no-op for one received before a recovery)."""
+        tag = self._wire_tag(delivery_tag)
+        if tag is None:
+            return
+        self._send(lambda core: core.basic_nack(tag, multiple, requeue))
         if self._connection._observer is not None:
             self._connection._observe("message_nacked", self.id, multiple, requeue)
 
     def basic_reject(self, delivery_tag: int, requeue: bool = True) -> None:
-        self._send(lambda core: core.basic_reject(delivery_tag, requeue))
+        """Refuse one delivery (a no-op for one received before a recovery)."""
+        tag = self._wire_tag(delivery_tag)
+        if tag is None:
+            return
+        self._send(lambda core: core.basic_reject(tag, requeue))
         if self._connection._observer is not None:
             self._connection._observe("message_rejected", self.id, requeue)
 
@@ -861,7 +1006,9 @@ class SyncChannel:
 
     def confirm_select(self, *, timeout: float | None = None) -> ConfirmSelectOk:
         """Turn on publisher confirms: from now on :meth:`basic_publish` waits for acks."""
-        return self._rpc(lambda core: core.confirm_select(), timeout)
+        reply = self._rpc(lambda core: core.confirm_select(), timeout)
+        self._confirming = True
+        return reply
 
     def tx_select(self, *, timeout: float | None = None) -> TxSelectOk:
         return self._rpc(lambda core: core.tx_select(), timeout)
