@@ -45,9 +45,11 @@ import collections
 import contextlib
 import ssl
 import threading
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from typing import Any, TypeVar
 
+from amqproto.exceptions import AMQPError
 from amqproto.io._async.connection import AsyncConnection
 from amqproto.io._backend import AsyncBackend, AsyncQueue, AsyncTask, AsyncWaiter, SyncBackend, SyncQueue, SyncTask, SyncWaiter
 from amqproto.io._sync.connection import SyncConnection
@@ -92,6 +94,8 @@ __all__ = [
     "async_connection",
     "sync_connection",
     "run",
+    "turns_until",
+    "bodies",
     "URL",
     "TEST_TIMEOUT",
     "WAIT",
@@ -152,6 +156,8 @@ class MockBroker:
         self.frames: list[Frame] = []
         #: The protocol header the client wrote (empty until it did).
         self.header = b""
+        #: Why the client's bytes stopped decoding, if they did.
+        self.error: AMQPError | None = None
         self._handshake = handshake
         self._decoder = FrameDecoder(0)
         self._sink: Callable[[bytes], None] | None = None
@@ -239,7 +245,16 @@ class MockBroker:
             assert self.header == PROTOCOL_HEADER, self.header
             if self._handshake:
                 self.send(self.handshake_frames()[0])
-        for frame in self._decoder.feed(data):
+        if self.error is not None:
+            return
+        try:
+            frames = self._decoder.feed(data)
+        except AMQPError as exc:
+            # Garbled bytes (frames interleaved mid-frame): recorded for the
+            # test, not raised into the client's write.
+            self.error = exc
+            return
+        for frame in frames:
             self.frames.append(frame)
             if isinstance(frame, MethodFrame):
                 rule = self._rules.get(type(frame.method))
@@ -299,6 +314,7 @@ class MockBroker:
             else:
                 open_content[channel] = (method, properties, size, parts)
         assert not open_content, f"unfinished content: {open_content!r}"
+        assert self.error is None, f"the client's bytes did not decode: {self.error}"
         return messages
 
 
@@ -440,6 +456,19 @@ def async_connection(
     return MockConnection(URL, **options)
 
 
+async def turns_until(condition: Callable[[], object], turns: int = 1000) -> None:
+    """Let other tasks run until ``condition()`` holds; fail after ``turns`` turns of the event loop.
+
+    For what no write signals (a task parked on a waiter): bounded by loop
+    turns, not by time.
+    """
+    for _ in range(turns):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"still false after {turns} turns of the loop: {condition}")
+
+
 def run(test: Callable[[], Coroutine[Any, Any, T]], within: float = TEST_TIMEOUT) -> T:
     """Run an async test on a new event loop, failing it after ``within`` seconds."""
     return asyncio.run(asyncio.wait_for(test(), within))
@@ -451,10 +480,11 @@ def run(test: Callable[[], Coroutine[Any, Any, T]], within: float = TEST_TIMEOUT
 class SyncMockStream:
     """The client's end of the mock connection, for the blocking adapter (threads)."""
 
-    def __init__(self, broker: MockBroker) -> None:
+    def __init__(self, broker: MockBroker, *, yield_between_writes: bool = False) -> None:
         self.broker = broker
         self.closed = False
         self.aborted = False
+        self._yield = yield_between_writes
         self._inbound: collections.deque[bytes] = collections.deque()
         # One condition for both directions: the reader thread waits for
         # chunks, a test thread for writes; the broker's rules run under it,
@@ -484,12 +514,14 @@ class SyncMockStream:
         self.writelines([data])
 
     def writelines(self, buffers: list[bytes | bytearray | memoryview]) -> None:
-        with self._condition:
-            for buffer in buffers:
+        for index, buffer in enumerate(buffers):
+            if self._yield and index:
+                time.sleep(0)  # let another thread run mid-write, as a partial send does
+            with self._condition:
                 if self.closed:
                     raise ConnectionResetError("the mock stream was closed")
                 self.broker.received(bytes(buffer))
-            self._condition.notify_all()
+                self._condition.notify_all()
 
     def close(self) -> None:
         with self._condition:
