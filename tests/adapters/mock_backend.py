@@ -51,7 +51,16 @@ from typing import Any, TypeVar
 
 from amqproto.exceptions import AMQPError
 from amqproto.io._async.connection import AsyncConnection
-from amqproto.io._backend import AsyncBackend, AsyncQueue, AsyncTask, AsyncWaiter, SyncBackend, SyncQueue, SyncTask, SyncWaiter
+from amqproto.io._backend import (
+    AsyncBackend,
+    AsyncQueue,
+    AsyncTask,
+    AsyncWaiter,
+    SyncBackend,
+    SyncQueue,
+    SyncTask,
+    SyncWaiter,
+)
 from amqproto.io._sync.connection import SyncConnection
 from amqproto.io.asyncio import AsyncioBackend
 from amqproto.io.blocking import ThreadingBackend
@@ -59,9 +68,9 @@ from amqproto.schema import (
     PROTOCOL_HEADER,
     BasicCancel,
     BasicCancelOk,
-    BasicDeliver,
     BasicConsume,
     BasicConsumeOk,
+    BasicDeliver,
     BasicProperties,
     ChannelClose,
     ChannelCloseOk,
@@ -174,7 +183,9 @@ class MockBroker:
         self.answer(
             BasicConsume, lambda channel, method: [MethodFrame(channel, BasicConsumeOk(method.consumer_tag))]
         )
-        self.answer(BasicCancel, lambda channel, method: [MethodFrame(channel, BasicCancelOk(method.consumer_tag))])
+        self.answer(
+            BasicCancel, lambda channel, method: [MethodFrame(channel, BasicCancelOk(method.consumer_tag))]
+        )
         self.answer(QueueDeclare, self._declare_ok)
 
     # -- what the broker says --------------------------------------------------
@@ -202,7 +213,11 @@ class MockBroker:
 
     def handshake_frames(self) -> list[Frame]:
         """Start, tune and open-ok: the broker's half of the handshake."""
-        return [MethodFrame(0, ConnectionStart(0, 9, SERVER_PROPERTIES, "PLAIN", "en_US")), MethodFrame(0, self.tune), MethodFrame(0, ConnectionOpenOk())]
+        return [
+            MethodFrame(0, ConnectionStart(0, 9, SERVER_PROPERTIES, "PLAIN", "en_US")),
+            MethodFrame(0, self.tune),
+            MethodFrame(0, ConnectionOpenOk()),
+        ]
 
     @staticmethod
     def delivery(
@@ -297,14 +312,20 @@ class MockBroker:
                 if isinstance(frame, MethodFrame) and frame.method.HAS_CONTENT:
                     open_content[channel] = (frame.method, None, 0, [])
                 else:
-                    assert not isinstance(frame, (ContentHeaderFrame, ContentBodyFrame)), f"stray content: {frame!r}"
+                    assert not isinstance(frame, (ContentHeaderFrame, ContentBodyFrame)), (
+                        f"stray content: {frame!r}"
+                    )
                 continue
             method, properties, size, parts = assembling
             if properties is None:
-                assert isinstance(frame, ContentHeaderFrame), f"{method.NAME} on {channel} followed by {frame!r}"
+                assert isinstance(frame, ContentHeaderFrame), (
+                    f"{method.NAME} on {channel} followed by {frame!r}"
+                )
                 properties, size = frame.properties, frame.body_size
             else:
-                assert isinstance(frame, ContentBodyFrame), f"{method.NAME} on {channel}: body interleaved with {frame!r}"
+                assert isinstance(frame, ContentBodyFrame), (
+                    f"{method.NAME} on {channel}: body interleaved with {frame!r}"
+                )
                 parts.append(frame.payload)
             received = sum(len(part) for part in parts)
             assert received <= size, f"{method.NAME} on {channel}: {received} body bytes for {size}"
@@ -368,6 +389,9 @@ class AsyncMockStream:
                 if self.closed:
                     raise ConnectionResetError("the mock stream was closed")
             self.broker.received(bytes(buffer))
+        self._wake_watchers()
+
+    def _wake_watchers(self) -> None:
         waiters, self._write_waiters = self._write_waiters, []
         for waiter in waiters:
             if not waiter.done():
@@ -376,13 +400,14 @@ class AsyncMockStream:
     async def close(self) -> None:
         self.closed = True
         self._push(b"")
+        self._wake_watchers()
 
     async def abort(self) -> None:
         self.aborted = True
         await self.close()
 
     async def wait_until(self, condition: Callable[[], object], within: float = WAIT) -> None:
-        """Wait until ``condition()`` holds, checking after each write; fail after ``within`` s."""
+        """Wait until ``condition()`` holds, checking after each write and the close; fail after ``within`` s."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         while not condition():
@@ -442,9 +467,7 @@ class AsyncMockBackend:
         return await self._primitives.wait_for(waiter, timeout)
 
 
-def async_connection(
-    stream: AsyncMockStream, *, write_lock: bool = False, **options: Any
-) -> AsyncConnection:
+def async_connection(stream: AsyncMockStream, *, write_lock: bool = False, **options: Any) -> AsyncConnection:
     """An :class:`AsyncConnection` whose backend connects to ``stream`` (heartbeats off unless asked)."""
     backend: AsyncBackend = AsyncMockBackend(stream, write_lock=write_lock)
 
@@ -533,7 +556,7 @@ class SyncMockStream:
         self.close()
 
     def wait_until(self, condition: Callable[[], object], within: float = WAIT) -> None:
-        """Wait until ``condition()`` holds, checking after each write; fail after ``within`` s."""
+        """Wait until ``condition()`` holds, checking after each write and the close; fail after ``within`` s."""
         with self._condition:
             if not self._condition.wait_for(condition, within):
                 raise AssertionError(f"still false after {within} s: {condition}")
@@ -596,4 +619,3 @@ def sync_connection(stream: SyncMockStream, **options: Any) -> SyncConnection:
 def bodies(messages: Sequence[Any]) -> list[bytes]:
     """The bodies of ``messages`` (adapter messages or :class:`Published`), in order."""
     return [message.body for message in messages]
-

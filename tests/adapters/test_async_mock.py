@@ -17,12 +17,10 @@ from typing import Any
 
 import pytest
 
-from amqproto.events import ConnectionOpened
 from amqproto.exceptions import (
     ConnectionClosedError,
     ConnectionLost,
     NackError,
-    PreconditionFailed,
 )
 from amqproto.io._async.channel import AsyncChannel, AsyncConsumer, AsyncMessage, ReturnedMessage
 from amqproto.io._async.connection import AsyncConnection
@@ -35,6 +33,7 @@ from amqproto.schema import (
     ChannelClose,
     ChannelCloseOk,
     ConnectionClose,
+    ConnectionCloseOk,
     ConnectionOpen,
     ConnectionStartOk,
     ConnectionTuneOk,
@@ -67,7 +66,7 @@ async def outcome(call: asyncio.Future[Any]) -> object:
 
 async def publish_three(channel: AsyncChannel, wait: bool) -> list[asyncio.Future[int | None]]:
     """Three confirm-mode publishes, as tasks; with ``wait`` they stay parked on their confirms."""
-    publishes = [
+    publishes: list[asyncio.Future[int | None]] = [
         asyncio.ensure_future(channel.basic_publish(b"m%d" % number, routing_key="q", wait=wait))
         for number in (1, 2, 3)
     ]
@@ -114,7 +113,10 @@ def test_a_handshake_scripted_in_advance_like_httpcore_mock_stream() -> None:
             broker.send(frame)
         connection, _ = await open_connection(broker)
         assert connection.is_open
-        assert [type(method).__name__ for method in (frame.method for frame in broker.frames if isinstance(frame, MethodFrame))] == [
+        assert [
+            type(method).__name__
+            for method in (frame.method for frame in broker.frames if isinstance(frame, MethodFrame))
+        ] == [
             "ConnectionStartOk",
             "ConnectionTuneOk",
             "ConnectionOpen",
@@ -150,14 +152,19 @@ def test_two_channels_replies_interleaved_in_one_chunk(chunk_size: int | None) -
         broker.ignore(QueueDeclare)
         connection, stream = await open_connection(broker)
         first, second = await connection.channel(), await connection.channel()
-        calls = [asyncio.ensure_future(channel.queue_declare(f"q{channel.id}")) for channel in (first, second)]
+        calls = [
+            asyncio.ensure_future(channel.queue_declare(f"q{channel.id}")) for channel in (first, second)
+        ]
         await stream.wait_until(broker.sent(QueueDeclare, 2))
         broker.send(
             MethodFrame(second.id, QueueDeclareOk("from-second", 2, 0)),
             MethodFrame(first.id, QueueDeclareOk("from-first", 1, 0)),
         )
         replies = await asyncio.gather(*calls)
-        assert [(reply.queue, reply.message_count) for reply in replies] == [("from-first", 1), ("from-second", 2)]
+        assert [(reply.queue, reply.message_count) for reply in replies] == [
+            ("from-first", 1),
+            ("from-second", 2),
+        ]
         await connection.close()
 
     run(test)
@@ -223,7 +230,8 @@ async def multiple_nack_session(wait: bool) -> list[int]:
     await turns_until(lambda: len(channel._confirm_windows) == 1)
     broker.send(MethodFrame(channel.id, BasicNack(3, multiple=True, requeue=False)))
     reported: list[int] = []
-    for call in [*publishes, window] if wait else [window]:
+    calls: list[asyncio.Future[Any]] = [*publishes, window] if wait else [window]
+    for call in calls:
         try:
             await call
         except NackError as exc:
@@ -298,5 +306,319 @@ def test_a_publish_after_the_close_does_not_name_waited_publishes_again() -> Non
     async def test() -> None:
         seen = await ack_then_close_session(True, None)
         assert seen[-1] == ()
+
+    run(test)
+
+
+# -- consumers -------------------------------------------------------------------
+
+
+async def start_consumer(channel: AsyncChannel, tag: str) -> AsyncConsumer:
+    consumer = channel.basic_consume("q", tag)
+    await consumer.start()
+    return consumer
+
+
+@pytest.mark.parametrize("chunk_size", CHUNKINGS)
+@pytest.mark.parametrize("frames_apart", [False, True], ids=["one-chunk", "chunk-per-frame"])
+def test_a_delivery_wakes_exactly_one_waiting_reader(chunk_size: int | None, frames_apart: bool) -> None:
+    """Two tasks read one consumer; each delivery, however it is split, wakes one of them."""
+
+    async def test() -> None:
+        broker = MockBroker(chunk_size=chunk_size)
+        connection, _ = await open_connection(broker)
+        channel = await connection.channel()
+        consumer = await start_consumer(channel, "reader")
+        readers: set[asyncio.Future[AsyncMessage]] = {
+            asyncio.ensure_future(consumer.__anext__()) for _ in range(2)
+        }
+        await turns_until(lambda: len(consumer._sleepers) == 2)
+        got: list[bytes] = []
+        for tag, body in ((1, b"first"), (2, b"second" * 1000)):
+            frames = MockBroker.delivery(channel.id, "reader", tag, body, chunk=4000)
+            if frames_apart:
+                for frame in frames:
+                    broker.send(frame)
+            else:
+                broker.send(*frames)
+            done, readers = await asyncio.wait(readers, return_when=asyncio.FIRST_COMPLETED)
+            assert len(done) == 1
+            got.append(done.pop().result().body)
+            # The other reader still sleeps, on its own waiter.
+            assert len(consumer._sleepers) == len(readers)
+            assert not any(sleeper.done() for sleeper in consumer._sleepers)
+        assert got == [b"first", b"second" * 1000]
+        assert not consumer._ready
+        await connection.close()
+
+    run(test)
+
+
+async def read(consumer: AsyncConsumer, count: int) -> list[AsyncMessage]:
+    return [await consumer.__anext__() for _ in range(count)]
+
+
+@pytest.mark.parametrize("chunk_size", CHUNKINGS)
+def test_a_run_of_deliveries_wakes_one_reader_per_message(chunk_size: int | None) -> None:
+    async def test() -> None:
+        broker = MockBroker(chunk_size=chunk_size)
+        connection, _ = await open_connection(broker)
+        channel = await connection.channel()
+        consumer = await start_consumer(channel, "reader")
+        readers = [asyncio.ensure_future(consumer.__anext__()) for _ in range(2)]
+        await turns_until(lambda: len(consumer._sleepers) == 2)
+        broker.send(
+            *(
+                frame
+                for tag in (1, 2, 3)
+                for frame in MockBroker.delivery(channel.id, "reader", tag, b"m%d" % tag)
+            )
+        )
+        assert sorted(bodies(await asyncio.gather(*readers))) == [b"m1", b"m2"]
+        # The third waits, ready: the next read takes it without parking.
+        assert bodies(await read(consumer, 1)) == [b"m3"]
+        await connection.close()
+
+    run(test)
+
+
+async def interleaved_consumers_session(
+    tags: list[str], chunk_size: int | None
+) -> dict[str, list[tuple[str | None, int, bytes]]]:
+    """Consumers with ``tags`` on one channel; deliveries for each of them, interleaved in one chunk."""
+    broker = MockBroker(chunk_size=chunk_size)
+    connection, _ = await open_connection(broker)
+    channel = await connection.channel()
+    consumers = {tag: await start_consumer(channel, tag) for tag in tags}
+    plan = [(tag, n) for n in range(1, 4) for tag in tags]
+    broker.send(
+        *(
+            frame
+            for delivery_tag, (tag, n) in enumerate(plan, 1)
+            for frame in MockBroker.delivery(channel.id, tag, delivery_tag, f"{tag}-{n}".encode())
+        )
+    )
+    received = {
+        tag: [
+            (message.consumer_tag, message.delivery_tag, message.body) for message in await read(consumer, 3)
+        ]
+        for tag, consumer in consumers.items()
+    }
+    assert not any(consumer._ready for consumer in consumers.values())
+    assert not broker.methods(BasicReject)
+    await connection.close()
+    return received
+
+
+@pytest.mark.parametrize("chunk_size", CHUNKINGS)
+def test_two_consumers_on_one_channel_get_their_own_messages_in_order(chunk_size: int | None) -> None:
+    """With two consumers the delivery's tag is looked up; with one, compared (the fast path): same messages."""
+
+    async def test() -> None:
+        both = await interleaved_consumers_session(["a", "b"], chunk_size)
+        assert both == {
+            "a": [("a", 1, b"a-1"), ("a", 3, b"a-2"), ("a", 5, b"a-3")],
+            "b": [("b", 2, b"b-1"), ("b", 4, b"b-2"), ("b", 6, b"b-3")],
+        }
+        alone = await interleaved_consumers_session(["a"], chunk_size)
+        assert [(tag, body) for tag, _, body in alone["a"]] == [(tag, body) for tag, _, body in both["a"]]
+
+    run(test)
+
+
+@pytest.mark.parametrize("parked", [False, True], ids=["ready", "parked"])
+def test_reading_ready_messages_and_waiting_for_them_yield_the_same(parked: bool) -> None:
+    """``__anext__`` pops a ready message without parking (the fast path) or parks a waiter first."""
+
+    async def test() -> None:
+        broker = MockBroker()
+        connection, _ = await open_connection(broker)
+        channel = await connection.channel()
+        consumer = await start_consumer(channel, "reader")
+        got: list[tuple[int, bytes, str, bool]] = []
+        for tag in range(1, 5):
+            reader = asyncio.ensure_future(consumer.__anext__())
+            if parked:
+                await turns_until(lambda: len(consumer._sleepers) == 1)
+            broker.send(*MockBroker.delivery(channel.id, "reader", tag, b"m%d" % tag))
+            message = await reader
+            got.append((message.delivery_tag, message.body, message.routing_key, message.redelivered))
+        assert got == [(tag, b"m%d" % tag, "queue", False) for tag in range(1, 5)]
+        await connection.close()
+
+    run(test)
+
+
+async def unknown_tag_session(
+    tags: list[str], chunk_size: int | None
+) -> tuple[list[tuple[int, bool]], list[bytes]]:
+    """Deliveries for a tag nobody consumes, around one for ``known`` if it consumes; what was rejected and read."""
+    broker = MockBroker(chunk_size=chunk_size)
+    connection, stream = await open_connection(broker)
+    channel = await connection.channel()
+    consumers = [await start_consumer(channel, tag) for tag in tags]
+    known = [MockBroker.delivery(channel.id, "known", 2, b"mine")] if "known" in tags else []
+    broker.send(
+        *MockBroker.delivery(channel.id, "ghost", 1, b"lost"),
+        *(frame for frames in known for frame in frames),
+        *MockBroker.delivery(channel.id, "ghost", 3, b"lost too"),
+    )
+    await stream.wait_until(broker.sent(BasicReject, 2))
+    rejected = [(reject.delivery_tag, reject.requeue) for reject in broker.methods(BasicReject, channel.id)]
+    read_bodies = [
+        body
+        for consumer in consumers
+        if consumer.consumer_tag == "known"
+        for body in bodies(await read(consumer, 1))
+    ]
+    assert connection.is_open and channel.is_open
+    await connection.close()
+    return rejected, read_bodies
+
+
+@pytest.mark.parametrize("chunk_size", CHUNKINGS)
+@pytest.mark.parametrize(
+    "tags", [[], ["known"], ["known", "other"]], ids=["no-consumer", "one-consumer", "two-consumers"]
+)
+def test_a_delivery_for_an_unknown_consumer_tag_is_rejected_with_requeue(
+    tags: list[str], chunk_size: int | None
+) -> None:
+    async def test() -> None:
+        rejected, read_bodies = await unknown_tag_session(tags, chunk_size)
+        assert rejected == [(1, True), (3, True)]
+        assert read_bodies == ([b"mine"] if "known" in tags else [])
+
+    run(test)
+
+
+@pytest.mark.parametrize("chunk_size", CHUNKINGS)
+def test_a_delivery_run_ends_at_another_channel_or_a_reply(chunk_size: int | None) -> None:
+    """One chunk: deliveries on two channels and an RPC reply between them; each goes where it belongs."""
+
+    async def test() -> None:
+        broker = MockBroker(chunk_size=chunk_size)
+        broker.ignore(QueueDeclare)
+        connection, stream = await open_connection(broker)
+        first, second = await connection.channel(), await connection.channel()
+        one, two = await start_consumer(first, "one"), await start_consumer(second, "two")
+        declare = asyncio.ensure_future(first.queue_declare("q"))
+        await stream.wait_until(broker.sent(QueueDeclare))
+        broker.send(
+            *MockBroker.delivery(first.id, "one", 1, b"1a"),
+            *MockBroker.delivery(first.id, "one", 2, b"1b"),
+            *MockBroker.delivery(second.id, "two", 1, b"2a"),
+            MethodFrame(first.id, QueueDeclareOk("q", 7, 1)),
+            *MockBroker.delivery(first.id, "one", 3, b"1c"),
+            *MockBroker.delivery(second.id, "two", 2, b"2b"),
+        )
+        assert (await declare).message_count == 7
+        assert bodies(await read(one, 3)) == [b"1a", b"1b", b"1c"]
+        assert bodies(await read(two, 2)) == [b"2a", b"2b"]
+        await connection.close()
+
+    run(test)
+
+
+# -- callbacks and closing -----------------------------------------------------------
+
+
+def test_a_raising_return_callback_is_logged_and_the_connection_carries_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def test() -> None:
+        broker = MockBroker()
+        connection, _ = await open_connection(broker)
+        channel = await connection.channel()
+        returned: list[ReturnedMessage] = []
+        seen_twice = asyncio.Event()
+
+        def broken(message: ReturnedMessage) -> None:
+            raise RuntimeError("a bug in the callback")
+
+        def record(message: ReturnedMessage) -> None:
+            returned.append(message)
+            if len(returned) == 2:
+                seen_twice.set()
+
+        channel.add_return_callback(broken)
+        channel.add_return_callback(record)
+        for routing_key in ("nowhere", "nowhere-else"):
+            await channel.basic_publish(b"lost", routing_key=routing_key, mandatory=True)
+            broker.send(*content_frames(channel.id, BasicReturn(312, "NO_ROUTE", "", routing_key), b"lost"))
+        await asyncio.wait_for(seen_twice.wait(), 5)
+        assert [(message.reply_code, message.routing_key, message.body) for message in returned] == [
+            (312, "nowhere", b"lost"),
+            (312, "nowhere-else", b"lost"),
+        ]
+        # The connection and the channel carry on.
+        assert (await channel.queue_declare("still-here")).queue == "still-here"
+        assert connection.is_open and channel.is_open
+        await connection.close()
+
+    with caplog.at_level(logging.ERROR, logger="amqproto"):
+        run(test)
+    failures = [record for record in caplog.records if "callback" in record.getMessage()]
+    assert len(failures) == 2
+    assert all("the connection carries on" in record.getMessage() for record in failures)
+    assert all(record.exc_info is not None and record.exc_info[0] is RuntimeError for record in failures)
+
+
+def test_close_with_a_peer_that_never_answers_returns_after_connection_timeout(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def test() -> None:
+        broker = MockBroker()
+        broker.ignore(ConnectionClose)
+        connection, stream = await open_connection(broker, connection_timeout=0.05)
+        channel = await connection.channel()
+        await connection.close()
+        assert broker.methods(ConnectionClose)  # asked, never answered
+        assert stream.aborted
+        assert not connection.is_open and not channel.is_open
+        with pytest.raises(ConnectionClosedError):
+            await channel.queue_declare("q")
+        await connection.close()  # closing again does nothing
+
+    with caplog.at_level(logging.WARNING, logger="amqproto"):
+        run(test)
+    assert any("no answer to connection.close" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("chunk_size", CHUNKINGS)
+def test_the_broker_closing_the_connection_fails_every_waiter(chunk_size: int | None) -> None:
+    async def test() -> None:
+        broker = MockBroker(chunk_size=chunk_size)
+        broker.ignore(QueueDeclare)
+        connection, stream = await open_connection(broker)
+        channel = await connection.channel()
+        await channel.confirm_select()
+        consumer = await start_consumer(channel, "reader")
+        declare = asyncio.ensure_future(channel.queue_declare("q"))
+        publish = asyncio.ensure_future(channel.basic_publish(b"m", routing_key="q"))
+        reader = asyncio.ensure_future(consumer.__anext__())
+        await stream.wait_until(broker.sent(BasicPublish))
+        await turns_until(lambda: len(consumer._sleepers) == 1)
+        broker.send(MethodFrame(0, ConnectionClose(320, "CONNECTION_FORCED - shutdown", 0, 0)))
+        outcomes = [await outcome(call) for call in (declare, publish, reader)]
+        assert outcomes == [("ConnectionForced", ()), ("ConnectionForced", (1,)), ("ConnectionForced", ())]
+        await stream.wait_until(lambda: stream.aborted)
+        assert broker.methods(ConnectionCloseOk)
+        assert not connection.is_open
+
+    run(test)
+
+
+def test_the_peer_dropping_the_stream_is_connection_lost() -> None:
+    async def test() -> None:
+        broker = MockBroker()
+        broker.ignore(QueueDeclare)
+        connection, stream = await open_connection(broker)
+        channel = await connection.channel()
+        declare = asyncio.ensure_future(channel.queue_declare("q"))
+        await stream.wait_until(broker.sent(QueueDeclare))
+        broker.send_eof()
+        with pytest.raises(ConnectionLost):
+            await declare
+        assert not connection.is_open
 
     run(test)
