@@ -104,6 +104,7 @@ __all__ = [
     "sync_connection",
     "run",
     "turns_until",
+    "eventually",
     "bodies",
     "URL",
     "TEST_TIMEOUT",
@@ -614,6 +615,18 @@ def sync_connection(stream: SyncMockStream, **options: Any) -> SyncConnection:
     MockConnection.backend = backend
     options.setdefault("heartbeat", 0)
     return MockConnection(URL, **options)
+
+
+def eventually(condition: Callable[[], object], within: float = WAIT) -> None:
+    """Wait until ``condition()`` holds, for what no write signals (a thread parked on a waiter).
+
+    Checks often, for at most ``within`` seconds: a bounded wait, not a sleep.
+    """
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {within} s: {condition}")
+        time.sleep(0.001)
 
 
 def bodies(messages: Sequence[Any]) -> list[bytes]:

@@ -622,3 +622,55 @@ def test_the_peer_dropping_the_stream_is_connection_lost() -> None:
         assert not connection.is_open
 
     run(test)
+
+
+# -- locking -------------------------------------------------------------------------
+
+#: Bodies large enough to travel as buffers of their own (see ``amqproto.io._backend.JOIN_BELOW``).
+LARGE = 40_000
+
+
+async def concurrent_publishes_session(write_lock: bool) -> MockBroker:
+    """Eight tasks publishing large bodies on one confirm channel through a stream that yields mid-write."""
+    broker = MockBroker()
+    stream = AsyncMockStream(broker, yield_between_writes=True)
+    # A broker that cannot decode the client any more cannot answer its close either.
+    connection = async_connection(stream, write_lock=write_lock, connection_timeout=0.2)
+    await connection.connect()
+    channel = await connection.channel()
+    await channel.confirm_select()
+    publishes = [
+        asyncio.ensure_future(channel.basic_publish(bytes([number]) * LARGE, routing_key="q", wait=False))
+        for number in range(8)
+    ]
+    sequences = await asyncio.gather(*publishes)
+    assert sorted(sequence or 0 for sequence in sequences) == list(range(1, 9))
+    await stream.wait_until(lambda: broker.error is not None or len(broker.methods(BasicPublish)) == 8)
+    if broker.error is None:
+        # The publishes are confirmed in the order of their sequence numbers,
+        # which must be the order their frames left in.
+        by_sequence = {sequence: bytes([number]) * LARGE for number, sequence in enumerate(sequences)}
+        assert bodies(broker.published()) == [by_sequence[sequence] for sequence in range(1, 9)]
+    await connection.close()
+    return broker
+
+
+def test_the_write_lock_keeps_concurrent_publishes_whole_and_in_sequence_order() -> None:
+    """With a stream that gives the loop away mid-write, the write lock (taken before the core is
+    drained) is what keeps each publish's frames together and in the core's order."""
+
+    async def test() -> None:
+        broker = await concurrent_publishes_session(write_lock=True)
+        assert broker.error is None and len(broker.published()) == 8
+
+    run(test)
+
+
+def test_without_the_write_lock_such_a_stream_garbles_the_frames() -> None:
+    """The control for the test above: the same session without the lock is caught."""
+
+    async def test() -> None:
+        broker = await concurrent_publishes_session(write_lock=False)
+        assert broker.error is not None
+
+    run(test)
