@@ -204,8 +204,9 @@ class MockBroker:
         self.send_bytes(b"".join(encode_frame(frame) for frame in frames))
 
     def send_bytes(self, data: bytes) -> None:
-        step = self.chunk_size or len(data) or 1
-        for start in range(0, max(len(data), 1), step):
+        """Send ``data`` as one chunk (split by ``chunk_size``, if set); nothing if it is empty."""
+        step = self.chunk_size or len(data)
+        for start in range(0, len(data), step):
             self._emit(data[start : start + step])
 
     def send_eof(self) -> None:

@@ -37,6 +37,7 @@ from amqproto.schema import (
     ConnectionOpen,
     ConnectionStartOk,
     ConnectionTuneOk,
+    Method,
     QueueDeclare,
     QueueDeclareOk,
 )
@@ -64,15 +65,46 @@ async def outcome(call: asyncio.Future[Any]) -> object:
         return (type(exc).__name__, getattr(exc, "unconfirmed", None))
 
 
-async def publish_three(channel: AsyncChannel, wait: bool) -> list[asyncio.Future[int | None]]:
-    """Three confirm-mode publishes, as tasks; with ``wait`` they stay parked on their confirms."""
-    publishes: list[asyncio.Future[int | None]] = [
-        asyncio.ensure_future(channel.basic_publish(b"m%d" % number, routing_key="q", wait=wait))
-        for number in (1, 2, 3)
-    ]
-    if not wait:
-        assert await asyncio.gather(*publishes) == [1, 2, 3]
-    return publishes
+class ConfirmSession:
+    """A confirm-mode channel with three publishes written; windows opened on it."""
+
+    def __init__(
+        self, broker: MockBroker, stream: AsyncMockStream, connection: AsyncConnection, channel: AsyncChannel
+    ) -> None:
+        self.broker = broker
+        self.stream = stream
+        self.connection = connection
+        self.channel = channel
+        self.publishes: list[asyncio.Future[int | None]] = []
+
+    @classmethod
+    async def start(cls, wait: bool, chunk_size: int | None = None) -> ConfirmSession:
+        """Three publishes, as tasks; with ``wait`` they stay parked on their confirms."""
+        broker = MockBroker(chunk_size=chunk_size)
+        connection, stream = await open_connection(broker)
+        channel = await connection.channel()
+        await channel.confirm_select()
+        session = cls(broker, stream, connection, channel)
+        session.publishes = [
+            asyncio.ensure_future(channel.basic_publish(b"m%d" % number, routing_key="q", wait=wait))
+            for number in (1, 2, 3)
+        ]
+        if not wait:
+            assert await asyncio.gather(*session.publishes) == [1, 2, 3]
+        await stream.wait_until(broker.sent(BasicPublish, 3))
+        return session
+
+    async def window(self, max_unconfirmed: int) -> asyncio.Future[None]:
+        """``wait_for_confirms(max_unconfirmed)`` as a task, once it is parked."""
+        windows = self.channel._confirm_windows
+        parked = len(windows)
+        window = asyncio.ensure_future(self.channel.wait_for_confirms(max_unconfirmed))
+        await turns_until(lambda: len(self.channel._confirm_windows) == parked + 1)
+        return window
+
+    def send(self, *methods: Method) -> None:
+        """The broker's methods on the session's channel, in one chunk."""
+        self.broker.send(*(MethodFrame(self.channel.id, method) for method in methods))
 
 
 # -- the handshake -------------------------------------------------------------
@@ -175,25 +207,20 @@ def test_two_channels_replies_interleaved_in_one_chunk(chunk_size: int | None) -
 
 async def multiple_ack_session(wait: bool, chunk_size: int | None) -> list[object]:
     """Three publishes, windows of 1 and 0, then ``ack 2 multiple`` and ``ack 3``; what each call saw, in order."""
-    broker = MockBroker(chunk_size=chunk_size)
-    connection, stream = await open_connection(broker)
-    channel = await connection.channel()
-    await channel.confirm_select()
-    publishes = await publish_three(channel, wait)
-    await stream.wait_until(broker.sent(BasicPublish, 3))
-    at_most_one = asyncio.ensure_future(channel.wait_for_confirms(1))
-    all_confirmed = asyncio.ensure_future(channel.wait_for_confirms(0))
-    await turns_until(lambda: len(channel._confirm_windows) == 2)
+    session = await ConfirmSession.start(wait, chunk_size)
+    publishes = session.publishes
+    at_most_one = await session.window(1)
+    all_confirmed = await session.window(0)
     seen: list[object] = []
-    broker.send(MethodFrame(channel.id, BasicAck(2, multiple=True)))
+    session.send(BasicAck(2, multiple=True))
     seen.append(("window of 1", await outcome(at_most_one)))
     seen.append(("publishes 1-2", [await outcome(publish) for publish in publishes[:2]]))
     # Nothing covers publish 3 yet: its call and the window of 0 still wait.
     seen.append(("still waiting", publishes[2].done() and wait, all_confirmed.done()))
-    broker.send(MethodFrame(channel.id, BasicAck(3)))
+    session.send(BasicAck(3))
     seen.append(("window of 0", await outcome(all_confirmed)))
     seen.append(("publish 3", await outcome(publishes[2])))
-    await connection.close()
+    await session.connection.close()
     return seen
 
 
@@ -220,23 +247,17 @@ def test_a_multiple_ack_settles_every_publish_it_covers_and_the_windows(chunk_si
 
 async def multiple_nack_session(wait: bool) -> list[int]:
     """Three publishes nacked by one ``basic.nack multiple``; the sequence numbers reported as nacked."""
-    broker = MockBroker()
-    connection, stream = await open_connection(broker)
-    channel = await connection.channel()
-    await channel.confirm_select()
-    publishes = await publish_three(channel, wait)
-    await stream.wait_until(broker.sent(BasicPublish, 3))
-    window = asyncio.ensure_future(channel.wait_for_confirms(0))
-    await turns_until(lambda: len(channel._confirm_windows) == 1)
-    broker.send(MethodFrame(channel.id, BasicNack(3, multiple=True, requeue=False)))
+    session = await ConfirmSession.start(wait)
+    window = await session.window(0)
+    session.send(BasicNack(3, multiple=True, requeue=False))
     reported: list[int] = []
-    calls: list[asyncio.Future[Any]] = [*publishes, window] if wait else [window]
+    calls: list[asyncio.Future[Any]] = [*session.publishes, window] if wait else [window]
     for call in calls:
         try:
             await call
         except NackError as exc:
             reported.extend(exc.unconfirmed)
-    await connection.close()
+    await session.connection.close()
     return reported
 
 
@@ -251,28 +272,21 @@ def test_a_multiple_nack_reports_each_publish_once_by_either_path() -> None:
 
 
 async def ack_then_close_session(wait: bool, chunk_size: int | None) -> list[object]:
-    broker = MockBroker(chunk_size=chunk_size)
-    connection, stream = await open_connection(broker)
-    channel = await connection.channel()
-    await channel.confirm_select()
-    publishes = await publish_three(channel, wait)
-    await stream.wait_until(broker.sent(BasicPublish, 3))
-    window = asyncio.ensure_future(channel.wait_for_confirms(0))
-    await turns_until(lambda: len(channel._confirm_windows) == 1)
-    broker.send(
-        MethodFrame(channel.id, BasicAck(1)),
-        MethodFrame(channel.id, ChannelClose(406, "PRECONDITION_FAILED - unknown delivery tag", 60, 80)),
-    )
+    """Three publishes, a window of 0, then ``ack 1`` and ``channel.close`` in one chunk; what each call saw."""
+    session = await ConfirmSession.start(wait, chunk_size)
+    channel = session.channel
+    window = await session.window(0)
+    session.send(BasicAck(1), ChannelClose(406, "PRECONDITION_FAILED - unknown delivery tag", 60, 80))
     seen: list[object] = [await outcome(window)]
     if wait:
-        seen.append([await outcome(publish) for publish in publishes])
-    await stream.wait_until(broker.sent(ChannelCloseOk))
+        seen.append([await outcome(publish) for publish in session.publishes])
+    await session.stream.wait_until(session.broker.sent(ChannelCloseOk))
     # The channel stays closed with its error; a later publish raises it too.
     late = await outcome(asyncio.ensure_future(channel.basic_publish(b"late", routing_key="q")))
     assert isinstance(late, tuple) and late[0] == "PreconditionFailed"
     seen.append(late[1])
-    assert connection.is_open
-    await connection.close()
+    assert session.connection.is_open
+    await session.connection.close()
     return seen
 
 
@@ -630,10 +644,10 @@ def test_the_peer_dropping_the_stream_is_connection_lost() -> None:
 LARGE = 40_000
 
 
-async def concurrent_publishes_session(write_lock: bool) -> MockBroker:
-    """Eight tasks publishing large bodies on one confirm channel through a stream that yields mid-write."""
+async def concurrent_publishes_session(write_lock: bool, yield_between_writes: bool = True) -> MockBroker:
+    """Eight tasks publishing large bodies on one confirm channel (through a stream that yields mid-write)."""
     broker = MockBroker()
-    stream = AsyncMockStream(broker, yield_between_writes=True)
+    stream = AsyncMockStream(broker, yield_between_writes=yield_between_writes)
     # A broker that cannot decode the client any more cannot answer its close either.
     connection = async_connection(stream, write_lock=write_lock, connection_timeout=0.2)
     await connection.connect()
@@ -660,8 +674,13 @@ def test_the_write_lock_keeps_concurrent_publishes_whole_and_in_sequence_order()
     drained) is what keeps each publish's frames together and in the core's order."""
 
     async def test() -> None:
-        broker = await concurrent_publishes_session(write_lock=True)
-        assert broker.error is None and len(broker.published()) == 8
+        locked = await concurrent_publishes_session(write_lock=True)
+        assert locked.error is None
+        # asyncio's own path: no write lock, a stream that queues each write
+        # whole and in call order (AsyncioBackend.write_lock() is None).
+        unlocked = await concurrent_publishes_session(write_lock=False, yield_between_writes=False)
+        assert unlocked.error is None
+        assert bodies(unlocked.published()) == bodies(locked.published())
 
     run(test)
 

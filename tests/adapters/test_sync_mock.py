@@ -9,6 +9,7 @@ these tests call it from several threads at once, through the same
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -240,8 +241,6 @@ def test_a_raising_return_callback_runs_off_the_reader_and_is_logged(
     threads: list[str] = []
 
     def broken(message: ReturnedMessage) -> None:
-        import threading
-
         threads.append(threading.current_thread().name)
         raise RuntimeError("a bug in the callback")
 
