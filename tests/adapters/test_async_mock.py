@@ -20,23 +20,28 @@ import pytest
 from amqproto.exceptions import (
     ConnectionClosedError,
     ConnectionLost,
+    ConsumerCancelledError,
     NackError,
+    OperationTimeout,
 )
 from amqproto.io._async.channel import AsyncChannel, AsyncConsumer, AsyncMessage, ReturnedMessage
 from amqproto.io._async.connection import AsyncConnection
 from amqproto.schema import (
     BasicAck,
+    BasicCancel,
     BasicNack,
     BasicPublish,
     BasicReject,
     BasicReturn,
     ChannelClose,
     ChannelCloseOk,
+    ConnectionBlocked,
     ConnectionClose,
     ConnectionCloseOk,
     ConnectionOpen,
     ConnectionStartOk,
     ConnectionTuneOk,
+    ConnectionUnblocked,
     Method,
     QueueDeclare,
     QueueDeclareOk,
@@ -44,7 +49,7 @@ from amqproto.schema import (
 from amqproto.wire import MethodFrame
 
 from ..core.helpers import content_frames
-from .mock_backend import AsyncMockStream, MockBroker, async_connection, bodies, run, turns_until
+from .mock_backend import WAIT, AsyncMockStream, MockBroker, async_connection, bodies, run, turns_until
 
 #: The broker's chunks arrive whole, or one byte per read.
 CHUNKINGS = [pytest.param(None, id="whole"), pytest.param(1, id="bytewise")]
@@ -691,5 +696,118 @@ def test_without_the_write_lock_such_a_stream_garbles_the_frames() -> None:
     async def test() -> None:
         broker = await concurrent_publishes_session(write_lock=False)
         assert broker.error is not None
+
+    run(test)
+
+
+def test_blocked_and_unblocked_callbacks_run_in_order() -> None:
+    async def test() -> None:
+        broker = MockBroker()
+        connection, _ = await open_connection(broker)
+        calls: list[object] = []
+        unblocked = asyncio.Event()
+        connection.add_blocked_callback(lambda reason: calls.append(("blocked", reason, connection.blocked)))
+
+        def on_unblocked() -> None:
+            calls.append(("unblocked", connection.blocked))
+            unblocked.set()
+
+        connection.add_unblocked_callback(on_unblocked)
+        broker.send(MethodFrame(0, ConnectionBlocked("low on memory")), MethodFrame(0, ConnectionUnblocked()))
+        await asyncio.wait_for(unblocked.wait(), WAIT)
+        # The callbacks run later, on the runner: by then the core is unblocked again.
+        assert calls == [("blocked", "low on memory", False), ("unblocked", False)]
+        await connection.close()
+
+    run(test)
+
+
+@pytest.mark.parametrize("chunk_size", CHUNKINGS)
+def test_a_consumer_cancelled_by_the_broker_yields_what_came_first_then_raises(
+    chunk_size: int | None,
+) -> None:
+    async def test() -> None:
+        broker = MockBroker(chunk_size=chunk_size)
+        connection, _ = await open_connection(broker)
+        channel = await connection.channel()
+        consumer = await start_consumer(channel, "reader")
+        reader = asyncio.ensure_future(read(consumer, 3))
+        await turns_until(lambda: len(consumer._sleepers) == 1)
+        broker.send(
+            *MockBroker.delivery(channel.id, "reader", 1, b"m1"),
+            *MockBroker.delivery(channel.id, "reader", 2, b"m2"),
+            MethodFrame(channel.id, BasicCancel("reader")),
+        )
+        with pytest.raises(ConsumerCancelledError):
+            await reader
+        assert bodies(consumer._ready) == []  # both were read before the error
+        with pytest.raises(ConsumerCancelledError):
+            await consumer.__anext__()  # and it stays ended
+        assert channel.is_open
+        await connection.close()
+
+    run(test)
+
+
+def test_leaving_a_consumer_block_cancels_it_and_requeues_what_was_not_read() -> None:
+    async def test() -> None:
+        broker = MockBroker()
+        connection, stream = await open_connection(broker)
+        channel = await connection.channel()
+        async with channel.basic_consume("q", "reader") as consumer:
+            broker.send(
+                *(
+                    frame
+                    for tag in (1, 2, 3)
+                    for frame in MockBroker.delivery(channel.id, "reader", tag, b"m")
+                )
+            )
+            assert (await consumer.__anext__()).delivery_tag == 1
+            await turns_until(lambda: len(consumer._ready) == 2)
+        (cancel,) = broker.methods(BasicCancel, channel.id)
+        assert cancel.consumer_tag == "reader"
+        assert [(reject.delivery_tag, reject.requeue) for reject in broker.methods(BasicReject)] == [
+            (2, True),
+            (3, True),
+        ]
+        await connection.close()
+
+    run(test)
+
+
+@pytest.mark.parametrize("late_reply_first", [True, False], ids=["reply-then-call", "call-then-reply"])
+def test_a_call_that_times_out_drops_its_late_reply_and_the_channel_goes_on(late_reply_first: bool) -> None:
+    """The late reply never reaches the next call on the channel, whichever comes first.
+
+    A request made before the late reply came is held by the core until it does.
+    """
+
+    async def test() -> None:
+        broker = MockBroker()
+        broker.ignore(QueueDeclare)
+        connection, stream = await open_connection(broker)
+        channel = await connection.channel()
+        with pytest.raises(OperationTimeout):
+            await channel.queue_declare("slow", timeout=0.05)
+        broker.answer(
+            QueueDeclare,
+            lambda channel_id, method: [MethodFrame(channel_id, QueueDeclareOk(method.queue, 0, 0))],
+        )
+        late_reply = MethodFrame(channel.id, QueueDeclareOk("slow", 0, 0))
+        if late_reply_first:
+            broker.send(late_reply)
+            assert (await channel.queue_declare("next")).queue == "next"
+        else:
+            declare = asyncio.ensure_future(channel.queue_declare("next"))
+            # The core holds the new request until the old one's reply came
+            # (replies come in the order of requests): nothing is written.
+            for _ in range(50):
+                await asyncio.sleep(0)
+            assert not declare.done() and len(broker.methods(QueueDeclare)) == 1
+            broker.send(late_reply)
+            assert (await declare).queue == "next"
+        assert [method.queue for method in broker.methods(QueueDeclare)] == ["slow", "next"]
+        assert connection.is_open and channel.is_open
+        await connection.close()
 
     run(test)
