@@ -1,12 +1,22 @@
 """The async adapter against a scripted in-memory broker: no sockets, no RabbitMQ.
 
 Each test scripts the broker's side with :class:`~tests.adapters.mock_backend.MockBroker`
-and drives :class:`~amqproto.io._async.AsyncConnection` on asyncio.  Where
-the adapter has a fast path (one consumer on a channel, a reader that finds
-a message ready, confirms with no waiter registered) the test runs it and
-the general path on the same script and compares what the user sees.
-Where chunk boundaries matter, the broker's bytes arrive whole and byte by
-byte (``chunk_size=1``).
+and drives :class:`~amqproto.io._async.AsyncConnection` on asyncio: the
+handshake, RPC replies routed to their waiters, confirms (counted in event
+order), consumer wake-ups (one waiter per wait), unknown consumer tags,
+callbacks, closes and the write lock.
+
+Where the adapter has a fast path the test runs it and the general path on
+the same script and compares what the user sees: one consumer on a channel
+(its tag compared) against several (looked up); a reader that finds a
+message ready against one that parks; ``wait=False`` publishes settled by
+count against ``wait=True`` ones settled through their waiters; asyncio's
+lock-free writes against a write lock.  Where chunk boundaries matter, the
+broker's bytes arrive whole and byte by byte (``chunk_size=1``).
+
+Waits are bounded: on the client's writes (``stream.wait_until``), on loop
+turns for a task to park (``turns_until``), and the whole test on
+:data:`~tests.adapters.mock_backend.TEST_TIMEOUT`.
 """
 
 from __future__ import annotations
@@ -588,7 +598,7 @@ def test_close_with_a_peer_that_never_answers_returns_after_connection_timeout(
     async def test() -> None:
         broker = MockBroker()
         broker.ignore(ConnectionClose)
-        connection, stream = await open_connection(broker, connection_timeout=0.05)
+        connection, stream = await open_connection(broker, connection_timeout=0.25)
         channel = await connection.channel()
         await connection.close()
         assert broker.methods(ConnectionClose)  # asked, never answered
@@ -654,7 +664,7 @@ async def concurrent_publishes_session(write_lock: bool, yield_between_writes: b
     broker = MockBroker()
     stream = AsyncMockStream(broker, yield_between_writes=yield_between_writes)
     # A broker that cannot decode the client any more cannot answer its close either.
-    connection = async_connection(stream, write_lock=write_lock, connection_timeout=0.2)
+    connection = async_connection(stream, write_lock=write_lock, connection_timeout=0.5)
     await connection.connect()
     channel = await connection.channel()
     await channel.confirm_select()

@@ -260,7 +260,7 @@ def test_close_with_a_peer_that_never_answers_returns_after_connection_timeout(
 ) -> None:
     broker = MockBroker()
     broker.ignore(ConnectionClose)
-    connection, stream = open_connection(broker, connection_timeout=0.05)
+    connection, stream = open_connection(broker, connection_timeout=0.25)
     channel = connection.channel()
     with caplog.at_level(logging.WARNING, logger="amqproto"):
         connection.close()
@@ -273,7 +273,7 @@ def test_close_with_a_peer_that_never_answers_returns_after_connection_timeout(
 def concurrent_publishes(pool: ThreadPoolExecutor) -> tuple[MockBroker, dict[int, bytes]]:
     broker = MockBroker()
     stream = SyncMockStream(broker, yield_between_writes=True)
-    connection = connection_on(stream, connection_timeout=0.2)
+    connection = connection_on(stream)
     channel = connection.channel()
     channel.confirm_select()
 
