@@ -317,20 +317,13 @@ def test_an_ack_and_a_channel_close_in_one_chunk_fail_the_window_with_what_is_un
         assert waited == [
             failed,
             [1, ("PreconditionFailed", (2,)), ("PreconditionFailed", (3,))],
-            (2, 3),  # see the next test
+            (),  # the wait=True publishes raised already, each naming itself
         ]
         assert await ack_then_close_session(False, chunk_size) == [failed, (2, 3)]
 
     run(test)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="basic_publish's docstring says a publish on a closed channel names 'the earlier wait=False "
-    "publishes that the close left unconfirmed', but the channel keeps every sequence number the close "
-    "left unconfirmed (ChannelClosed.unconfirmed), so the wait=True publishes that already raised "
-    "with their own number are named again by every later call",
-)
 def test_a_publish_after_the_close_does_not_name_waited_publishes_again() -> None:
     async def test() -> None:
         seen = await ack_then_close_session(True, None)

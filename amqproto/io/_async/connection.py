@@ -885,21 +885,26 @@ class AsyncConnection:
             interrupted = self._interruption(error)
             for request in [request for request in self._waiters if request.channel_id == channel_id]:
                 await self._waiters.pop(request).set_exception(interrupted.again())
-            for key in [key for key in self._confirm_waiters if key[0] == channel_id]:
-                await self._confirm_waiters.pop(key).set_exception(interrupted.with_unconfirmed((key[1],)))
+            waited = await self._fail_confirm_waiters(channel_id, interrupted)
             suspended = self._channels.pop(channel_id, None)
             if suspended is not None:
-                await suspended._interrupted(interrupted, event.unconfirmed)
+                await suspended._interrupted(interrupted, event.unconfirmed, waited)
                 if suspended not in self._suspended:
                     self._suspended.append(suspended)
             return
         for request in [request for request in self._waiters if request.channel_id == channel_id]:
             await self._waiters.pop(request).set_exception(error.again())
-        for key in [key for key in self._confirm_waiters if key[0] == channel_id]:
-            await self._confirm_waiters.pop(key).set_exception(error.with_unconfirmed((key[1],)))
+        waited = await self._fail_confirm_waiters(channel_id, error)
         channel = self._channels.pop(channel_id, None)
         if channel is not None:
-            await channel._closed(error, event.unconfirmed)
+            await channel._closed(error, event.unconfirmed, waited)
+
+    async def _fail_confirm_waiters(self, channel_id: int, error: AMQPError) -> frozenset[int]:
+        """Fail the ``wait=True`` publishes of a channel, each naming itself; their sequence numbers."""
+        waited = frozenset(key[1] for key in self._confirm_waiters if key[0] == channel_id)
+        for sequence in sorted(waited):
+            await self._confirm_waiters.pop((channel_id, sequence)).set_exception(error.with_unconfirmed((sequence,)))
+        return waited
 
     def _interruption(self, error: AMQPError) -> ConnectionInterrupted:
         interrupted = ConnectionInterrupted(

@@ -47,10 +47,14 @@ class AsyncChannelEvents(Protocol):
     async def _consumer_cancelled(self, consumer_tag: str, error: AMQPError) -> None:
         """The broker cancelled a consumer."""
 
-    async def _closed(self, error: AMQPError, unconfirmed: tuple[int, ...]) -> None:
+    async def _closed(
+        self, error: AMQPError, unconfirmed: tuple[int, ...], waited: frozenset[int] = frozenset()
+    ) -> None:
         """The channel is gone with ``error``, leaving ``unconfirmed`` publishes unsettled."""
 
-    async def _interrupted(self, error: AMQPError, unconfirmed: tuple[int, ...]) -> None:
+    async def _interrupted(
+        self, error: AMQPError, unconfirmed: tuple[int, ...], waited: frozenset[int] = frozenset()
+    ) -> None:
         """The connection was lost and recovers: fail what waits, keep the rest for :meth:`_restore`."""
 
     async def _restore(self) -> None:

@@ -541,8 +541,15 @@ class SyncChannel:
                 still.append((limit, waiter))
         self._confirm_windows = still
 
-    def _closed(self, error: AMQPError, unconfirmed: tuple[int, ...]) -> None:
-        """The channel is gone with ``error``, leaving the publishes ``unconfirmed`` unsettled."""
+    def _closed(
+        self, error: AMQPError, unconfirmed: tuple[int, ...], waited: frozenset[int] = frozenset()
+    ) -> None:
+        """The channel is gone with ``error``, leaving the publishes ``unconfirmed`` unsettled.
+
+        ``wait_for_confirms`` windows name them all; later calls name only
+        those not in ``waited`` (the ``wait=True`` publishes raised already,
+        each naming itself).
+        """
         if self._error is None:
             self._error = error
             connection = self._connection
@@ -555,6 +562,8 @@ class SyncChannel:
             lost = self._unreported_unconfirmed()
             for _, waiter in windows:
                 waiter.set_exception(error.with_unconfirmed(lost))
+        if waited:
+            self._lost = tuple(sequence for sequence in unconfirmed if sequence not in waited)
         consumers = list(self._consumers.values())
         self._consumers.clear()
         for consumer in consumers:
@@ -564,7 +573,9 @@ class SyncChannel:
         """The connection's topology record, unless this is recovery's own channel (it replays it)."""
         return None if self._restoring else self._connection._topology
 
-    def _interrupted(self, error: AMQPError, unconfirmed: tuple[int, ...]) -> None:
+    def _interrupted(
+        self, error: AMQPError, unconfirmed: tuple[int, ...], waited: frozenset[int] = frozenset()
+    ) -> None:
         """The connection was lost and recovers: fail what waits on confirms; consumers wait.
 
         Messages received but not yet yielded are dropped: the broker

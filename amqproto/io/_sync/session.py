@@ -48,10 +48,14 @@ class SyncChannelEvents(Protocol):
     def _consumer_cancelled(self, consumer_tag: str, error: AMQPError) -> None:
         """The broker cancelled a consumer."""
 
-    def _closed(self, error: AMQPError, unconfirmed: tuple[int, ...]) -> None:
+    def _closed(
+        self, error: AMQPError, unconfirmed: tuple[int, ...], waited: frozenset[int] = frozenset()
+    ) -> None:
         """The channel is gone with ``error``, leaving ``unconfirmed`` publishes unsettled."""
 
-    def _interrupted(self, error: AMQPError, unconfirmed: tuple[int, ...]) -> None:
+    def _interrupted(
+        self, error: AMQPError, unconfirmed: tuple[int, ...], waited: frozenset[int] = frozenset()
+    ) -> None:
         """The connection was lost and recovers: fail what waits, keep the rest for :meth:`_restore`."""
 
     def _restore(self) -> None:
