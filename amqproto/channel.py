@@ -331,7 +331,7 @@ class Channel:
     def exchange_declare(
         self,
         exchange: str,
-        type: str = "direct",
+        type: str = "direct",  # noqa: A002 - the spec's name for the field, and a keyword callers pass
         passive: bool = False,
         durable: bool = False,
         auto_delete: bool = False,
@@ -493,7 +493,9 @@ class Channel:
             return self._publish_seq
         return None
 
-    def _encode_publish_method(self, exchange: str, routing_key: str, mandatory: bool, immediate: bool) -> bytes:
+    def _encode_publish_method(
+        self, exchange: str, routing_key: str, mandatory: bool, immediate: bool
+    ) -> bytes:
         frame = encode_publish_method(self.id, exchange, routing_key, mandatory, immediate)
         cache = self._publish_methods
         if len(cache) >= _PUBLISH_CACHE_SIZE:
@@ -634,7 +636,10 @@ class Channel:
 
     def _handle_method(self, method: Method, events: list[Event]) -> None:
         if self._incoming is not None:
-            msg = f"{method.NAME} on channel {self.id} while content of {self._incoming.method.NAME} was expected"
+            msg = (
+                f"{method.NAME} on channel {self.id} while content of "
+                f"{self._incoming.method.NAME} was expected"
+            )
             raise UnexpectedFrame(msg, method.CLASS_ID, method.METHOD_ID)
         handler = _METHOD_HANDLERS.get(type(method))
         if handler is not None:
@@ -687,7 +692,9 @@ class Channel:
         error = error_for_reply(
             method.reply_code, method.reply_text, method.class_id, method.method_id, hard=False
         )
-        self._finish(events, method.reply_code, method.reply_text, method.class_id, method.method_id, True, error)
+        self._finish(
+            events, method.reply_code, method.reply_text, method.class_id, method.method_id, True, error
+        )
 
     def _on_close_ok(self, method: Method, events: list[Event]) -> None:
         self._expect(ChannelInput.RECV_CLOSE_OK, method)
@@ -698,11 +705,17 @@ class Channel:
         peer = self._peer_close
         if peer is not None:
             # The broker's reason is the informative one.
-            reason = error_for_reply(peer.reply_code, peer.reply_text, peer.class_id, peer.method_id, hard=False)
-            self._finish(events, peer.reply_code, peer.reply_text, peer.class_id, peer.method_id, True, reason)
+            reason = error_for_reply(
+                peer.reply_code, peer.reply_text, peer.class_id, peer.method_id, hard=False
+            )
+            self._finish(
+                events, peer.reply_code, peer.reply_text, peer.class_id, peer.method_id, True, reason
+            )
             return
         sent = request.method
-        error = ChannelClosedError(f"channel {self.id} was closed: {sent.reply_code} {sent.reply_text}".rstrip())
+        error = ChannelClosedError(
+            f"channel {self.id} was closed: {sent.reply_code} {sent.reply_text}".rstrip()
+        )
         self._finish(events, sent.reply_code, sent.reply_text, sent.class_id, sent.method_id, False, error)
 
     def _finish(
@@ -866,7 +879,10 @@ class Channel:
         payload = frame.payload
         received = incoming.received + len(payload)
         if received > incoming.body_size:
-            msg = f"content body of {received}+ bytes on channel {self.id}; the header announced {incoming.body_size}"
+            msg = (
+                f"content body of {received}+ bytes on channel {self.id}; "
+                f"the header announced {incoming.body_size}"
+            )
             raise UnexpectedFrame(msg)
         if received == incoming.body_size and not incoming.chunks:
             self._complete(incoming, payload, events)

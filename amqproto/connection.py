@@ -160,7 +160,10 @@ _HANDSHAKE_STATES = (
 # receive_data hands a run of deliveries to the channel's fast path when the
 # connection is OPEN, without feeding RECV_CHANNEL_FRAME for each frame: the
 # table must keep an open connection open for them.
-if CONNECTION_TRANSITIONS[(ConnectionState.OPEN, ConnectionInput.RECV_CHANNEL_FRAME)] is not ConnectionState.OPEN:
+if (
+    CONNECTION_TRANSITIONS[(ConnectionState.OPEN, ConnectionInput.RECV_CHANNEL_FRAME)]
+    is not ConnectionState.OPEN
+):
     raise ImportError("the delivery fast path assumes that a channel frame leaves an open connection open")
 
 
@@ -301,7 +304,10 @@ class Connection:
 
     @property
     def frame_max(self) -> int:
-        """The negotiated largest frame, framing included (0: no limit); known once ``connection.tune`` arrived."""
+        """The negotiated largest frame, framing included (0: no limit).
+
+        Known once ``connection.tune`` arrived.
+        """
         return self._port.frame_max
 
     @property
@@ -428,7 +434,9 @@ class Connection:
         self._channels[channel_id] = channel
         return channel
 
-    def close(self, reply_code: int = 200, reply_text: str = "", class_id: int = 0, method_id: int = 0) -> None:
+    def close(
+        self, reply_code: int = 200, reply_text: str = "", class_id: int = 0, method_id: int = 0
+    ) -> None:
         """Send ``connection.close``; :class:`~amqproto.events.ConnectionClosed` follows ``close-ok``.
 
         During the handshake (before ``tune``) there is nothing to close
@@ -501,7 +509,9 @@ class Connection:
         if silence >= 2 * self.heartbeat:
             self._machine.process(ConnectionInput.HEARTBEAT_TIMEOUT)
             output.clear()
-            error = HeartbeatTimeout(f"no data from the broker for {silence:.1f} s (heartbeat {self.heartbeat} s)")
+            error = HeartbeatTimeout(
+                f"no data from the broker for {silence:.1f} s (heartbeat {self.heartbeat} s)"
+            )
             events: list[Event] = [HeartbeatTimedOut(silence=silence)]
             self._closed(events, 0, str(error), by_peer=True, error=error)
             return events
@@ -633,7 +643,9 @@ class Connection:
         offered = start.mechanisms.split()
         mechanism = self.auth.mechanism
         if mechanism not in offered:
-            error = AuthenticationError(f"the broker does not offer {mechanism}; it offers {', '.join(offered)}")
+            error = AuthenticationError(
+                f"the broker does not offer {mechanism}; it offers {', '.join(offered)}"
+            )
             self._machine.process(ConnectionInput.REFUSE_START)
             self._closed(events, error.reply_code, str(error), by_peer=False, error=error)
             return
@@ -649,7 +661,9 @@ class Connection:
         self.channel_max = _negotiate(self._wanted_channel_max, tune.channel_max) or 0xFFFF
         frame_max = self._port.frame_max = _negotiate(self._wanted_frame_max, tune.frame_max)
         wanted = self._wanted_heartbeat
-        self.heartbeat = tune.heartbeat if wanted is None else (_negotiate(wanted, tune.heartbeat) if wanted else 0)
+        self.heartbeat = (
+            tune.heartbeat if wanted is None else (_negotiate(wanted, tune.heartbeat) if wanted else 0)
+        )
         self._decoder.frame_max = frame_max
         self._send_method(ConnectionTuneOk(self.channel_max, frame_max, self.heartbeat))
         self._send_method(ConnectionOpen(self.virtual_host))
@@ -664,12 +678,20 @@ class Connection:
         elif close.reply_code == 530 and state in _HANDSHAKE_STATES:
             error = NotAllowed(close.reply_text, close.class_id, close.method_id, by_peer=True)
         else:
-            error = error_for_reply(close.reply_code, close.reply_text, close.class_id, close.method_id, hard=True)
+            error = error_for_reply(
+                close.reply_code, close.reply_text, close.class_id, close.method_id, hard=True
+            )
         if state is ConnectionState.CLOSING and self._close_error is None and close.reply_code == 200:
             self._closed(events, 200, close.reply_text, by_peer=False, error=None)
             return
         self._closed(
-            events, close.reply_code, close.reply_text, close.class_id, close.method_id, by_peer=True, error=error
+            events,
+            close.reply_code,
+            close.reply_text,
+            close.class_id,
+            close.method_id,
+            by_peer=True,
+            error=error,
         )
 
     def _handle_eof(self, events: list[Event]) -> None:
@@ -679,7 +701,9 @@ class Connection:
         if state is ConnectionState.AWAITING_TUNE:
             # RabbitMQ drops the socket on a failed login when the client does
             # not announce authentication_failure_close (and some brokers always do).
-            error = AuthenticationError("the broker closed the connection during authentication", by_peer=True)
+            error = AuthenticationError(
+                "the broker closed the connection during authentication", by_peer=True
+            )
         elif state is ConnectionState.CLOSING:
             error = self._close_error
         else:

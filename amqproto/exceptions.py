@@ -124,7 +124,9 @@ class AMQPError(Exception):
         clone = self.again()
         clone.unconfirmed = unconfirmed
         if unconfirmed:
-            clone.add_note(f"{len(unconfirmed)} publish(es) not confirmed: sequence numbers {_ranges(unconfirmed)}")
+            clone.add_note(
+                f"{len(unconfirmed)} publish(es) not confirmed: sequence numbers {_ranges(unconfirmed)}"
+            )
         return clone
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from amqproto._state import (  # after the path is set: the worktree's amqproto, whatever is installed
+from amqproto._state import (  # noqa: E402 - after the path is set: the worktree's amqproto, whatever is installed
     CHANNEL_TRANSITIONS,
     CONNECTION_TRANSITIONS,
     DISCARD,

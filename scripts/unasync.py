@@ -80,7 +80,9 @@ def rewrite(text: str, substitutions: list[tuple[str, str]], used: set[str]) -> 
     return text
 
 
-def generate(pair: Pair, check: bool, stale: list[str], extra: list[str], unused: list[str], used: set[str]) -> None:
+def generate(
+    pair: Pair, check: bool, stale: list[str], extra: list[str], unused: list[str], used: set[str]
+) -> None:
     """Rewrite one pair, collecting what is out of date (and writing it unless ``check``)."""
     pair_used: set[str] = set()
     pair.target.mkdir(exist_ok=True)

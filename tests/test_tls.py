@@ -74,7 +74,8 @@ def tls_broker() -> Iterator[TLSBroker]:
             # verifies strictly (VERIFY_X509_STRICT) and requires them.
             _run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                  "-subj", f"/CN=amqproto {name}", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-                 "-keyout", str(directory / f"{name}.key"), "-out", str(directory / f"{name}.pem"))  # fmt: skip
+                 "-keyout", str(directory / f"{name}.key"),
+                 "-out", str(directory / f"{name}.pem"))  # fmt: skip
         (directory / "ext.cnf").write_text(
             "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
             "keyUsage=critical,digitalSignature,keyEncipherment\n"
@@ -83,7 +84,8 @@ def tls_broker() -> Iterator[TLSBroker]:
         )
         _run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
              "-keyout", str(directory / "server.key"), "-out", str(directory / "server.csr"))  # fmt: skip
-        _run("openssl", "x509", "-req", "-in", str(directory / "server.csr"), "-CA", str(directory / "ca.pem"),
+        _run("openssl", "x509", "-req", "-in", str(directory / "server.csr"),
+             "-CA", str(directory / "ca.pem"),
              "-CAkey", str(directory / "ca.key"), "-CAcreateserial", "-days", "2",
              "-extfile", str(directory / "ext.cnf"), "-out", str(directory / "server.pem"))  # fmt: skip
         for path in directory.iterdir():
@@ -94,7 +96,9 @@ def tls_broker() -> Iterator[TLSBroker]:
             f'{{cacertfile,"{directory}/ca.pem"}}]'
         )
         try:
-            _run("rabbitmqctl", "eval", f"ok = rabbit_networking:start_ssl_listener({port}, {options}, 1, 1).")
+            _run(
+                "rabbitmqctl", "eval", f"ok = rabbit_networking:start_ssl_listener({port}, {options}, 1, 1)."
+            )
         except subprocess.CalledProcessError as exc:
             pytest.skip(f"the broker would not start a TLS listener: {exc.stderr!r}")
         deadline = time.monotonic() + 10
@@ -116,13 +120,12 @@ def tls_broker() -> Iterator[TLSBroker]:
 
 def test_asyncio_over_tls(tls_broker: TLSBroker) -> None:
     async def main() -> bytes:
-        async with AsyncioConnection(tls_broker.url()) as connection:
-            async with connection.get_channel() as channel:
-                queue = (await channel.queue_declare("", exclusive=True)).queue
-                await channel.basic_publish(b"over TLS" * 10000, routing_key=queue)
-                message = await channel.basic_get(queue, no_ack=True)
-                assert message is not None
-                return message.body
+        async with AsyncioConnection(tls_broker.url()) as connection, connection.get_channel() as channel:
+            queue = (await channel.queue_declare("", exclusive=True)).queue
+            await channel.basic_publish(b"over TLS" * 10000, routing_key=queue)
+            message = await channel.basic_get(queue, no_ack=True)
+            assert message is not None
+            return message.body
 
     assert asyncio.run(main()) == b"over TLS" * 10000
 
@@ -130,33 +133,31 @@ def test_asyncio_over_tls(tls_broker: TLSBroker) -> None:
 @needs_curio
 def test_curio_over_tls(tls_broker: TLSBroker) -> None:
     async def main() -> bytes:
-        async with CurioConnection(tls_broker.url()) as connection:
-            async with connection.get_channel() as channel:
-                queue = (await channel.queue_declare("", exclusive=True)).queue
-                await channel.basic_publish(b"over TLS", routing_key=queue)
-                message = await channel.basic_get(queue, no_ack=True)
-                assert message is not None
-                return message.body
+        async with CurioConnection(tls_broker.url()) as connection, connection.get_channel() as channel:
+            queue = (await channel.queue_declare("", exclusive=True)).queue
+            await channel.basic_publish(b"over TLS", routing_key=queue)
+            message = await channel.basic_get(queue, no_ack=True)
+            assert message is not None
+            return message.body
 
     assert curio.run(main) == b"over TLS"
 
 
 def test_blocking_over_tls_from_several_threads(tls_broker: TLSBroker) -> None:
     """The reader thread and four publishing threads share one TLS socket."""
-    with BlockingConnection(tls_broker.url(), heartbeat=1) as connection:
-        with connection.get_channel() as channel:
-            queue = channel.queue_declare("", exclusive=True).queue
-            channel.confirm_select()
-            with ThreadPoolExecutor(4) as pool:
-                list(pool.map(lambda i: channel.basic_publish(b"%d" % i, routing_key=queue), range(400)))
-            assert channel.queue_declare(queue, passive=True).message_count == 400
-            bodies = set()
-            with channel.basic_consume(queue, no_ack=True) as consumer:
-                for message in consumer:
-                    bodies.add(message.body)
-                    if len(bodies) == 400:
-                        break
-            assert bodies == {b"%d" % i for i in range(400)}
+    with BlockingConnection(tls_broker.url(), heartbeat=1) as connection, connection.get_channel() as channel:
+        queue = channel.queue_declare("", exclusive=True).queue
+        channel.confirm_select()
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda i: channel.basic_publish(b"%d" % i, routing_key=queue), range(400)))
+        assert channel.queue_declare(queue, passive=True).message_count == 400
+        bodies = set()
+        with channel.basic_consume(queue, no_ack=True) as consumer:
+            for message in consumer:
+                bodies.add(message.body)
+                if len(bodies) == 400:
+                    break
+        assert bodies == {b"%d" % i for i in range(400)}
 
 
 def test_a_broker_certificate_from_another_ca_is_refused(tls_broker: TLSBroker) -> None:

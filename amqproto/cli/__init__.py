@@ -100,7 +100,9 @@ def _rate(text: str) -> float:
 def _perf_size(text: str) -> int:
     value = int(text)
     if value < MIN_SIZE:
-        raise argparse.ArgumentTypeError(f"must be at least {MIN_SIZE} (the timestamp a message carries), not {value}")
+        raise argparse.ArgumentTypeError(
+            f"must be at least {MIN_SIZE} (the timestamp a message carries), not {value}"
+        )
     return value
 
 
@@ -120,7 +122,9 @@ class _HelpFormatter(argparse.HelpFormatter):
             if paragraph.startswith(" "):
                 paragraphs.append(paragraph)
             else:
-                paragraphs.append(textwrap.fill(paragraph, width, initial_indent=indent, subsequent_indent=indent))
+                paragraphs.append(
+                    textwrap.fill(paragraph, width, initial_indent=indent, subsequent_indent=indent)
+                )
         return "\n\n".join(paragraphs)
 
 
@@ -159,12 +163,21 @@ def _add_publish(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     _common(parser, _commands.publish)
     parser.add_argument("bodies", nargs="*", metavar="BODY", help="a message body; '-' for standard input")
     parser.add_argument("--exchange", default="", help="the exchange (default: the default exchange)")
-    parser.add_argument("--routing-key", default="", help="the routing key (to a queue's name via the default exchange)")
+    parser.add_argument(
+        "--routing-key", default="", help="the routing key (to a queue's name via the default exchange)"
+    )
     parser.add_argument("--lines", action="store_true", help="one message per line of standard input")
-    parser.add_argument("--count", type=_positive, default=1, help="publish each body this many times (default: 1)")
+    parser.add_argument(
+        "--count", type=_positive, default=1, help="publish each body this many times (default: 1)"
+    )
     parser.add_argument("--size", type=_not_negative, help="generate --count bodies of this many bytes")
     parser.add_argument(
-        "--header", type=_TYPED_PAIR, action="append", default=[], metavar="K=V", help=f"a header, {_VALUES_HELP}"
+        "--header",
+        type=_TYPED_PAIR,
+        action="append",
+        default=[],
+        metavar="K=V",
+        help=f"a header, {_VALUES_HELP}",
     )
     parser.add_argument(
         "--property",
@@ -174,11 +187,15 @@ def _add_publish(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="NAME=VALUE",
         help=f"a message property: {', '.join(PROPERTY_NAMES)} (timestamp: epoch seconds or ISO 8601)",
     )
-    parser.add_argument("--persistent", action="store_true", help="delivery_mode 2: the broker writes it to disk")
+    parser.add_argument(
+        "--persistent", action="store_true", help="delivery_mode 2: the broker writes it to disk"
+    )
     parser.add_argument(
         "--confirm", action="store_true", help="wait for the broker's confirms; fail if any is nacked or lost"
     )
-    parser.add_argument("--mandatory", action="store_true", help="fail if a message cannot be routed to a queue")
+    parser.add_argument(
+        "--mandatory", action="store_true", help="fail if a message cannot be routed to a queue"
+    )
 
 
 def _add_receive(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -187,8 +204,18 @@ def _add_receive(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         '{"body", "exchange", "routing_key", "redelivered", "properties": {..., "headers": {...}}}; '
         'a body that is not UTF-8 is {"base64": "..."}.'
     )
-    get = _subparser(commands, "get", "fetch messages (basic.get)", "Fetch up to --count messages from QUEUE and print them; stop early when it is empty." + output)
-    consume = _subparser(commands, "consume", "consume messages", "Consume messages from QUEUE and print them, until --count or Ctrl-C." + output)
+    get = _subparser(
+        commands,
+        "get",
+        "fetch messages (basic.get)",
+        "Fetch up to --count messages from QUEUE and print them; stop early when it is empty." + output,
+    )
+    consume = _subparser(
+        commands,
+        "consume",
+        "consume messages",
+        "Consume messages from QUEUE and print them, until --count or Ctrl-C." + output,
+    )
     _common(get, _commands.get)
     _common(consume, _commands.consume)
     for parser in (get, consume):
@@ -198,29 +225,43 @@ def _add_receive(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     get.add_argument("--count", type=_positive, default=1, help="at most this many messages (default: 1)")
     consume.add_argument("--count", type=_positive, help="stop after this many messages (default: never)")
     consume.add_argument(
-        "--prefetch", type=_not_negative, default=100, help="the most unacked messages in flight (default: 100)"
+        "--prefetch",
+        type=_not_negative,
+        default=100,
+        help="the most unacked messages in flight (default: 100)",
     )
 
 
 def _add_ack_modes(parser: argparse.ArgumentParser, *, peek: bool) -> None:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
-        "--ack", dest="mode", action="store_const", const="ack", help="ack each message once printed (the default)"
+        "--ack",
+        dest="mode",
+        action="store_const",
+        const="ack",
+        help="ack each message once printed (the default)",
     )
     mode.add_argument(
         "--no-ack",
         dest="mode",
         action="store_const",
         const="no-ack",
-        help="the broker's automatic acks: removed as sent (with consume --count, those sent beyond the count are lost)",
+        help=(
+            "the broker's automatic acks: removed as sent "
+            "(with consume --count, those sent beyond the count are lost)"
+        ),
     )
     if peek:
-        mode.add_argument("--requeue", dest="mode", action="store_const", const="requeue", help="put them back (peek)")
+        mode.add_argument(
+            "--requeue", dest="mode", action="store_const", const="requeue", help="put them back (peek)"
+        )
     parser.set_defaults(mode="ack")
 
 
 def _add_topology(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    declare = _subparser(commands, "declare", "declare a queue or an exchange", "Declare a queue or an exchange.")
+    declare = _subparser(
+        commands, "declare", "declare a queue or an exchange", "Declare a queue or an exchange."
+    )
     kinds = declare.add_subparsers(dest="kind", metavar="queue|exchange", required=True)
     queue = _subparser(
         kinds,
@@ -259,7 +300,12 @@ def _add_topology(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     bind.add_argument("routing_key", metavar="ROUTING_KEY", nargs="?", default="")
     for parser in (queue, exchange, bind):
         parser.add_argument(
-            "--argument", type=_TYPED_PAIR, action="append", default=[], metavar="K=V", help=f"an argument, {_VALUES_HELP}"
+            "--argument",
+            type=_TYPED_PAIR,
+            action="append",
+            default=[],
+            metavar="K=V",
+            help=f"an argument, {_VALUES_HELP}",
         )
     delete = _subparser(commands, "delete", "delete a queue or an exchange", "Delete a queue or an exchange.")
     kinds = delete.add_subparsers(dest="kind", metavar="queue|exchange", required=True)
@@ -268,7 +314,9 @@ def _add_topology(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     for parser in (queue, exchange):
         _common(parser, _commands.delete)
         parser.add_argument("name", metavar="NAME")
-        parser.add_argument("--if-unused", action="store_true", help="only if it has no consumers (bindings, for an exchange)")
+        parser.add_argument(
+            "--if-unused", action="store_true", help="only if it has no consumers (bindings, for an exchange)"
+        )
     queue.add_argument("--if-empty", action="store_true", help="only if it holds no messages")
 
 
@@ -285,18 +333,45 @@ def _add_perf(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "  amqproto perf --adapter blocking --rate 1000 --size 1024 --json",
     )
     _common(parser, _perf)
-    parser.add_argument("--producers", type=_not_negative, default=1, help="producers, each on its own connection (default: 1)")
-    parser.add_argument("--consumers", type=_not_negative, default=1, help="consumers, each on its own connection (default: 1)")
-    parser.add_argument("--size", type=_perf_size, default=MIN_SIZE, help=f"message size in bytes (default and least: {MIN_SIZE})")
-    parser.add_argument("--rate", type=_rate, default=0.0, help="messages a second per producer; 0 = as fast as possible (default)")
     parser.add_argument(
-        "--confirm", type=_positive, metavar="N", help="publisher confirms, at most N messages unconfirmed per producer"
+        "--producers",
+        type=_not_negative,
+        default=1,
+        help="producers, each on its own connection (default: 1)",
+    )
+    parser.add_argument(
+        "--consumers",
+        type=_not_negative,
+        default=1,
+        help="consumers, each on its own connection (default: 1)",
+    )
+    parser.add_argument(
+        "--size",
+        type=_perf_size,
+        default=MIN_SIZE,
+        help=f"message size in bytes (default and least: {MIN_SIZE})",
+    )
+    parser.add_argument(
+        "--rate",
+        type=_rate,
+        default=0.0,
+        help="messages a second per producer; 0 = as fast as possible (default)",
+    )
+    parser.add_argument(
+        "--confirm",
+        type=_positive,
+        metavar="N",
+        help="publisher confirms, at most N messages unconfirmed per producer",
     )
     parser.add_argument("--duration", type=_seconds, default=10.0, help="seconds of publishing (default: 10)")
     parser.add_argument("--queue", help="use (and declare, durable) this queue, and leave it in place")
     parser.add_argument("--quorum", action="store_true", help="a quorum queue")
-    parser.add_argument("--prefetch", type=_not_negative, default=200, help="each consumer's prefetch count (default: 200)")
-    parser.add_argument("--adapter", choices=sorted(ADAPTERS), default="asyncio", help="the I/O adapter (default: asyncio)")
+    parser.add_argument(
+        "--prefetch", type=_not_negative, default=200, help="each consumer's prefetch count (default: 200)"
+    )
+    parser.add_argument(
+        "--adapter", choices=sorted(ADAPTERS), default="asyncio", help="the I/O adapter (default: asyncio)"
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
 
@@ -398,6 +473,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (AMQPError, OSError, AdapterUnavailable) as exc:
         _error(args, str(exc) or type(exc).__name__)
         return EXIT_FAILURE
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a tool reports any bug in one line, with an exit status
         _error(args, f"unexpected {type(exc).__name__}: {exc}")
         return EXIT_FAILURE

@@ -30,7 +30,9 @@ CONFIRM_WINDOW = 256
 @contextlib.contextmanager
 def _channel(args: argparse.Namespace) -> Iterator[BlockingChannel]:
     """An open channel on a new connection, both closed on leaving."""
-    connection = BlockingConnection(args.url, client_properties={"connection_name": f"amqproto {args.command}"})
+    connection = BlockingConnection(
+        args.url, client_properties={"connection_name": f"amqproto {args.command}"}
+    )
     with connection, connection.get_channel() as channel:
         yield channel
 
@@ -91,7 +93,12 @@ def publish(args: argparse.Namespace) -> int:
             channel.confirm_select()
         for body in bodies:
             channel.basic_publish(
-                body, args.exchange, args.routing_key, properties=properties, mandatory=args.mandatory, wait=False
+                body,
+                args.exchange,
+                args.routing_key,
+                properties=properties,
+                mandatory=args.mandatory,
+                wait=False,
             )
             if confirm:
                 channel.wait_for_confirms(CONFIRM_WINDOW)
@@ -145,12 +152,10 @@ def consume(args: argparse.Namespace) -> int:
             prefetch = args.prefetch if count is None else min(args.prefetch or count, count)
             channel.basic_qos(prefetch_count=prefetch)
         with channel.basic_consume(args.queue, no_ack=no_ack) as consumer:
-            seen = 0
-            for message in consumer:
+            for seen, message in enumerate(consumer, start=1):
                 _write_message(message, args.json)
                 if not no_ack:
                     message.ack()
-                seen += 1
                 if seen == count:
                     break
     return 0

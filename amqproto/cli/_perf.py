@@ -230,10 +230,8 @@ class _Producer:
 
     async def _collect_confirms(self, window: int) -> None:
         """Wait until at most ``window`` publishes are unconfirmed (the observer counts them)."""
-        try:
+        with contextlib.suppress(NackError, UnroutableError):  # counted by the observer as nacks and returns
             await self.channel.wait_for_confirms(window)
-        except (NackError, UnroutableError):
-            pass  # counted by the observer as nacks and returns
 
     async def publish(self) -> None:
         run = self.run
@@ -383,7 +381,9 @@ class _Progress:
 
 
 class _Controller:
-    def __init__(self, run: _Run, producers: list[_Producer], consumers: list[_Consumer], progress: _Progress) -> None:
+    def __init__(
+        self, run: _Run, producers: list[_Producer], consumers: list[_Consumer], progress: _Progress
+    ) -> None:
         self.run = run
         self.producers = producers
         self.consumers = consumers
@@ -409,7 +409,8 @@ class _Controller:
         recent = latencies.minus(self.previous_latencies)
         p50, p99 = recent.percentile(0.50), recent.percentile(0.99)
         self.progress.show(
-            f"{now - self.run.started:5.0f} s  sent {(counts.publishes - previous.publishes) / seconds:,.0f}/s  "
+            f"{now - self.run.started:5.0f} s  "
+            f"sent {(counts.publishes - previous.publishes) / seconds:,.0f}/s  "
             f"confirmed {(counts.confirms - previous.confirms) / seconds:,.0f}/s  "
             f"received {(counts.deliveries - previous.deliveries) / seconds:,.0f}/s  "
             f"latency p50 {_micros(p50)} p99 {_micros(p99)}"
@@ -443,7 +444,9 @@ class _Controller:
         if not all_finished:
             counts = self.counts()
             unconfirmed = counts.publishes - counts.confirms - counts.nacks
-            run.fail(PerfFailed(f"{unconfirmed} publishes still unconfirmed {_CONFIRM_GRACE:.0f} s after the end"))
+            run.fail(
+                PerfFailed(f"{unconfirmed} publishes still unconfirmed {_CONFIRM_GRACE:.0f} s after the end")
+            )
             for producer in self.producers:
                 if not producer.finished:
                     producer.finished = True  # its error, once its connection closes, is not news
@@ -453,17 +456,18 @@ class _Controller:
         self.ended = time.monotonic()
         for consumer in self.consumers:
             consumer.cancelled = True
-            try:
+            # Its channel or connection may have failed already; the run says why.
+            with contextlib.suppress(AMQPError, OSError):
                 await consumer.consumer.cancel()
-            except (AMQPError, OSError):
-                pass  # its channel or connection already failed; the run says why
 
     def summary(self) -> PerfSummary:
         run = self.run
         options = run.options
         counts = self.counts()
         latencies = self.latencies()
-        publish_end = max((producer.stopped_at or self.ended for producer in self.producers), default=self.ended)
+        publish_end = max(
+            (producer.stopped_at or self.ended for producer in self.producers), default=self.ended
+        )
         consume_end = max((consumer.last_delivery for consumer in self.consumers), default=0.0)
         publish_seconds = publish_end - run.started
         consume_seconds = consume_end - run.started
@@ -549,7 +553,9 @@ async def _run(run: _Run, runtime: Runtime, progress: _Progress) -> PerfSummary:
     declared = False
     try:
         admin = await _open(run, options.url, "amqproto perf", opened)
-        await admin.queue_declare(queue, durable=options.quorum or options.queue is not None, arguments=_queue_arguments(options))
+        await admin.queue_declare(
+            queue, durable=options.quorum or options.queue is not None, arguments=_queue_arguments(options)
+        )
         declared = options.queue is None
         producers: list[_Producer] = []
         for index in range(options.producers):
@@ -586,10 +592,8 @@ async def _run(run: _Run, runtime: Runtime, progress: _Progress) -> PerfSummary:
 async def _close_all(opened: list[PerfConnection], runtime: Runtime, url: str, queue: str | None) -> None:
     """Close every connection; delete the run's queue if that is still to do (on a new connection)."""
     for connection in opened:
-        try:
+        with contextlib.suppress(AMQPError, OSError):
             await connection.close()
-        except (AMQPError, OSError):
-            pass
     if queue is not None:
         cleanup: list[PerfConnection] = []
         try:

@@ -84,7 +84,9 @@ class PerfChannel(Protocol):
 
     async def basic_ack(self, delivery_tag: int = 0, multiple: bool = False) -> None: ...
 
-    def basic_consume(self, queue: str = "", consumer_tag: str = "", *, no_ack: bool = False) -> PerfConsumer: ...
+    def basic_consume(
+        self, queue: str = "", consumer_tag: str = "", *, no_ack: bool = False
+    ) -> PerfConsumer: ...
 
     async def queue_declare(
         self, queue: str = "", *, durable: bool = False, arguments: FieldTable | None = None
@@ -157,7 +159,9 @@ class UvloopRuntime(AsyncioRuntime):
         try:
             import uvloop
         except ImportError:
-            raise AdapterUnavailable("the uvloop adapter needs uvloop: pip install 'amqproto[uvloop]'") from None
+            raise AdapterUnavailable(
+                "the uvloop adapter needs uvloop: pip install 'amqproto[uvloop]'"
+            ) from None
         self._uvloop = uvloop
 
     def run(self, main: Worker) -> None:
@@ -314,7 +318,7 @@ class BlockingRuntime:
         def run_one(worker: Worker) -> None:
             try:
                 _drive(worker())
-            except BaseException as exc:
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
                 errors.append(exc)
 
         threads = [

@@ -139,7 +139,10 @@ def property_pair(text: str) -> tuple[str, object]:
 
 
 def message_properties(
-    properties: Iterable[tuple[str, object]], headers: Iterable[tuple[str, FieldValue]], *, persistent: bool = False
+    properties: Iterable[tuple[str, object]],
+    headers: Iterable[tuple[str, FieldValue]],
+    *,
+    persistent: bool = False,
 ) -> BasicProperties:
     """The message properties from :func:`property_pair` and :func:`typed_pair` results."""
     values: dict[str, Any] = dict(properties)

@@ -228,7 +228,9 @@ def _parse_url(url: str) -> ConnectionParameters:
     host = _decode(parts.hostname or "", "host") or "localhost"
     path = parts.path
     if path.count("/") > 1:
-        raise InvalidURL(f"the virtual host in {_redacted(url)!r} must be one path segment (encode '/' as %2F)")
+        raise InvalidURL(
+            f"the virtual host in {_redacted(url)!r} must be one path segment (encode '/' as %2F)"
+        )
     # An absent or empty path means the default virtual host, "/".
     virtual_host = _decode(path[1:], "virtual host") if len(path) > 1 else "/"
     try:

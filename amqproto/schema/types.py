@@ -133,12 +133,15 @@ RUNTIME_NESTING = 4
 #: does not read these types (only the wire-type markers), and encodes
 #: tables of any depth.
 if TYPE_CHECKING:
-    FieldValue: TypeAlias = bool | int | float | decimal.Decimal | str | bytes | datetime.datetime | None | "FieldArray" | "FieldTable"
+    FieldValue: TypeAlias = (
+        bool | int | float | decimal.Decimal | str | bytes | datetime.datetime
+        | "FieldArray" | "FieldTable" | None
+    )
 else:
     _SCALARS = (bool, int, float, decimal.Decimal, str, bytes, datetime.datetime, None)
 
     def _unrolled(depth: int) -> object:
-        value: object = Union[_SCALARS]
+        value: object = Union[_SCALARS]  # noqa: UP007 - a union of a tuple's members: `|` has no such form
         for _ in range(depth):
             value = Union[(*_SCALARS, Sequence[value], Mapping[str, value])]
         return value

@@ -81,7 +81,11 @@ def slots_twin(cls: type) -> type | None:
         return None
     fields = dataclasses.fields(cls)
     slots = vars(cls).get("__slots__")
-    if slots is None or tuple(slots) != tuple(field.name for field in fields) or not all(f.init for f in fields):
+    if (
+        slots is None
+        or tuple(slots) != tuple(field.name for field in fields)
+        or not all(f.init for f in fields)
+    ):
         return None
     if vars(cls).get("__new__") is not None:
         return None  # the twin must be created by object's __new__
@@ -104,7 +108,9 @@ def slots_twin(cls: type) -> type | None:
     return twin
 
 
-def constructor_source(cls: type, arguments: list[str], namespace: dict[str, Any], target: str = "obj") -> list[str]:
+def constructor_source(
+    cls: type, arguments: list[str], namespace: dict[str, Any], target: str = "obj"
+) -> list[str]:
     """Source lines that build ``cls`` from ``arguments`` (expressions, in field order) into ``target``.
 
     Through :func:`slots_twin` when ``cls`` has one, else by calling ``cls``.
@@ -118,6 +124,8 @@ def constructor_source(cls: type, arguments: list[str], namespace: dict[str, Any
         return [f"{target} = _cls_{cls.__name__}({', '.join(arguments)})"]
     namespace[f"_twin_{cls.__name__}"] = twin
     lines = [f"{target} = _twin_{cls.__name__}()"]
-    lines += [f"{target}.{field.name} = {argument}" for field, argument in zip(fields, arguments, strict=True)]
+    lines += [
+        f"{target}.{field.name} = {argument}" for field, argument in zip(fields, arguments, strict=True)
+    ]
     lines.append(f"{target}.__class__ = _cls_{cls.__name__}")
     return lines

@@ -58,7 +58,8 @@ def fields_of(cls: type) -> tuple[FieldSpec, ...]:
         if get_origin(python_type) in (Union, types.UnionType):
             members = [t for t in get_args(python_type) if t is not type(None)]
             optional = len(members) != len(get_args(python_type))
-            python_type = members[0] if len(members) == 1 else Union[tuple(members)]
+            # A union of a list's members, rebuilt: `|` has no form for that.
+            python_type = members[0] if len(members) == 1 else Union[tuple(members)]  # noqa: UP007
         specs.append(FieldSpec(field.name, markers[0], python_type, optional))
     result = tuple(specs)
     _cache[cls] = result

@@ -251,7 +251,10 @@ def _header_decoder(flags: int) -> Callable[..., Any]:
 def _decode_header_generic(
     buf: bytes | bytearray, offset: int, end: int, channel: int, body_size: int
 ) -> ContentHeaderFrame:
-    """Any content header, with the compiled decoders' signature: the flags are the two octets before ``offset``."""
+    """Any content header, with the compiled decoders' signature.
+
+    The flags are the two octets before ``offset``.
+    """
     flags = _unpack_flags(buf, offset - 2)[0]
     properties, offset = _decode_properties(buf, offset, flags)
     if offset != end:

@@ -100,7 +100,15 @@ _tagged_len = struct.Struct(">cI").pack
 Buffer = bytes | bytearray | memoryview
 
 #: What the raw coders let through on malformed input or unencodable values.
-RAW_DECODE_ERRORS = (struct.error, IndexError, UnicodeDecodeError, RecursionError, OverflowError, OSError, ValueError)
+RAW_DECODE_ERRORS = (
+    struct.error,
+    IndexError,
+    UnicodeDecodeError,
+    RecursionError,
+    OverflowError,
+    OSError,
+    ValueError,
+)
 RAW_ENCODE_ERRORS = (
     struct.error,
     IndexError,
@@ -540,7 +548,9 @@ def _compile_decode_table() -> Callable[[Any, int], tuple[dict[str, FieldValue],
 _decode_table = _compile_decode_table()
 
 
-def _decode_array(buf: Any, offset: int, readers: dict[int, _Reader] = _READERS) -> tuple[list[FieldValue], int]:
+def _decode_array(
+    buf: Any, offset: int, readers: dict[int, _Reader] = _READERS
+) -> tuple[list[FieldValue], int]:
     """Decode an array through ``readers`` (the general path passes its own); raw errors escape."""
     (size,) = _unpack_long(buf, offset)
     offset += 4

@@ -82,7 +82,7 @@ async def main(
     ready = [asyncio.Event() for _ in bindings]
     async with asyncio.TaskGroup() as group:
         tasks = []
-        for severities, event in zip(bindings, ready):
+        for severities, event in zip(bindings, ready, strict=True):
             count = sum(severity in severities for severity, _ in logs)
             tasks.append(group.create_task(receive_logs_direct(exchange, severities, count, event, url)))
         for event in ready:
@@ -93,6 +93,6 @@ async def main(
 
 if __name__ == "__main__":
     received, unroutable = asyncio.run(main())
-    for severities, logs in zip(BINDINGS, received):
+    for severities, logs in zip(BINDINGS, received, strict=True):
         print(f"the {'/'.join(severities)} subscriber received {logs}")
     print(f"nobody received {unroutable}")

@@ -95,7 +95,7 @@ async def main(
     ready = [asyncio.Event() for _ in bindings]
     async with asyncio.TaskGroup() as group:
         tasks = []
-        for binding_keys, event in zip(bindings, ready):
+        for binding_keys, event in zip(bindings, ready, strict=True):
             count = sum(any(matches(key, routing_key) for key in binding_keys) for routing_key, _ in logs)
             tasks.append(group.create_task(receive_logs_topic(exchange, binding_keys, count, event, url)))
         for event in ready:
@@ -106,6 +106,6 @@ async def main(
 
 if __name__ == "__main__":
     received, unroutable = asyncio.run(main())
-    for binding_keys, logs in zip(BINDINGS, received):
+    for binding_keys, logs in zip(BINDINGS, received, strict=True):
         print(f"the {' '.join(binding_keys)} subscriber received {logs}")
     print(f"nobody received {unroutable}")

@@ -54,7 +54,7 @@ def main(
     ready = [threading.Event() for _ in range(subscribers)]
     with ThreadPoolExecutor(subscribers) as pool:
         threads = [pool.submit(receive_logs, exchange, len(logs), event, url) for event in ready]
-        for event, thread in zip(ready, threads):
+        for event, thread in zip(ready, threads, strict=True):
             if not event.wait(timeout=10):
                 thread.result(timeout=0)  # re-raises what stopped the subscriber
         emit_log(exchange, logs, url)

@@ -83,10 +83,10 @@ def main(
     ready = [threading.Event() for _ in bindings]
     with ThreadPoolExecutor(len(bindings)) as pool:
         threads = []
-        for severities, event in zip(bindings, ready):
+        for severities, event in zip(bindings, ready, strict=True):
             count = sum(severity in severities for severity, _ in logs)
             threads.append(pool.submit(receive_logs_direct, exchange, severities, count, event, url))
-        for event, thread in zip(ready, threads):
+        for event, thread in zip(ready, threads, strict=True):
             if not event.wait(timeout=10):
                 thread.result(timeout=0)  # re-raises what stopped the subscriber
         unroutable = emit_log_direct(exchange, logs, url)
@@ -95,6 +95,6 @@ def main(
 
 if __name__ == "__main__":
     received, unroutable = main()
-    for severities, logs in zip(BINDINGS, received):
+    for severities, logs in zip(BINDINGS, received, strict=True):
         print(f"the {'/'.join(severities)} subscriber received {logs}")
     print(f"nobody received {unroutable}")

@@ -96,10 +96,10 @@ def main(
     ready = [threading.Event() for _ in bindings]
     with ThreadPoolExecutor(len(bindings)) as pool:
         threads = []
-        for binding_keys, event in zip(bindings, ready):
+        for binding_keys, event in zip(bindings, ready, strict=True):
             count = sum(any(matches(key, routing_key) for key in binding_keys) for routing_key, _ in logs)
             threads.append(pool.submit(receive_logs_topic, exchange, binding_keys, count, event, url))
-        for event, thread in zip(ready, threads):
+        for event, thread in zip(ready, threads, strict=True):
             if not event.wait(timeout=10):
                 thread.result(timeout=0)  # re-raises what stopped the subscriber
         unroutable = emit_log_topic(exchange, logs, url)
@@ -108,6 +108,6 @@ def main(
 
 if __name__ == "__main__":
     received, unroutable = main()
-    for binding_keys, logs in zip(BINDINGS, received):
+    for binding_keys, logs in zip(BINDINGS, received, strict=True):
         print(f"the {' '.join(binding_keys)} subscriber received {logs}")
     print(f"nobody received {unroutable}")

@@ -83,7 +83,7 @@ async def main(
     ready = [curio.Event() for _ in bindings]
     async with curio.TaskGroup() as group:
         tasks = []
-        for severities, event in zip(bindings, ready):
+        for severities, event in zip(bindings, ready, strict=True):
             count = sum(severity in severities for severity, _ in logs)
             tasks.append(await group.spawn(receive_logs_direct, exchange, severities, count, event, url))
         for event in ready:
@@ -94,6 +94,6 @@ async def main(
 
 if __name__ == "__main__":
     received, unroutable = curio.run(main)
-    for severities, logs in zip(BINDINGS, received):
+    for severities, logs in zip(BINDINGS, received, strict=True):
         print(f"the {'/'.join(severities)} subscriber received {logs}")
     print(f"nobody received {unroutable}")

@@ -96,7 +96,7 @@ async def main(
     ready = [curio.Event() for _ in bindings]
     async with curio.TaskGroup() as group:
         tasks = []
-        for binding_keys, event in zip(bindings, ready):
+        for binding_keys, event in zip(bindings, ready, strict=True):
             count = sum(any(matches(key, routing_key) for key in binding_keys) for routing_key, _ in logs)
             tasks.append(await group.spawn(receive_logs_topic, exchange, binding_keys, count, event, url))
         for event in ready:
@@ -107,6 +107,6 @@ async def main(
 
 if __name__ == "__main__":
     received, unroutable = curio.run(main)
-    for binding_keys, logs in zip(BINDINGS, received):
+    for binding_keys, logs in zip(BINDINGS, received, strict=True):
         print(f"the {' '.join(binding_keys)} subscriber received {logs}")
     print(f"nobody received {unroutable}")

@@ -118,7 +118,9 @@ def test_a_binary_body_is_base64_in_json_and_raw_otherwise(queue: str) -> None:
     assert raw.stdout == body + b"\n"
 
 
-def test_lines_from_stdin_are_messages_consumed_in_order(queue: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_lines_from_stdin_are_messages_consumed_in_order(
+    queue: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     lines = b"first\nsecond\n\nfourth\n"
     assert run_process("publish", "--lines", "-", "--routing-key", queue, stdin=lines).returncode == 0
     consumed = run(capsys, "consume", queue, "--count", "4", "--prefetch", "2")
@@ -128,8 +130,12 @@ def test_lines_from_stdin_are_messages_consumed_in_order(queue: str, capsys: pyt
         assert channel.queue_declare(queue, passive=True).message_count == 0
 
 
-def test_generated_bodies_have_the_count_and_size_asked_for(queue: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "publish", "--routing-key", queue, "--count", "5", "--size", "10", "--confirm").code == 0
+def test_generated_bodies_have_the_count_and_size_asked_for(
+    queue: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        run(capsys, "publish", "--routing-key", queue, "--count", "5", "--size", "10", "--confirm").code == 0
+    )
     got = run(capsys, "get", queue, "--count", "10", "--no-ack")
     assert got.out.splitlines() == [f"{n}".ljust(10, ".") for n in range(1, 6)]
     assert run(capsys, "publish", "--routing-key", queue, "--count", "3", "same").code == 0
@@ -187,8 +193,9 @@ def test_declare_bind_publish_delete(capsys: pytest.CaptureFixture[str]) -> None
         assert (declared.code, declared.out) == (0, f"{queue}\n")
         assert run(capsys, "declare", "exchange", exchange, "topic", "--durable").code == 0
         assert run(capsys, "bind", queue, exchange, "logs.*").code == 0
-        assert run(capsys, "publish", "--exchange", exchange, "--routing-key", "logs.app", "routed", "--mandatory").code == 0
-        unroutable = run(capsys, "publish", "--exchange", exchange, "--routing-key", "other", "lost", "--mandatory")
+        publish = ("publish", "--exchange", exchange, "--mandatory", "--routing-key")
+        assert run(capsys, *publish, "logs.app", "routed").code == 0
+        unroutable = run(capsys, *publish, "other", "lost")
         assert unroutable.code == 1
         assert "312 NO_ROUTE" in one_error_line(unroutable.err)
         assert run(capsys, "get", queue).out == "routed\n"
@@ -222,7 +229,9 @@ def test_arguments_are_typed_and_quorum_queues_are_declared(capsys: pytest.Captu
         assert declared.code == 0, declared.err
         with admin_channel() as channel:
             # The same queue, re-declared as the broker holds it: no mismatch.
-            channel.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum", "x-max-length": 10})
+            channel.queue_declare(
+                queue, durable=True, arguments={"x-queue-type": "quorum", "x-max-length": 10}
+            )
         with admin_channel() as channel, pytest.raises(PreconditionFailed):
             channel.queue_declare(queue, durable=True)  # a classic queue of that name: refused
         # A JSON-quoted value is a string, which the broker refuses for x-max-length.
@@ -238,9 +247,18 @@ def test_bind_with_arguments_to_a_headers_exchange(queue: str, capsys: pytest.Ca
     exchange = unique("headers")
     try:
         assert run(capsys, "declare", "exchange", exchange, "headers").code == 0
-        assert run(capsys, "bind", queue, exchange, "--argument", "x-match=all", "--argument", "kind=7").code == 0
-        assert run(capsys, "publish", "--exchange", exchange, "--header", "kind=7", "match", "--mandatory").code == 0
-        assert run(capsys, "publish", "--exchange", exchange, "--header", 'kind="7"', "miss", "--mandatory").code == 1
+        assert (
+            run(capsys, "bind", queue, exchange, "--argument", "x-match=all", "--argument", "kind=7").code
+            == 0
+        )
+        assert (
+            run(capsys, "publish", "--exchange", exchange, "--header", "kind=7", "match", "--mandatory").code
+            == 0
+        )
+        assert (
+            run(capsys, "publish", "--exchange", exchange, "--header", 'kind="7"', "miss", "--mandatory").code
+            == 1
+        )
         assert run(capsys, "get", queue, "--count", "2").out == "match\n"
     finally:
         with admin_channel() as channel:
@@ -285,7 +303,14 @@ def test_a_nacked_publish_fails(capsys: pytest.CaptureFixture[str]) -> None:
     queue = unique("full")
     try:
         declared = run(
-            capsys, "declare", "queue", queue, "--argument", "x-max-length=0", "--argument", "x-overflow=reject-publish"
+            capsys,
+            "declare",
+            "queue",
+            queue,
+            "--argument",
+            "x-max-length=0",
+            "--argument",
+            "x-overflow=reject-publish",
         )
         assert declared.code == 0, declared.err
         nacked = run(capsys, "publish", "--routing-key", queue, "--confirm", "dropped")
@@ -297,7 +322,9 @@ def test_a_nacked_publish_fails(capsys: pytest.CaptureFixture[str]) -> None:
             channel.queue_delete(queue)
 
 
-def test_perf_reports_a_queue_it_cannot_use_in_one_line(queue: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_perf_reports_a_queue_it_cannot_use_in_one_line(
+    queue: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     # The fixture's queue is not durable; perf --queue declares it durable: 406.
     result = run(capsys, "perf", "--queue", queue, "--duration", "1")
     assert result.code == 1

@@ -49,7 +49,9 @@ def test_perf_with_confirms_counts_sanely_and_deletes_its_queue(
     assert isinstance(queue, str) and not queue_exists(queue)
 
 
-def test_perf_without_confirms_with_several_workers_and_a_progress_line(capsys: pytest.CaptureFixture[str]) -> None:
+def test_perf_without_confirms_with_several_workers_and_a_progress_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     result = run(
         capsys, "perf", "--duration", "1.3", "--json", "--producers", "2", "--consumers", "2", "--rate", "200"
     )
@@ -66,7 +68,18 @@ def test_perf_on_a_named_quorum_queue_leaves_it_in_place(capsys: pytest.CaptureF
     queue = f"amqproto.test-cli.perf.{uuid.uuid4().hex[:12]}"
     try:
         result = run(
-            capsys, "perf", "--duration", "1", "--queue", queue, "--quorum", "--confirm", "16", "--quiet", "--size", "100"
+            capsys,
+            "perf",
+            "--duration",
+            "1",
+            "--queue",
+            queue,
+            "--quorum",
+            "--confirm",
+            "16",
+            "--quiet",
+            "--size",
+            "100",
         )
         assert result.code == 0, result.err
         assert result.err == ""

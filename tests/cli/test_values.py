@@ -132,7 +132,9 @@ def test_a_message_is_one_line_of_json_with_its_body_as_text_or_base64() -> None
         "redelivered": True,
         "properties": {"priority": 1, "headers": {}},
     }
-    assert json.loads(message_json(b"\xff\xfe", BasicProperties(), "", "q", False))["body"] == {"base64": "//4="}
+    assert json.loads(message_json(b"\xff\xfe", BasicProperties(), "", "q", False))["body"] == {
+        "base64": "//4="
+    }
 
 
 def test_latency_percentiles_are_within_a_thirty_second_of_the_truth() -> None:
@@ -205,7 +207,9 @@ COMMANDS = [
 
 
 @pytest.mark.parametrize("command", [[], *COMMANDS], ids=lambda command: " ".join(command) or "amqproto")
-def test_help_explains_each_command_and_exits_0(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_help_explains_each_command_and_exits_0(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main([*command, "--help"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: amqproto")

@@ -69,7 +69,9 @@ def content_frames(
     """
     frames: list[Frame] = [
         MethodFrame(channel, method),
-        ContentHeaderFrame(channel, len(body) if body_size is None else body_size, properties or BasicProperties()),
+        ContentHeaderFrame(
+            channel, len(body) if body_size is None else body_size, properties or BasicProperties()
+        ),
     ]
     step = chunk or max(len(body), 1)
     frames.extend(ContentBodyFrame(channel, body[i : i + step]) for i in range(0, len(body), step))

@@ -100,7 +100,9 @@ def test_single_acks_and_nacks() -> None:
     broker.sent()
     assert broker.send_method(1, BasicAck(2, False)) == [PublishConfirmed(channel_id=1, delivery_tags=(2,))]
     assert channel.unconfirmed == (1, 3)
-    assert broker.send_method(1, BasicNack(1, False, False)) == [PublishNacked(channel_id=1, delivery_tags=(1,))]
+    assert broker.send_method(1, BasicNack(1, False, False)) == [
+        PublishNacked(channel_id=1, delivery_tags=(1,))
+    ]
     assert broker.send_method(1, BasicAck(3, False)) == [PublishConfirmed(channel_id=1, delivery_tags=(3,))]
     assert not channel.unconfirmed
     # An ack for nothing outstanding settles nothing.
@@ -112,9 +114,13 @@ def test_multiple_ack_settles_every_covered_publish() -> None:
     for _ in range(5):
         channel.basic_publish(b"m")
     broker.sent()
-    assert broker.send_method(1, BasicAck(3, True)) == [PublishConfirmed(channel_id=1, delivery_tags=(1, 2, 3))]
+    assert broker.send_method(1, BasicAck(3, True)) == [
+        PublishConfirmed(channel_id=1, delivery_tags=(1, 2, 3))
+    ]
     assert channel.unconfirmed == (4, 5)
-    assert broker.send_method(1, BasicNack(5, True, False)) == [PublishNacked(channel_id=1, delivery_tags=(4, 5))]
+    assert broker.send_method(1, BasicNack(5, True, False)) == [
+        PublishNacked(channel_id=1, delivery_tags=(4, 5))
+    ]
     assert not channel.unconfirmed
 
 
@@ -124,7 +130,9 @@ def test_multiple_ack_with_a_gap() -> None:
         channel.basic_publish(b"m")
     broker.sent()
     broker.send_method(1, BasicAck(2, False))
-    assert broker.send_method(1, BasicAck(4, True)) == [PublishConfirmed(channel_id=1, delivery_tags=(1, 3, 4))]
+    assert broker.send_method(1, BasicAck(4, True)) == [
+        PublishConfirmed(channel_id=1, delivery_tags=(1, 3, 4))
+    ]
 
 
 def test_multiple_ack_of_zero_settles_everything() -> None:
@@ -132,7 +140,9 @@ def test_multiple_ack_of_zero_settles_everything() -> None:
     for _ in range(3):
         channel.basic_publish(b"m")
     broker.sent()
-    assert broker.send_method(1, BasicAck(0, True)) == [PublishConfirmed(channel_id=1, delivery_tags=(1, 2, 3))]
+    assert broker.send_method(1, BasicAck(0, True)) == [
+        PublishConfirmed(channel_id=1, delivery_tags=(1, 2, 3))
+    ]
 
 
 def test_mandatory_publish_returned_before_its_ack() -> None:
@@ -146,7 +156,9 @@ def test_mandatory_publish_returned_before_its_ack() -> None:
     assert broker.send(*content_frames(1, returned, b"lost")) == []  # held for the ack
     events = broker.send_method(1, BasicAck(2, False))
     assert events == [
-        MessageReturned(channel_id=1, method=returned, properties=BasicProperties(), body=b"lost", delivery_tag=2),
+        MessageReturned(
+            channel_id=1, method=returned, properties=BasicProperties(), body=b"lost", delivery_tag=2
+        ),
         PublishConfirmed(channel_id=1, delivery_tags=(2,)),
     ]
 
@@ -181,7 +193,7 @@ def test_held_return_released_when_the_channel_closes() -> None:
 def test_ack_outside_confirm_mode_is_a_violation() -> None:
     connection, broker = open_connection()
     open_channel(connection, broker)
-    with pytest.raises(CommandInvalid, match="basic.ack on channel 1, which is not in confirm mode"):
+    with pytest.raises(CommandInvalid, match=r"basic\.ack on channel 1, which is not in confirm mode"):
         broker.send_method(1, BasicAck(1, False))
 
 
@@ -203,7 +215,9 @@ def test_consume_deliver_cancel() -> None:
 
     deliver = BasicDeliver("amq.ctag-1", 1, False, "", "q")
     (message,) = broker.send(*content_frames(1, deliver, b"hello"))
-    assert message == MessageDelivered(channel_id=1, method=deliver, properties=BasicProperties(), body=b"hello")
+    assert message == MessageDelivered(
+        channel_id=1, method=deliver, properties=BasicProperties(), body=b"hello"
+    )
 
     cancel = channel.basic_cancel("amq.ctag-1")
     broker.expect((1, BasicCancel("amq.ctag-1", False)))
@@ -319,7 +333,7 @@ def test_update_secret_ok_without_request_is_a_violation() -> None:
 
 
 def test_update_secret_on_a_closed_connection() -> None:
-    connection, broker = open_connection()
+    connection, _ = open_connection()
     connection.close()
     with pytest.raises(ConnectionClosedError, match="closing"):
         connection.update_secret(b"t")

@@ -8,6 +8,7 @@ events are compared through :func:`helpers.comparable`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -97,7 +98,9 @@ def _session() -> list[Step]:
     deliver_2 = BasicDeliver("c2", 1, True, "", "q2")
     one = content_frames(1, deliver_1, BIG, PROPS, chunk=4088)
     two = content_frames(2, deliver_2, b"small", chunk=2)
-    interleaved = tuple(frame for pair in zip(one, two, strict=False) for frame in pair) + tuple(one[len(two) :])
+    # Alternate frames while both last (strict=False: `one` is the longer), then the rest of `one`.
+    interleaved = tuple(frame for pair in zip(one, two, strict=False) for frame in pair)
+    interleaved += tuple(one[len(two) :])
     return [
         Step(
             _nothing,
@@ -232,7 +235,9 @@ def test_the_session_itself() -> None:
     assert isinstance(connection_closed, ConnectionClosed)
     assert closed_with_connection.error is connection_closed.error
     assert isinstance(channel_closed, ChannelClosed) and isinstance(channel_closed.error, NotFound)
-    assert isinstance(connection_closed, ConnectionClosed) and isinstance(connection_closed.error, ConnectionForced)
+    assert isinstance(connection_closed, ConnectionClosed) and isinstance(
+        connection_closed.error, ConnectionForced
+    )
 
 
 def test_one_byte_at_a_time_gives_the_same_events_and_replies() -> None:
@@ -249,7 +254,7 @@ def test_one_byte_at_a_time_gives_the_same_events_and_replies() -> None:
 def test_any_chunking_gives_the_same_events(cuts: list[int]) -> None:
     def split(data: bytes) -> Iterator[bytes]:
         points = sorted({0, len(data), *(cut % (len(data) + 1) for cut in cuts)})
-        for start_at, end_at in zip(points, points[1:], strict=False):
+        for start_at, end_at in itertools.pairwise(points):
             yield data[start_at:end_at]
 
     assert _run(split) == _run(_whole)

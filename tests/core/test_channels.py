@@ -279,7 +279,11 @@ def test_broker_closes_connection() -> None:
     assert (channel_closed.reply_code, channel_closed.reply_text) == (320, "CONNECTION_FORCED - shutdown")
     assert isinstance(closed, ConnectionClosed)
     assert channel_closed.error is closed.error
-    assert (closed.reply_code, closed.reply_text, closed.by_peer) == (320, "CONNECTION_FORCED - shutdown", True)
+    assert (closed.reply_code, closed.reply_text, closed.by_peer) == (
+        320,
+        "CONNECTION_FORCED - shutdown",
+        True,
+    )
     assert isinstance(closed.error, ConnectionForced)
     assert connection.channels == {}
     # After the close, everything is ignored.
@@ -422,9 +426,9 @@ def test_bad_argument_to_a_queued_request_is_refused_at_the_call() -> None:
     connection, broker = open_connection()
     channel = open_channel(connection, broker)
     first = channel.queue_declare("a")
-    with pytest.raises(EncodeError, match="queue.declare.queue is 300 bytes long"):
+    with pytest.raises(EncodeError, match=r"queue\.declare\.queue is 300 bytes long"):
         channel.queue_declare("b" * 300)
-    with pytest.raises(EncodeError, match="exchange.declare"):
+    with pytest.raises(EncodeError, match=r"exchange\.declare"):
         channel.exchange_declare("x", arguments={"bad": object()})  # type: ignore[dict-item]
     later = channel.queue_declare("c")
     broker.expect((1, QueueDeclare(queue="a")))
@@ -440,7 +444,7 @@ def test_reply_to_nothing_is_a_violation() -> None:
 
     connection, broker = open_connection()
     open_channel(connection, broker)
-    with pytest.raises(CommandInvalid, match="queue.purge-ok on channel 1, which expected nothing"):
+    with pytest.raises(CommandInvalid, match=r"queue\.purge-ok on channel 1, which expected nothing"):
         broker.send_method(1, QueuePurgeOk(0))
 
 
@@ -451,7 +455,7 @@ def test_wrong_reply_is_a_violation() -> None:
     channel = open_channel(connection, broker)
     channel.queue_declare("q")
     broker.sent()
-    with pytest.raises(CommandInvalid, match="which expected a reply to queue.declare"):
+    with pytest.raises(CommandInvalid, match=r"which expected a reply to queue\.declare"):
         broker.send_method(1, QueuePurgeOk(0))
 
 
@@ -463,22 +467,22 @@ def test_methods_on_a_closed_channel_name_the_method_and_state() -> None:
     channel = open_channel(connection, broker)
     channel.close()
     broker.sent()
-    with pytest.raises(ChannelClosedError, match="cannot send queue.declare when channel 1 is closing"):
+    with pytest.raises(ChannelClosedError, match=r"cannot send queue\.declare when channel 1 is closing"):
         channel.queue_declare("q")
-    with pytest.raises(ChannelClosedError, match="cannot send basic.ack when channel 1 is closing"):
+    with pytest.raises(ChannelClosedError, match=r"cannot send basic\.ack when channel 1 is closing"):
         channel.basic_ack(1)
     with pytest.raises(ChannelClosedError, match="cannot publish when channel 1 is closing"):
         channel.basic_publish(b"body", properties=BasicProperties())
     broker.send_method(1, ChannelCloseOk())
-    with pytest.raises(ChannelClosedError, match="cannot send channel.close when channel 1 is closed"):
+    with pytest.raises(ChannelClosedError, match=r"cannot send channel\.close when channel 1 is closed"):
         channel.close()
-    with pytest.raises(ChannelClosedError, match="cannot send confirm.select when channel 1 is closed"):
+    with pytest.raises(ChannelClosedError, match=r"cannot send confirm\.select when channel 1 is closed"):
         channel.confirm_select()
     assert broker.sent() == []
 
 
 def test_async_methods_refused_while_opening() -> None:
-    connection, broker = open_connection()
+    connection, _ = open_connection()
     channel = connection.open_channel()
     with pytest.raises(ChannelClosedError, match="channel 1 is opening"):
         channel.basic_ack(1)

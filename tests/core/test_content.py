@@ -52,7 +52,9 @@ def _published(broker: FakeBroker) -> tuple[BasicPublish, ContentHeaderFrame, li
         (300_000, 131072, [131064, 131064, 37872]),
     ],
 )
-def test_publish_splits_body_into_frame_max_minus_8(size: int, frame_max: int, expected_sizes: list[int]) -> None:
+def test_publish_splits_body_into_frame_max_minus_8(
+    size: int, frame_max: int, expected_sizes: list[int]
+) -> None:
     connection, broker = open_connection(frame_max=frame_max)
     channel = open_channel(connection, broker)
     body = bytes(range(256)) * (size // 256) + bytes(size % 256)
@@ -165,7 +167,7 @@ def test_get_ok_without_get_is_a_violation() -> None:
     channel = open_channel(connection, broker)
     channel.basic_qos(prefetch_count=1)
     broker.expect((1, BasicQos(0, 1, False)))
-    with pytest.raises(CommandInvalid, match="basic.get-ok on channel 1, which sent no basic.get"):
+    with pytest.raises(CommandInvalid, match=r"basic\.get-ok on channel 1, which sent no basic\.get"):
         broker.send(*content_frames(1, BasicGetOk(1, False, "", "q", 0), b"x"))
     close = broker.expect_one(0, ConnectionClose)
     assert (close.reply_code, close.class_id, close.method_id) == (503, 60, 71)
@@ -178,7 +180,9 @@ def test_hostile_body_size_refused_from_the_header() -> None:
     connection, broker = open_connection(max_message_size=1024)
     open_channel(connection, broker)
     hostile = MethodFrame(1, DELIVER), ContentHeaderFrame(1, 2**63, PROPS)
-    with pytest.raises(ResourceError, match=r"message of 9223372036854775808 bytes exceeds max_message_size 1024"):
+    with pytest.raises(
+        ResourceError, match=r"message of 9223372036854775808 bytes exceeds max_message_size 1024"
+    ):
         broker.send(*hostile)
     close = broker.expect_one(0, ConnectionClose)
     assert (close.reply_code, close.class_id, close.method_id) == (506, 60, 60)
@@ -199,7 +203,9 @@ def test_body_larger_than_announced_is_a_violation() -> None:
     connection, broker = open_connection()
     open_channel(connection, broker)
     frames = content_frames(1, DELIVER, b"0123456789", body_size=8, chunk=5)
-    with pytest.raises(UnexpectedFrame, match="content body of 10\\+ bytes on channel 1; the header announced 8"):
+    with pytest.raises(
+        UnexpectedFrame, match="content body of 10\\+ bytes on channel 1; the header announced 8"
+    ):
         broker.send(*frames)
     close = broker.expect_one(0, ConnectionClose)
     assert close.reply_code == 505
@@ -213,7 +219,7 @@ def test_method_before_the_body_is_complete_is_a_violation() -> None:
     connection, broker = open_connection()
     open_channel(connection, broker)
     frames = content_frames(1, DELIVER, b"0123456789", chunk=5)[:-1]
-    with pytest.raises(UnexpectedFrame, match="basic.deliver on channel 1 while content of basic.deliver"):
+    with pytest.raises(UnexpectedFrame, match=r"basic\.deliver on channel 1 while content of basic\.deliver"):
         broker.send(*frames, MethodFrame(1, DELIVER))
     assert broker.expect_one(0, ConnectionClose).reply_code == 505
 
@@ -244,7 +250,7 @@ def test_content_on_the_wrong_channel_is_a_violation() -> None:
 
 
 def test_content_frames_on_channel_0_are_a_violation() -> None:
-    connection, broker = open_connection()
+    _, broker = open_connection()
     with pytest.raises(UnexpectedFrame, match="ContentBodyFrame on channel 0"):
         broker.send(ContentBodyFrame(0, b"x"))
     assert broker.expect_one(0, ConnectionClose).reply_code == 505
@@ -256,7 +262,9 @@ def test_events_before_a_violation_are_kept_on_the_error() -> None:
     good = content_frames(1, DELIVER, b"fine")
     with pytest.raises(UnexpectedFrame) as info:
         broker.connection.receive_data(encode(good) + encode([ContentBodyFrame(1, b"stray")]))
-    assert info.value.events == (MessageDelivered(channel_id=1, method=DELIVER, properties=BasicProperties(), body=b"fine"),)
+    assert info.value.events == (
+        MessageDelivered(channel_id=1, method=DELIVER, properties=BasicProperties(), body=b"fine"),
+    )
 
 
 def test_content_in_flight_after_channel_close_is_swallowed() -> None:

@@ -26,11 +26,15 @@ def deliveries(channel: int) -> list[Frame]:
     frames += content_frames(channel, BasicDeliver("c", 1, False, "ex", "rk"), b"one")
     frames += content_frames(channel, BasicDeliver("c", 2, True, "", "q"), b"", BasicProperties(priority=1))
     frames += content_frames(channel, BasicDeliver("c", 3, False, "", "q"), b"x" * 10000, chunk=4000)
-    frames += content_frames(channel, BasicDeliver("c", 4, False, "", "q"), b"four", BasicProperties(type="t"))
+    frames += content_frames(
+        channel, BasicDeliver("c", 4, False, "", "q"), b"four", BasicProperties(type="t")
+    )
     return frames
 
 
-def run(frames: list[Frame], *, whole: bool, max_message_size: int = 1 << 20) -> list[tuple[str, dict[str, object]]]:
+def run(
+    frames: list[Frame], *, whole: bool, max_message_size: int = 1 << 20
+) -> list[tuple[str, dict[str, object]]]:
     connection, broker = open_connection(max_message_size=max_message_size)
     channel = open_channel(connection, broker)
     events: list[Event] = []

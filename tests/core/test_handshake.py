@@ -59,7 +59,9 @@ def test_full_handshake_with_plain() -> None:
 
     events = broker.send_method(0, ConnectionOpenOk())
     assert events == [
-        ConnectionOpened(server_properties=SERVER_PROPERTIES, channel_max=2047, frame_max=131072, heartbeat=60)
+        ConnectionOpened(
+            server_properties=SERVER_PROPERTIES, channel_max=2047, frame_max=131072, heartbeat=60
+        )
     ]
     assert state(connection) is ConnectionState.OPEN
     assert connection.server_properties == SERVER_PROPERTIES
@@ -126,7 +128,7 @@ def test_tune_negotiation(
 
 
 def test_negotiated_frame_max_limits_incoming_frames() -> None:
-    connection, broker = open_connection(frame_max=8192)
+    connection, _ = open_connection(frame_max=8192)
     assert connection.frame_max == 8192
     assert connection._decoder.frame_max == 8192
 

@@ -139,6 +139,10 @@ def test_heartbeat_timeout_closes_the_channels() -> None:
     assert connection.handle_timer(1.0) == []  # stamps the open-ok received
     assert connection.handle_timer(20.9) == []
     events = connection.handle_timer(21.0)
-    assert [type(event).__name__ for event in events] == ["HeartbeatTimedOut", "ChannelClosed", "ConnectionClosed"]
+    assert [type(event).__name__ for event in events] == [
+        "HeartbeatTimedOut",
+        "ChannelClosed",
+        "ConnectionClosed",
+    ]
     assert state(channel) is ChannelState.CLOSED
     assert connection.channels == {}

@@ -20,7 +20,7 @@ PACKAGE_DIR = Path(amqproto.__file__).parent
 
 
 def _module_name(path: Path) -> str:
-    parts = ("amqproto",) + path.relative_to(PACKAGE_DIR).with_suffix("").parts
+    parts = ("amqproto", *path.relative_to(PACKAGE_DIR).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -66,7 +66,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
     def visit(node: str) -> list[str] | None:
         if node in visiting:
-            return visiting[visiting.index(node) :] + [node]
+            return [*visiting[visiting.index(node) :], node]
         if node in done:
             return None
         visiting.append(node)

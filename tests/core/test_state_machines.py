@@ -20,6 +20,7 @@ Three parts:
 from __future__ import annotations
 
 import ast
+import contextlib
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -234,7 +235,9 @@ def test_rule_2_closing_discards_every_input_from_the_peer() -> None:
             channel_target = CHANNEL_TRANSITIONS[ChannelState.CLOSING, channel_event]
             assert (channel_target is not DISCARD) is (channel_event in counted_on_channel), channel_event
     # DISCARD appears nowhere but in CLOSING.
-    assert all(state is ConnectionState.CLOSING for (state, _), t in CONNECTION_TRANSITIONS.items() if t is DISCARD)
+    assert all(
+        state is ConnectionState.CLOSING for (state, _), t in CONNECTION_TRANSITIONS.items() if t is DISCARD
+    )
     assert all(state is ChannelState.CLOSING for (state, _), t in CHANNEL_TRANSITIONS.items() if t is DISCARD)
 
 
@@ -331,24 +334,31 @@ def _open_with_channel_in(target: ChannelState) -> tuple[Connection, FakeBroker,
     return connection, broker, reopened
 
 
+def _check_violation(
+    connection: Connection, broker: FakeBroker, before: ConnectionState, error: HardError
+) -> None:
+    """The invariants after ``receive_data`` raised ``error`` in state ``before``."""
+    # h2's _terminate_connection: the close goes out before the raise.
+    if before in (ConnectionState.CLOSING, ConnectionState.CLOSED):
+        assert connection.state is before
+    else:
+        assert connection.state is ConnectionState.CLOSING
+        sent = broker.sent()
+        assert sent, "a violation must queue connection.close"
+        last = sent[-1]
+        assert isinstance(last, MethodFrame) and last.channel == 0
+        assert isinstance(last.method, ConnectionClose)
+        assert last.method.reply_code == error.reply_code
+    assert all(isinstance(event, Event) for event in error.events)
+
+
 def _check_feed(connection: Connection, broker: FakeBroker, data: bytes) -> list[Event] | HardError:
     """Feed ``data``; check the invariants; return the events or the error."""
     before = connection.state
     try:
         events = connection.receive_data(data)
     except HardError as error:
-        # h2's _terminate_connection: the close goes out before the raise.
-        if before in (ConnectionState.CLOSING, ConnectionState.CLOSED):
-            assert connection.state is before
-        else:
-            assert connection.state is ConnectionState.CLOSING
-            sent = broker.sent()
-            assert sent, "a violation must queue connection.close"
-            last = sent[-1]
-            assert isinstance(last, MethodFrame) and last.channel == 0
-            assert isinstance(last.method, ConnectionClose)
-            assert last.method.reply_code == error.reply_code
-        assert all(isinstance(event, Event) for event in error.events)
+        _check_violation(connection, broker, before, error)
         return error
     # Anything else escaping (AssertionError, KeyError, ...) fails the test here.
     assert isinstance(events, list)
@@ -385,7 +395,9 @@ def test_every_server_input_in_every_connection_state(state: ConnectionState, gi
             assert connection.state is ConnectionState.CLOSING
 
 
-@pytest.mark.parametrize("state", [ChannelState.OPENING, ChannelState.OPEN, ChannelState.CLOSING], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "state", [ChannelState.OPENING, ChannelState.OPEN, ChannelState.CLOSING], ids=lambda s: s.name
+)
 @pytest.mark.parametrize("given_input", [i for i in INPUTS if i.name.endswith("@1")], ids=repr)
 def test_every_server_input_in_every_channel_state(state: ChannelState, given_input: Input) -> None:
     connection, broker, channel = _open_with_channel_in(state)
@@ -403,9 +415,11 @@ def test_every_server_input_in_every_channel_state(state: ChannelState, given_in
 
 
 @pytest.mark.parametrize("method", [ChannelClose(404, "x", 0, 0), ChannelCloseOk()], ids=lambda m: m.NAME)
-@pytest.mark.parametrize("state", [ChannelState.OPENING, ChannelState.OPEN, ChannelState.CLOSING], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "state", [ChannelState.OPENING, ChannelState.OPEN, ChannelState.CLOSING], ids=lambda s: s.name
+)
 def test_channel_close_and_close_ok_in_every_channel_state(state: ChannelState, method: Method) -> None:
-    connection, broker, channel = _open_with_channel_in(state)
+    connection, broker, _ = _open_with_channel_in(state)
     result = _check_feed(connection, broker, encode_frame(MethodFrame(1, method)))
     if isinstance(method, ChannelCloseOk) and state is not ChannelState.CLOSING:
         assert isinstance(result, HardError) and result.reply_code == 503
@@ -474,10 +488,8 @@ def test_interleaved_client_calls_and_server_inputs(
             continue
         _, action = step
         before = broker.connection.state
-        try:
+        with contextlib.suppress(*REFUSED_LOCALLY):
             action(connection)
-        except REFUSED_LOCALLY:
-            pass
         # Whatever the client queued decodes cleanly, and nothing follows a close.
         frames = broker.sent()
         if before in (ConnectionState.CLOSING, ConnectionState.CLOSED):

@@ -73,7 +73,9 @@ def test_content_frame_on_an_unopened_channel() -> None:
 def test_unexpected_method_on_a_channel() -> None:
     connection, broker = open_connection()
     open_channel(connection, broker)
-    with pytest.raises(CommandInvalid, match="channel.open-ok is not allowed when channel 1 is open") as info:
+    with pytest.raises(
+        CommandInvalid, match=r"channel\.open-ok is not allowed when channel 1 is open"
+    ) as info:
         broker.send(MethodFrame(1, ChannelOpenOk()))
     close = _close_sent(broker, info.value)
     assert (close.reply_code, close.class_id, close.method_id) == (503, 20, 11)
@@ -82,7 +84,7 @@ def test_unexpected_method_on_a_channel() -> None:
 
 def test_channel_method_on_channel_0() -> None:
     _, broker = open_connection()
-    with pytest.raises(CommandInvalid, match="basic.deliver on channel 0") as info:
+    with pytest.raises(CommandInvalid, match=r"basic\.deliver on channel 0") as info:
         broker.send(MethodFrame(0, BasicDeliver()))
     assert _close_sent(broker, info.value).reply_code == 503
     _finish(broker, info.value)
@@ -90,7 +92,9 @@ def test_channel_method_on_channel_0() -> None:
 
 def test_start_when_open() -> None:
     _, broker = open_connection()
-    with pytest.raises(CommandInvalid, match="connection.start is not allowed when the connection is open") as info:
+    with pytest.raises(
+        CommandInvalid, match=r"connection\.start is not allowed when the connection is open"
+    ) as info:
         broker.send(MethodFrame(0, ConnectionStart()))
     _close_sent(broker, info.value)
     _finish(broker, info.value)
@@ -101,7 +105,9 @@ def test_heartbeat_before_tune_is_unexpected() -> None:
     broker = FakeBroker(connection)
     broker.send(MethodFrame(0, start()))
     broker.sent()
-    with pytest.raises(UnexpectedFrame, match="heartbeat is not allowed when the connection is awaiting tune") as info:
+    with pytest.raises(
+        UnexpectedFrame, match="heartbeat is not allowed when the connection is awaiting tune"
+    ) as info:
         broker.send(HeartbeatFrame())
     assert _close_sent(broker, info.value).reply_code == 505
     # A tune already on its way is discarded (Rule 2).
@@ -116,7 +122,9 @@ def test_channel_frame_during_handshake() -> None:
     broker.send(MethodFrame(0, start()))
     broker.send(MethodFrame(0, ConnectionTune(0, 0, 0)))
     broker.sent()
-    with pytest.raises(UnexpectedFrame, match="frame on channel 1 when the connection is awaiting open-ok") as info:
+    with pytest.raises(
+        UnexpectedFrame, match="frame on channel 1 when the connection is awaiting open-ok"
+    ) as info:
         broker.send(MethodFrame(1, ChannelOpenOk()))
     _close_sent(broker, info.value)
     assert broker.send(MethodFrame(0, ConnectionOpenOk())) == []  # discarded
@@ -189,7 +197,7 @@ def test_content_on_channel_0_discarded_while_closing() -> None:
     """Rule 2: the header and body of a method refused on channel 0 do not raise again."""
     connection, broker = open_connection()
     frames = content_frames(0, BasicDeliver(), b"body")
-    with pytest.raises(CommandInvalid, match="basic.deliver on channel 0") as info:
+    with pytest.raises(CommandInvalid, match=r"basic\.deliver on channel 0") as info:
         broker.send(frames[0])
     _close_sent(broker, info.value)
     assert broker.send(*frames[1:]) == []

@@ -116,7 +116,7 @@ def test_a_field_with_two_wire_types_is_a_type_error_naming_it() -> None:
 def test_compiled_decoder_checks_the_end() -> None:
     encode, decode = codec._compile_method(Postponed)
     frame = encode(0, Postponed())
-    with pytest.raises(AMQPSyntaxError, match="test.postponed: arguments end at"):
+    with pytest.raises(AMQPSyntaxError, match=r"test\.postponed: arguments end at"):
         decode(frame, 11, len(frame))
 
 

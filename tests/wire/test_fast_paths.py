@@ -94,7 +94,9 @@ def test_1_a_class_whose_init_does_more_gets_the_constructor_call() -> None:
 
 
 @pytest.mark.parametrize("cls", ALL_METHODS, ids=lambda cls: cls.NAME)
-def test_1_decoders_compiled_without_twins_decode_the_same(cls: type[Method], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_1_decoders_compiled_without_twins_decode_the_same(
+    cls: type[Method], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The fallback when the interpreter refuses the __class__ swap: the
     # codec compiles constructor calls instead, with the same result.
     method = cls()
@@ -153,7 +155,9 @@ def test_3_a_content_encoder_packs_what_the_general_encoders_pack(
 
 @settings(max_examples=100, deadline=None)
 @given(properties(), st.integers(0, 0xFFFF), st.integers(0, 2**64 - 1))
-def test_4_compiled_and_generic_header_decoders_agree(props: BasicProperties, channel: int, body_size: int) -> None:
+def test_4_compiled_and_generic_header_decoders_agree(
+    props: BasicProperties, channel: int, body_size: int
+) -> None:
     # Past its cache's capacity the frame decoder uses the generic decoder;
     # both must read every header the same.
     encoded = encode_frame(ContentHeaderFrame(channel, body_size, props))
@@ -171,7 +175,7 @@ def test_4_compiled_and_generic_header_decoders_agree(props: BasicProperties, ch
 @settings(max_examples=100, deadline=None)
 @given(field_tables())
 def test_5_inlined_table_loops_equal_the_table_coders(table: dict[str, Any]) -> None:
-    flags, encoded = encode_properties(BasicProperties(headers=table))
+    _, encoded = encode_properties(BasicProperties(headers=table))
     assert encoded == encode_table(table)  # headers is the only property present
     header = encode_header_frame(1, 0, BasicProperties(headers=table))
     (frame,) = FrameDecoder(frame_max=0).feed(header)  # through a per-flags decoder
@@ -215,7 +219,11 @@ def test_8_compiled_and_plain_method_decoders_agree(cls: type[Method], data: st.
     method = data.draw(instances_of(cls))
     payload = encode_method_frame(0, method)[7:-1]
     compiled = codec.METHOD_DECODERS[cls.CLASS_ID << 16 | cls.METHOD_ID]
-    assert compiled(payload, 4, len(payload)) == codec.slow_decode_method(cls, payload, 4, len(payload)) == method
+    assert (
+        compiled(payload, 4, len(payload))
+        == codec.slow_decode_method(cls, payload, 4, len(payload))
+        == method
+    )
     # On garbage after the ids, both fail or both read the same.
     garbage = payload[:4] + data.draw(st.binary(max_size=60))
     assert _outcome(compiled, garbage, 4, len(garbage)) == _outcome(
@@ -225,7 +233,9 @@ def test_8_compiled_and_plain_method_decoders_agree(cls: type[Method], data: st.
 
 @settings(max_examples=200, deadline=None)
 @given(properties(), st.binary(max_size=80), st.integers(0, 0xFFFC))
-def test_8_compiled_and_plain_property_decoders_agree(props: BasicProperties, garbage: bytes, flags: int) -> None:
+def test_8_compiled_and_plain_property_decoders_agree(
+    props: BasicProperties, garbage: bytes, flags: int
+) -> None:
     flags_of_props, encoded = encode_properties(props)
     assert codec._decode_properties(encoded, 0, flags_of_props) == (props, len(encoded))
     assert codec.slow_decode_properties(encoded, 0, len(encoded), flags_of_props) == props

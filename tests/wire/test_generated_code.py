@@ -52,13 +52,23 @@ def _every_compiled_function() -> list[tuple[str, str, Callable[..., Any]]]:
     for cls in METHODS.values():
         snake = cls.NAME.replace(".", "_").replace("-", "_")
         found.append((f"encode_{snake}", "amqproto.wire.codec", codec._METHOD_ENCODERS[cls]))
-        found.append((f"decode_{snake}", "amqproto.wire.codec", codec.METHOD_DECODERS[cls.CLASS_ID << 16 | cls.METHOD_ID]))
+        found.append(
+            (
+                f"decode_{snake}",
+                "amqproto.wire.codec",
+                codec.METHOD_DECODERS[cls.CLASS_ID << 16 | cls.METHOD_ID],
+            )
+        )
         if cls in codec.CONTENT_ENCODERS:
             found.append((f"encode_{snake}_content", "amqproto.wire.codec", codec.CONTENT_ENCODERS[cls]))
     found.append(("encode_basic_properties", "amqproto.wire.codec", codec._encode_properties))
     found.append(("decode_basic_properties", "amqproto.wire.codec", codec._decode_properties))
     found.append(
-        ("decode_content_header_0x9000", "amqproto.wire.codec", codec.compile_header_decoder(0x9000, ContentHeaderFrame))
+        (
+            "decode_content_header_0x9000",
+            "amqproto.wire.codec",
+            codec.compile_header_decoder(0x9000, ContentHeaderFrame),
+        )
     )
     found.append(("_decode_table", "amqproto.wire.table", table._decode_table))
     found.append(("timestamp_to_datetime", "amqproto.wire.table", table.timestamp_to_datetime))
@@ -138,7 +148,7 @@ def test_a_traceback_shows_the_generated_line_that_failed() -> None:
 
 def test_a_syntax_error_chains_from_the_raw_error_with_its_traceback() -> None:
     payload = encode_method(QueueDeclare(queue="q"))
-    with pytest.raises(AMQPSyntaxError, match="malformed queue.declare") as excinfo:
+    with pytest.raises(AMQPSyntaxError, match=r"malformed queue\.declare") as excinfo:
         decode_method(payload[:6])
     assert isinstance(excinfo.value.__cause__, struct.error)
     formatted = "".join(traceback.format_exception(excinfo.value))
@@ -160,7 +170,9 @@ def _broken(*args: object) -> Any:
     raise TypeError("a bug in a compiled coder")
 
 
-def test_a_method_encoder_failing_on_valid_fields_raises_a_codec_bug_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_method_encoder_failing_on_valid_fields_raises_a_codec_bug_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(codec._METHOD_ENCODERS, QueueDeclare, _broken)
     message = "amqproto failed encoding queue.declare although the input is valid"
     with pytest.raises(CodecBugError, match=message) as excinfo:
@@ -191,7 +203,7 @@ def test_invalid_input_is_still_the_callers_error(monkeypatch: pytest.MonkeyPatc
 def test_content_frames_fall_back_and_report_a_codec_bug(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(codec.CONTENT_ENCODERS, BasicPublish, _broken)
     monkeypatch.setitem(codec._METHOD_ENCODERS, BasicPublish, _broken)
-    with pytest.raises(CodecBugError, match="basic.publish"):
+    with pytest.raises(CodecBugError, match=r"basic\.publish"):
         encode_content_frames(1, BasicPublish(), BasicProperties(), b"x", 4096)
 
 
@@ -202,7 +214,9 @@ def test_content_frames_fall_back_and_report_a_codec_bug(monkeypatch: pytest.Mon
 def test_dump_prints_a_methods_generated_source(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert dump_command.main(["--dump", name]) == 0
     out = capsys.readouterr().out
-    assert "# amqproto.wire.codec.encode_basic_publish, file <amqproto.wire.codec.encode_basic_publish>" in out
+    assert (
+        "# amqproto.wire.codec.encode_basic_publish, file <amqproto.wire.codec.encode_basic_publish>" in out
+    )
     assert "def encode_basic_publish(channel, m):" in out
     assert "def decode_basic_publish(buf, off, end):" in out
     assert "def encode_basic_publish_content(channel, m, p, body):" in out
@@ -218,7 +232,9 @@ def test_dump_prints_a_methods_generated_source(name: str, capsys: pytest.Captur
         ("queue.declare-ok", ["def decode_queue_declare_ok(buf, off, end):"]),
     ],
 )
-def test_dump_prints_the_other_generated_code(name: str, expected: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_dump_prints_the_other_generated_code(
+    name: str, expected: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert dump_command.main(["--dump", name]) == 0
     out = capsys.readouterr().out
     for line in expected:
@@ -255,28 +271,36 @@ def _broken_decoder(*args: object) -> Any:
     raise IndexError("a bug in a compiled decoder")
 
 
-def test_a_method_decoder_failing_on_valid_input_raises_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_method_decoder_failing_on_valid_input_raises_an_internal_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from amqproto.wire import FrameDecoder, MethodFrame, encode_frame
 
     monkeypatch.setitem(codec.METHOD_DECODERS, QUEUE_DECLARE_ID, _broken_decoder)
     payload = encode_method(QueueDeclare(queue="q"))
-    with pytest.raises(InternalError, match="amqproto failed decoding queue.declare although the input is valid") as excinfo:
+    with pytest.raises(
+        InternalError, match=r"amqproto failed decoding queue\.declare although the input is valid"
+    ) as excinfo:
         decode_method(payload)
     assert excinfo.value.by_peer is False and excinfo.value.reply_code == 541
     assert isinstance(excinfo.value.__cause__, IndexError)
-    with pytest.raises(InternalError, match="decoding queue.declare"):
+    with pytest.raises(InternalError, match=r"decoding queue\.declare"):
         FrameDecoder().feed(encode_frame(MethodFrame(1, QueueDeclare(queue="q"))))
 
 
-def test_a_broken_method_decoder_on_malformed_input_still_blames_the_input(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_method_decoder_on_malformed_input_still_blames_the_input(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(codec.METHOD_DECODERS, QUEUE_DECLARE_ID, _broken_decoder)
     payload = encode_method(QueueDeclare(queue="q"))
-    with pytest.raises(AMQPSyntaxError, match="malformed queue.declare") as excinfo:
+    with pytest.raises(AMQPSyntaxError, match=r"malformed queue\.declare") as excinfo:
         decode_method(payload[:-1])
     assert excinfo.value.class_id == 50 and excinfo.value.method_id == 10
 
 
-def test_a_property_decoder_failing_on_valid_input_raises_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_property_decoder_failing_on_valid_input_raises_an_internal_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from amqproto.wire import FrameDecoder, decode_properties, encode_header_frame
     from amqproto.wire import frames as frames_module
 

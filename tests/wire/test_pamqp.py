@@ -88,7 +88,10 @@ def agreed_tables() -> st.SearchStrategy[dict[str, FieldValue]]:
 
 def pamqp_encodable_tables() -> st.SearchStrategy[dict[str, FieldValue]]:
     """Tables pamqp encodes without loss: 32-bit floats, and the rest as above."""
-    return field_tables(field_scalars(floats=st.floats(width=32, allow_nan=False, allow_infinity=False), max_year=2105), max_key_bytes=128)
+    return field_tables(
+        field_scalars(floats=st.floats(width=32, allow_nan=False, allow_infinity=False), max_year=2105),
+        max_key_bytes=128,
+    )
 
 
 #: The longlongs pamqp handles (it reads them as signed).
@@ -146,7 +149,9 @@ def test_pamqp_decodes_what_we_encode(cls: type[Method], data: st.DataObject) ->
 @settings(max_examples=15)
 @given(data=st.data())
 def test_we_decode_what_pamqp_encodes(cls: type[Method], data: st.DataObject) -> None:
-    method = data.draw(instances_of(cls, tables=pamqp_encodable_tables, binary=utf8_bytes, longlong=signed_longlongs))
+    method = data.draw(
+        instances_of(cls, tables=pamqp_encodable_tables, binary=utf8_bytes, longlong=signed_longlongs)
+    )
     channel = data.draw(channels)
     theirs = pamqp_class(cls).__new__(pamqp_class(cls))
     for spec in fields_of(cls):
@@ -170,7 +175,9 @@ def pamqp_properties(props: BasicProperties) -> Any:
 
 
 @settings(max_examples=150)
-@given(instances_of(BasicProperties, tables=agreed_tables, max_year=2105), channels, st.integers(0, 2**64 - 1))
+@given(
+    instances_of(BasicProperties, tables=agreed_tables, max_year=2105), channels, st.integers(0, 2**64 - 1)
+)
 def test_pamqp_decodes_our_content_headers(props: BasicProperties, channel: int, body_size: int) -> None:
     encoded = encode_frame(ContentHeaderFrame(channel, body_size, props))
     consumed, pamqp_channel, decoded = pamqp_frame.unmarshal(encoded)

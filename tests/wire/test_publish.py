@@ -10,7 +10,11 @@ from amqproto.schema.properties import BasicProperties
 from amqproto.wire.frames import FrameDecoder, encode_content_frames
 from amqproto.wire.publish import COPY_LIMIT, encode_publish_content, encode_publish_method
 
-PROPERTIES = [None, BasicProperties(), BasicProperties(content_type="text/plain", headers={"a": 1}, priority=3)]
+PROPERTIES = [
+    None,
+    BasicProperties(),
+    BasicProperties(content_type="text/plain", headers={"a": 1}, priority=3),
+]
 SIZES = [0, 1, 32, 4088, 4089, 9000, COPY_LIMIT - 1, COPY_LIMIT, 3 * 4088 + 5]
 
 

@@ -120,7 +120,9 @@ def test_field_arrays_round_trip(array: list[object]) -> None:
 
 @settings(max_examples=100)
 @given(st.binary(max_size=20), field_tables(), st.binary(max_size=20))
-def test_tables_decode_at_an_offset_in_a_larger_buffer(prefix: bytes, table: dict[str, object], suffix: bytes) -> None:
+def test_tables_decode_at_an_offset_in_a_larger_buffer(
+    prefix: bytes, table: dict[str, object], suffix: bytes
+) -> None:
     encoded = encode_table(table)  # type: ignore[arg-type]
     buffer = prefix + encoded + suffix
     for view in (buffer, bytearray(buffer), memoryview(buffer)):
@@ -243,7 +245,9 @@ def test_frame_streams_round_trip_in_any_chunks(stream: list[Frame], data: st.Da
     st.binary(max_size=20_000),
     st.sampled_from([0, 4096, 4097, 5000, 131072]),
 )
-def test_content_frames_round_trip(method: Method, props: BasicProperties, body: bytes, frame_max: int) -> None:
+def test_content_frames_round_trip(
+    method: Method, props: BasicProperties, body: bytes, frame_max: int
+) -> None:
     parts = encode_content_frames(7, method, props, body, frame_max)
     frames = FrameDecoder(frame_max=frame_max).feed(b"".join(parts))
     assert frames[:2] == [MethodFrame(7, method), ContentHeaderFrame(7, len(body), props)]
@@ -272,7 +276,9 @@ def test_content_frames_count_body_bytes(body: memoryview | bytearray) -> None:
             b"".join(encode_content_frames(1, BasicPublish(), BasicProperties(), body, frame_max))
         )
         assert frames[1] == ContentHeaderFrame(1, len(expected), BasicProperties())
-        assert b"".join(frame.payload for frame in frames[2:] if isinstance(frame, ContentBodyFrame)) == expected
+        assert (
+            b"".join(frame.payload for frame in frames[2:] if isinstance(frame, ContentBodyFrame)) == expected
+        )
 
 
 def test_large_bodies_are_not_copied() -> None:

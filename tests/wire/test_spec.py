@@ -103,14 +103,19 @@ def default_of(field: dataclasses.Field[Any]) -> Any:
     return field.default
 
 
-def check_fields(owner: str, specs: tuple[FieldSpec, ...], arguments: list[dict[str, Any]], spec: dict[str, Any]) -> None:
+def check_fields(
+    owner: str, specs: tuple[FieldSpec, ...], arguments: list[dict[str, Any]], spec: dict[str, Any]
+) -> None:
     assert [s.name for s in specs] == [python_name(a["name"]) for a in arguments], owner
     for field_spec, argument in zip(specs, arguments, strict=True):
         assert field_spec.wire is resolve(spec, argument), f"{owner}.{field_spec.name}"
 
 
 def test_protocol_version_and_port(spec: dict[str, Any]) -> None:
-    assert b"AMQP\x00" + bytes((spec["major-version"], spec["minor-version"], spec["revision"])) == PROTOCOL_HEADER
+    assert (
+        b"AMQP\x00" + bytes((spec["major-version"], spec["minor-version"], spec["revision"]))
+        == PROTOCOL_HEADER
+    )
     assert spec["port"] == DEFAULT_PORT
 
 
@@ -178,7 +183,9 @@ def test_frame_constants(spec: dict[str, Any]) -> None:
 def test_reply_codes(spec: dict[str, Any]) -> None:
     # Everything else is a reply code (FRAME-ERROR, 501, among them).
     codes = [c for c in spec["constants"] if c["name"] not in FRAME_CONSTANTS]
-    assert {c["name"].replace("-", "_"): c["value"] for c in codes} == {code.name: code.value for code in ReplyCode}
+    assert {c["name"].replace("-", "_"): c["value"] for c in codes} == {
+        code.name: code.value for code in ReplyCode
+    }
     for constant in codes:
         code = ReplyCode(constant["value"])
         if "class" not in constant:  # REPLY-SUCCESS
