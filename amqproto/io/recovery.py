@@ -130,12 +130,20 @@ class Topology:
         for binding in [b for b in self.queue_bindings if b.destination == queue]:
             del self.queue_bindings[binding]
 
-    def bound(self, queue: bool, destination: str, source: str, routing_key: str, arguments: FieldTable | None) -> None:
-        binding = RecordedBinding(destination, source, routing_key, arguments, repr(sorted((arguments or {}).items())))
+    def bound(
+        self, queue: bool, destination: str, source: str, routing_key: str, arguments: FieldTable | None
+    ) -> None:
+        binding = RecordedBinding(
+            destination, source, routing_key, arguments, repr(sorted((arguments or {}).items()))
+        )
         (self.queue_bindings if queue else self.exchange_bindings)[binding] = None
 
-    def unbound(self, queue: bool, destination: str, source: str, routing_key: str, arguments: FieldTable | None) -> None:
-        binding = RecordedBinding(destination, source, routing_key, arguments, repr(sorted((arguments or {}).items())))
+    def unbound(
+        self, queue: bool, destination: str, source: str, routing_key: str, arguments: FieldTable | None
+    ) -> None:
+        binding = RecordedBinding(
+            destination, source, routing_key, arguments, repr(sorted((arguments or {}).items()))
+        )
         (self.queue_bindings if queue else self.exchange_bindings).pop(binding, None)
 
     def queue_renamed(self, old: str, new: str) -> None:
@@ -146,6 +154,8 @@ class Topology:
         renamed: dict[RecordedBinding, None] = {}
         for binding in self.queue_bindings:
             if binding.destination == old:
-                binding = RecordedBinding(new, binding.source, binding.routing_key, binding.arguments, binding.key)
+                binding = RecordedBinding(
+                    new, binding.source, binding.routing_key, binding.arguments, binding.key
+                )
             renamed[binding] = None
         self.queue_bindings = renamed

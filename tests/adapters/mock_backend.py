@@ -409,7 +409,7 @@ class AsyncMockStream:
         await self.close()
 
     async def wait_until(self, condition: Callable[[], object], within: float = WAIT) -> None:
-        """Wait until ``condition()`` holds, checking after each write and the close; fail after ``within`` s."""
+        """Wait until ``condition()`` holds (checked at each write and the close); fail after ``within`` s."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         while not condition():
@@ -558,7 +558,7 @@ class SyncMockStream:
         self.close()
 
     def wait_until(self, condition: Callable[[], object], within: float = WAIT) -> None:
-        """Wait until ``condition()`` holds, checking after each write and the close; fail after ``within`` s."""
+        """Wait until ``condition()`` holds (checked at each write and the close); fail after ``within`` s."""
         with self._condition:
             if not self._condition.wait_for(condition, within):
                 raise AssertionError(f"still false after {within} s: {condition}")

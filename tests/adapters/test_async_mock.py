@@ -76,7 +76,7 @@ async def outcome(call: asyncio.Future[Any]) -> object:
     """What a finished call gave: its result, or its error's type and ``unconfirmed``."""
     try:
         return await call
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any outcome is recorded, to compare
         return (type(exc).__name__, getattr(exc, "unconfirmed", None))
 
 
@@ -192,7 +192,7 @@ def test_an_rpc_reply_goes_to_its_waiter() -> None:
 
 @pytest.mark.parametrize("chunk_size", CHUNKINGS)
 def test_two_channels_replies_interleaved_in_one_chunk(chunk_size: int | None) -> None:
-    """Replies for two channels in the reverse order of the requests, in one chunk: each reaches its own caller."""
+    """Replies for two channels, in one chunk and in reverse order: each reaches its own caller."""
 
     async def test() -> None:
         broker = MockBroker(chunk_size=chunk_size)
@@ -221,7 +221,7 @@ def test_two_channels_replies_interleaved_in_one_chunk(chunk_size: int | None) -
 
 
 async def multiple_ack_session(wait: bool, chunk_size: int | None) -> list[object]:
-    """Three publishes, windows of 1 and 0, then ``ack 2 multiple`` and ``ack 3``; what each call saw, in order."""
+    """Three publishes, windows of 1 and 0, then ``ack 2 multiple`` and ``ack 3``; what each call saw."""
     session = await ConfirmSession.start(wait, chunk_size)
     publishes = session.publishes
     at_most_one = await session.window(1)
@@ -287,7 +287,7 @@ def test_a_multiple_nack_reports_each_publish_once_by_either_path() -> None:
 
 
 async def ack_then_close_session(wait: bool, chunk_size: int | None) -> list[object]:
-    """Three publishes, a window of 0, then ``ack 1`` and ``channel.close`` in one chunk; what each call saw."""
+    """Three publishes, a window of 0, then ``ack 1`` and ``channel.close`` in one chunk; what each saw."""
     session = await ConfirmSession.start(wait, chunk_size)
     channel = session.channel
     window = await session.window(0)
@@ -434,7 +434,7 @@ async def interleaved_consumers_session(
 
 @pytest.mark.parametrize("chunk_size", CHUNKINGS)
 def test_two_consumers_on_one_channel_get_their_own_messages_in_order(chunk_size: int | None) -> None:
-    """With two consumers the delivery's tag is looked up; with one, compared (the fast path): same messages."""
+    """Two consumers: a delivery's tag is looked up; one: compared (the fast path). Same messages."""
 
     async def test() -> None:
         both = await interleaved_consumers_session(["a", "b"], chunk_size)
@@ -474,7 +474,7 @@ def test_reading_ready_messages_and_waiting_for_them_yield_the_same(parked: bool
 async def unknown_tag_session(
     tags: list[str], chunk_size: int | None
 ) -> tuple[list[tuple[int, bool]], list[bytes]]:
-    """Deliveries for a tag nobody consumes, around one for ``known`` if it consumes; what was rejected and read."""
+    """Deliveries for a tag nobody consumes, around one for ``known`` if it consumes; rejected and read."""
     broker = MockBroker(chunk_size=chunk_size)
     connection, stream = await open_connection(broker)
     channel = await connection.channel()
@@ -755,7 +755,7 @@ def test_a_consumer_cancelled_by_the_broker_yields_what_came_first_then_raises(
 def test_leaving_a_consumer_block_cancels_it_and_requeues_what_was_not_read() -> None:
     async def test() -> None:
         broker = MockBroker()
-        connection, stream = await open_connection(broker)
+        connection, _stream = await open_connection(broker)
         channel = await connection.channel()
         async with channel.basic_consume("q", "reader") as consumer:
             broker.send(
@@ -788,7 +788,7 @@ def test_a_call_that_times_out_drops_its_late_reply_and_the_channel_goes_on(late
     async def test() -> None:
         broker = MockBroker()
         broker.ignore(QueueDeclare)
-        connection, stream = await open_connection(broker)
+        connection, _stream = await open_connection(broker)
         channel = await connection.channel()
         with pytest.raises(OperationTimeout):
             await channel.queue_declare("slow", timeout=0.05)

@@ -85,7 +85,7 @@ def outcome(future: Future[Any]) -> object:
     """What a finished call gave: its result, or its error's type and ``unconfirmed``."""
     try:
         return result(future)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any outcome is recorded, to compare
         return (type(exc).__name__, getattr(exc, "unconfirmed", None))
 
 
@@ -290,7 +290,7 @@ def concurrent_publishes(pool: ThreadPoolExecutor) -> tuple[MockBroker, dict[int
 def test_the_locks_keep_publishes_from_several_threads_whole_and_in_sequence_order(
     pool: ThreadPoolExecutor,
 ) -> None:
-    """The core lock numbers the publishes, the write lock (taken before the core is drained) keeps their frames in that order."""
+    """The core lock numbers the publishes; the write lock (taken before draining) keeps their order."""
     broker, by_sequence = concurrent_publishes(pool)
     assert broker.error is None
     assert bodies(broker.published()) == [by_sequence[sequence] for sequence in range(1, 9)]
