@@ -1,29 +1,44 @@
 """The async flavour's primitives for the broker suite: asyncio or curio.
 
-The suite in ``test_broker.py`` runs under whichever library the conftest
-runner picked for its ``connection_class``; these helpers find out which at
-run time.  ``../_sync/helpers.py`` is their hand-written blocking twin
+The suites in ``test_broker.py`` and ``test_faults.py`` run under whichever
+library the conftest runner picked for their ``connection_class``; these
+helpers find out which at run time.  :class:`UvloopConnection` is the
+asyncio adapter itself, under a name that tells the runner to use uvloop's
+event loop.  ``../_sync/helpers.py`` is their hand-written blocking twin
 (threads), with the same names and signatures minus ``async``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import curio
+import pytest
 
 from amqproto.io._async.connection import AsyncConnection
 from amqproto.io.asyncio import AsyncioConnection
 from amqproto.io.curio import CurioConnection
 
-__all__ = ["CONNECTION_CLASSES", "gather", "sleep", "run_blocking"]
+__all__ = ["CONNECTION_CLASSES", "FAULT_CONNECTION_CLASSES", "UvloopConnection", "gather", "sleep", "run_blocking", "within"]
 
 T = TypeVar("T")
 
+
+class UvloopConnection(AsyncioConnection):
+    """:class:`AsyncioConnection`, which the conftest runner runs on uvloop's event loop."""
+
+
 #: The adapters this flavour of the suite runs against.
 CONNECTION_CLASSES: list[type[AsyncConnection]] = [AsyncioConnection, CurioConnection]
+
+#: The adapters ``test_faults.py`` runs against: uvloop too, when it is installed.
+FAULT_CONNECTION_CLASSES: list[type[AsyncConnection]] = [
+    *CONNECTION_CLASSES,
+    *([UvloopConnection] if importlib.util.find_spec("uvloop") is not None else []),
+]
 
 
 def _in_asyncio() -> bool:
@@ -73,3 +88,16 @@ async def run_blocking(function: Callable[..., T], *arguments: Any) -> T:
     if _in_asyncio():
         return await asyncio.to_thread(function, *arguments)
     return await curio.run_in_thread(function, *arguments)
+
+
+async def within(seconds: float, thunk: Callable[[], Awaitable[T]]) -> T:
+    """``await thunk()``, failing the test if it takes more than ``seconds``.
+
+    A bound against hangs, not a timing assertion: give it ample room.
+    """
+    try:
+        if _in_asyncio():
+            return await asyncio.wait_for(thunk(), seconds)
+        return await curio.timeout_after(seconds, thunk())
+    except (TimeoutError, curio.TaskTimeout):
+        pytest.fail(f"still running after {seconds} s")

@@ -6,20 +6,26 @@ it out of generation): same names, same behaviour, no ``async``.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+import pytest
+
 from amqproto.io._sync.connection import SyncConnection
 from amqproto.io.blocking import BlockingConnection
 
-__all__ = ["CONNECTION_CLASSES", "gather", "sleep", "run_blocking"]
+__all__ = ["CONNECTION_CLASSES", "FAULT_CONNECTION_CLASSES", "gather", "sleep", "run_blocking", "within"]
 
 T = TypeVar("T")
 
 #: The adapters this flavour of the suite runs against.
 CONNECTION_CLASSES: list[type[SyncConnection]] = [BlockingConnection]
+
+#: The adapters ``test_faults.py`` runs against.
+FAULT_CONNECTION_CLASSES: list[type[SyncConnection]] = CONNECTION_CLASSES
 
 #: Threads calling into one connection at once in :func:`gather`.
 WORKERS = 16
@@ -46,3 +52,29 @@ def sleep(seconds: float) -> None:
 def run_blocking(function: Callable[..., T], *arguments: Any) -> T:
     """Call a blocking function (here: directly, in the calling thread)."""
     return function(*arguments)
+
+
+def within(seconds: float, thunk: Callable[[], T]) -> T:
+    """``thunk()``, failing the test if it takes more than ``seconds``.
+
+    A bound against hangs, not a timing assertion: give it ample room.  The
+    thunk runs in a daemon thread, left behind if it hangs (the test fails
+    either way).
+    """
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, thunk()))
+        except BaseException as exc:  # handed to the caller
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=run, name="within", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not outcome:
+        pytest.fail(f"still running after {seconds} s")
+    succeeded, value = outcome[0]
+    if not succeeded:
+        raise value
+    return value  # type: ignore[no-any-return]
