@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -22,7 +23,7 @@ from amqproto.io._async.connection import AsyncConnection
 from amqproto.io.asyncio import AsyncioConnection
 from amqproto.io.curio import CurioConnection
 
-__all__ = ["CONNECTION_CLASSES", "FAULT_CONNECTION_CLASSES", "UvloopConnection", "gather", "sleep", "run_blocking", "within"]
+__all__ = ["CONNECTION_CLASSES", "UvloopConnection", "gather", "sleep", "run_blocking", "eventually", "bounded"]
 
 T = TypeVar("T")
 
@@ -31,12 +32,10 @@ class UvloopConnection(AsyncioConnection):
     """:class:`AsyncioConnection`, which the conftest runner runs on uvloop's event loop."""
 
 
-#: The adapters this flavour of the suite runs against.
-CONNECTION_CLASSES: list[type[AsyncConnection]] = [AsyncioConnection, CurioConnection]
-
-#: The adapters ``test_faults.py`` runs against: uvloop too, when it is installed.
-FAULT_CONNECTION_CLASSES: list[type[AsyncConnection]] = [
-    *CONNECTION_CLASSES,
+#: The adapters this flavour of the suite runs against (uvloop when it is installed).
+CONNECTION_CLASSES: list[type[AsyncConnection]] = [
+    AsyncioConnection,
+    CurioConnection,
     *([UvloopConnection] if importlib.util.find_spec("uvloop") is not None else []),
 ]
 
@@ -90,14 +89,31 @@ async def run_blocking(function: Callable[..., T], *arguments: Any) -> T:
     return await curio.run_in_thread(function, *arguments)
 
 
-async def within(seconds: float, thunk: Callable[[], Awaitable[T]]) -> T:
-    """``await thunk()``, failing the test if it takes more than ``seconds``.
+async def eventually(condition: Callable[[], object], within: float = 10.0) -> None:
+    """Wait until ``condition()`` is true, checking often; fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {within} s: {condition}")
+        await sleep(0.01)
+
+
+async def bounded(seconds: float, thunk: Callable[[], Awaitable[T]]) -> T:
+    """``await thunk()``, failing the test if it is still running after ``seconds``.
 
     A bound against hangs, not a timing assertion: give it ample room.
+    What ``thunk()`` raises (a ``TimeoutError`` included) goes through.
     """
-    try:
-        if _in_asyncio():
-            return await asyncio.wait_for(thunk(), seconds)
-        return await curio.timeout_after(seconds, thunk())
-    except (TimeoutError, curio.TaskTimeout):
-        pytest.fail(f"still running after {seconds} s")
+    if _in_asyncio():
+        try:
+            async with asyncio.timeout(seconds) as scope:
+                return await thunk()
+        except TimeoutError:
+            if not scope.expired():
+                raise
+    else:
+        try:
+            return await curio.timeout_after(seconds, thunk())
+        except curio.TaskTimeout:
+            pass
+    pytest.fail(f"still running after {seconds} s")

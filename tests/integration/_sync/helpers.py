@@ -17,15 +17,12 @@ import pytest
 from amqproto.io._sync.connection import SyncConnection
 from amqproto.io.blocking import BlockingConnection
 
-__all__ = ["CONNECTION_CLASSES", "FAULT_CONNECTION_CLASSES", "gather", "sleep", "run_blocking", "within"]
+__all__ = ["CONNECTION_CLASSES", "gather", "sleep", "run_blocking", "eventually", "bounded"]
 
 T = TypeVar("T")
 
 #: The adapters this flavour of the suite runs against.
 CONNECTION_CLASSES: list[type[SyncConnection]] = [BlockingConnection]
-
-#: The adapters ``test_faults.py`` runs against.
-FAULT_CONNECTION_CLASSES: list[type[SyncConnection]] = CONNECTION_CLASSES
 
 #: Threads calling into one connection at once in :func:`gather`.
 WORKERS = 16
@@ -54,22 +51,31 @@ def run_blocking(function: Callable[..., T], *arguments: Any) -> T:
     return function(*arguments)
 
 
-def within(seconds: float, thunk: Callable[[], T]) -> T:
-    """``thunk()``, failing the test if it takes more than ``seconds``.
+def eventually(condition: Callable[[], object], within: float = 10.0) -> None:
+    """Wait until ``condition()`` is true, checking often; fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {within} s: {condition}")
+        sleep(0.01)
+
+
+def bounded(seconds: float, thunk: Callable[[], T]) -> T:
+    """``thunk()``, failing the test if it is still running after ``seconds``.
 
     A bound against hangs, not a timing assertion: give it ample room.  The
     thunk runs in a daemon thread, left behind if it hangs (the test fails
-    either way).
+    either way); what it raises goes through.
     """
-    outcome: list[Any] = []
+    outcome: list[tuple[bool, Any]] = []
 
     def run() -> None:
         try:
             outcome.append((True, thunk()))
-        except BaseException as exc:  # handed to the caller
+        except BaseException as exc:  # handed to the caller below
             outcome.append((False, exc))
 
-    worker = threading.Thread(target=run, name="within", daemon=True)
+    worker = threading.Thread(target=run, name="bounded", daemon=True)
     worker.start()
     worker.join(seconds)
     if not outcome:

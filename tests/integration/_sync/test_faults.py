@@ -4,7 +4,7 @@
 Each test runs one scripted conversation with a
 :class:`~tests.fake_broker.FakeBroker` on 127.0.0.1 (no RabbitMQ), once per
 adapter of this flavour (``connection_class``; see
-``helpers.FAULT_CONNECTION_CLASSES``: asyncio, uvloop and curio here,
+``helpers.CONNECTION_CLASSES``: asyncio, uvloop and curio here,
 blocking in the generated ``../_sync/test_faults.py``).  They pin down
 issue 9's promises:
 
@@ -29,7 +29,6 @@ through ``run_blocking``, never by blocking its event loop.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -68,12 +67,12 @@ from amqproto.wire import Frame, MethodFrame
 
 from ...core.helpers import content_frames
 from ...fake_broker import FakeBroker
-from .helpers import FAULT_CONNECTION_CLASSES, gather, run_blocking, sleep, within
+from .helpers import CONNECTION_CLASSES, bounded, eventually, gather, run_blocking, sleep
 
 #: Seconds any call waits for the fake broker: a hang fails in seconds, as an
 #: OperationTimeout, rather than at the runner's limit.
 CALL_TIMEOUT = 10.0
-#: Seconds a bounded call (``within``) may take: ample, against hangs only.
+#: Seconds a call wrapped in ``bounded`` may take: ample, against hangs only.
 HANG_BOUND = 30.0
 #: Publishes in the confirm tests.
 PUBLISHES = 10
@@ -81,7 +80,7 @@ PUBLISHES = 10
 FORCED = "CONNECTION_FORCED - broker forced connection closure with reason 'shutdown'"
 
 
-@pytest.fixture(params=FAULT_CONNECTION_CLASSES, ids=lambda cls: cls.__name__)
+@pytest.fixture(params=CONNECTION_CLASSES, ids=lambda cls: cls.__name__)
 def connection_class(request: pytest.FixtureRequest) -> type[SyncConnection]:
     cls: type[SyncConnection] = request.param
     return cls
@@ -91,15 +90,6 @@ def connect(connection_class: type[SyncConnection], broker: FakeBroker, **option
     """A connection to ``broker`` (not yet connected), with :data:`CALL_TIMEOUT` unless told otherwise."""
     options.setdefault("call_timeout", CALL_TIMEOUT)
     return connection_class(broker.url, **options)
-
-
-def eventually(condition: Callable[[], bool], what: str, timeout: float = CALL_TIMEOUT) -> None:
-    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {timeout} s")
-        sleep(0.01)
 
 
 def known_bug(request: pytest.FixtureRequest, adapter: str, reason: str) -> None:
@@ -292,10 +282,10 @@ def test_a_publisher_to_a_peer_that_stopped_reading_fails_with_heartbeat_timeout
                     channel.basic_publish(BODY, routing_key="q")
 
             with pytest.raises(HeartbeatTimeout):
-                within(HANG_BOUND, publish_until_it_fails)
+                bounded(HANG_BOUND, publish_until_it_fails)
             assert not connection.is_open
         finally:
-            within(HANG_BOUND, connection.close)
+            bounded(HANG_BOUND, connection.close)
 
 
 def test_close_returns_when_the_peer_stopped_reading(
@@ -320,8 +310,8 @@ def test_close_returns_when_the_peer_stopped_reading(
                     published += 1
 
         def close_once_publishing() -> None:
-            eventually(lambda: published >= 100, "100 publishes")
-            within(connection_timeout + HANG_BOUND, connection.close)
+            eventually(lambda: published >= 100)
+            bounded(connection_timeout + HANG_BOUND, connection.close)
 
         gather(publish_until_it_fails, close_once_publishing)
         assert not connection.is_open
@@ -506,19 +496,23 @@ def test_a_flood_of_heartbeats_does_not_starve_other_tasks(
 # -- §3: user callbacks that raise -----------------------------------------------------
 
 
+def with_the_first_ack(frames: Callable[[int], list[Frame]]) -> Callable[[FakeBroker], None]:
+    """A script: send ``frames(channel)`` and the ack of publish 1 in one write, then ack publish 2."""
+
+    def script(broker: FakeBroker) -> None:
+        channel = broker.expect(BasicPublish)[0][0].channel
+        broker.send(*frames(channel), ack(channel, 1))
+        broker.expect(BasicPublish, 2)
+        broker.send(ack(channel, 2))
+
+    return script
+
+
 def test_a_return_callback_that_raises_is_logged_and_the_connection_carries_on(
     connection_class: type[SyncConnection], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.ERROR, logger="amqproto")
-
-    def script(broker: FakeBroker) -> None:
-        channel = broker.expect(BasicPublish)[0][0].channel
-        broker.send(
-            *content_frames(channel, BasicReturn(312, "NO_ROUTE", "", "nowhere"), b"m"),
-            ack(channel, 1),
-        )
-        broker.expect(BasicPublish, 2)
-        broker.send(ack(channel, 2))
+    script = with_the_first_ack(lambda channel: content_frames(channel, BasicReturn(312, "NO_ROUTE", "", "nowhere"), b"m"))
 
     def explode(message: object) -> None:
         raise ZeroDivisionError("scripted")
@@ -530,7 +524,7 @@ def test_a_return_callback_that_raises_is_logged_and_the_connection_carries_on(
                 channel.confirm_select()
                 with pytest.raises(UnroutableError):
                     channel.basic_publish(b"m", routing_key="nowhere", mandatory=True)
-                eventually(lambda: bool(errors_logged(caplog, ZeroDivisionError)), "the callback's error logged")
+                eventually(lambda: errors_logged(caplog, ZeroDivisionError))
                 assert connection.is_open and channel.is_open
                 assert channel.basic_publish(b"m", routing_key="q") == 2
 
@@ -539,12 +533,9 @@ def test_blocked_and_unblocked_callbacks_that_raise_are_logged_and_the_connectio
     connection_class: type[SyncConnection], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.ERROR, logger="amqproto")
-
-    def script(broker: FakeBroker) -> None:
-        channel = broker.expect(BasicPublish)[0][0].channel
-        broker.send(MethodFrame(0, ConnectionBlocked("low on memory")), MethodFrame(0, ConnectionUnblocked()), ack(channel, 1))
-        broker.expect(BasicPublish, 2)
-        broker.send(ack(channel, 2))
+    script = with_the_first_ack(
+        lambda channel: [MethodFrame(0, ConnectionBlocked("low on memory")), MethodFrame(0, ConnectionUnblocked())]
+    )
 
     def blocked(reason: str) -> None:
         raise ZeroDivisionError(reason)
@@ -560,8 +551,7 @@ def test_blocked_and_unblocked_callbacks_that_raise_are_logged_and_the_connectio
                 channel.confirm_select()
                 assert channel.basic_publish(b"m", routing_key="q") == 1
                 eventually(
-                    lambda: bool(errors_logged(caplog, ZeroDivisionError) and errors_logged(caplog, LookupError)),
-                    "both callbacks' errors logged",
+                    lambda: errors_logged(caplog, ZeroDivisionError) and errors_logged(caplog, LookupError)
                 )
                 assert connection.is_open and not connection.blocked
                 assert channel.basic_publish(b"m", routing_key="q") == 2
@@ -587,5 +577,5 @@ def test_a_close_callback_that_raises_is_logged(
             with connection.get_channel() as channel:
                 with pytest.raises(ConnectionForced):
                     channel.queue_declare("q")
-                eventually(lambda: bool(errors_logged(caplog, ZeroDivisionError)), "the callback's error logged")
+                eventually(lambda: errors_logged(caplog, ZeroDivisionError))
                 assert len(causes) == 1 and isinstance(causes[0], ConnectionForced)
