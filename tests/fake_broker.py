@@ -356,13 +356,21 @@ class FakeBroker:
             self._close_sockets()
 
     def _accept(self) -> None:
-        self._listener.settimeout(max(self._deadline - time.monotonic(), 0.001))
+        listener = self._listener
+        listener.settimeout(POLL_INTERVAL)
         try:
-            sock, _ = self._listener.accept()
-        except socket.timeout:
-            raise ScriptError("no client connected") from None
+            while True:
+                if self._stopping.is_set():
+                    raise _Stopped
+                if time.monotonic() >= self._deadline:
+                    raise ScriptError("no client connected")
+                try:
+                    sock, _ = listener.accept()
+                    break
+                except socket.timeout:
+                    continue
         finally:
-            self._listener.close()
+            listener.close()
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
 
