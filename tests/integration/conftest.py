@@ -84,7 +84,7 @@ def run_on_curio(test: Callable[[], Coroutine[Any, Any, object]]) -> None:
     except BaseException as exc:
         if outcome and exc is outcome[0]:
             raise
-        crash = f"the curio kernel crashed: {exc!r}"
+        crash = "the curio kernel crashed:\n" + "".join(traceback.format_exception(exc))
         # The traceback's frames hold the kernel: let it go, with its tasks.
         traceback.clear_frames(exc.__traceback__)
     hook = sys.unraisablehook
