@@ -1,17 +1,22 @@
 """The async flavour's primitives for the broker suite: asyncio or curio.
 
-The suite in ``test_broker.py`` runs under whichever library the conftest
-runner picked for its ``connection_class``; these helpers find out which at
-run time.  ``../_sync/helpers.py`` is their hand-written blocking twin
+The suites in ``test_broker.py`` and ``test_faults.py`` run under whichever
+library the conftest runner picked for their ``connection_class``; these
+helpers find out which at run time.  :class:`UvloopConnection` is the
+asyncio adapter itself, under a name that tells the runner to use uvloop's
+event loop.  ``../_sync/helpers.py`` is their hand-written blocking twin
 (threads), with the same names and signatures minus ``async``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+
+import pytest
 
 from amqproto.io._async.connection import AsyncConnection
 from amqproto.io.asyncio import AsyncioConnection
@@ -23,14 +28,28 @@ if HAVE_CURIO:  # curio imports on CPython < 3.12 only: see tests/optional.py
 
     from amqproto.io.curio import CurioConnection
 
-__all__ = ["CONNECTION_CLASSES", "gather", "sleep", "run_blocking", "eventually"]
+__all__ = [
+    "CONNECTION_CLASSES",
+    "UvloopConnection",
+    "gather",
+    "sleep",
+    "run_blocking",
+    "eventually",
+    "bounded",
+]
 
 T = TypeVar("T")
 
-#: The adapters this flavour of the suite runs against.
+
+class UvloopConnection(AsyncioConnection):
+    """:class:`AsyncioConnection`, which the conftest runner runs on uvloop's event loop."""
+
+
+#: The adapters this flavour of the suite runs against (uvloop when it is installed).
 CONNECTION_CLASSES: list[type[AsyncConnection]] = [
     AsyncioConnection,
     *([CurioConnection] if HAVE_CURIO else []),
+    *([UvloopConnection] if importlib.util.find_spec("uvloop") is not None else []),
 ]
 
 
@@ -90,3 +109,24 @@ async def eventually(condition: Callable[[], object], within: float = 10.0) -> N
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {within} s: {condition}")
         await sleep(0.01)
+
+
+async def bounded(seconds: float, thunk: Callable[[], Awaitable[T]]) -> T:
+    """``await thunk()``, failing the test if it is still running after ``seconds``.
+
+    A bound against hangs, not a timing assertion: give it ample room.
+    What ``thunk()`` raises (a ``TimeoutError`` included) goes through.
+    """
+    if _in_asyncio():
+        try:
+            async with asyncio.timeout(seconds) as scope:
+                return await thunk()
+        except TimeoutError:
+            if not scope.expired():
+                raise
+    else:
+        try:
+            return await curio.timeout_after(seconds, thunk())
+        except curio.TaskTimeout:
+            pass
+    pytest.fail(f"still running after {seconds} s")

@@ -6,15 +6,18 @@ it out of generation): same names, same behaviour, no ``async``.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+import pytest
+
 from amqproto.io._sync.connection import SyncConnection
 from amqproto.io.blocking import BlockingConnection
 
-__all__ = ["CONNECTION_CLASSES", "gather", "sleep", "run_blocking", "eventually"]
+__all__ = ["CONNECTION_CLASSES", "gather", "sleep", "run_blocking", "eventually", "bounded"]
 
 T = TypeVar("T")
 
@@ -55,3 +58,29 @@ def eventually(condition: Callable[[], object], within: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {within} s: {condition}")
         sleep(0.01)
+
+
+def bounded(seconds: float, thunk: Callable[[], T]) -> T:
+    """``thunk()``, failing the test if it is still running after ``seconds``.
+
+    A bound against hangs, not a timing assertion: give it ample room.  The
+    thunk runs in a daemon thread, left behind if it hangs (the test fails
+    either way); what it raises goes through.
+    """
+    outcome: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, thunk()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=run, name="bounded", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not outcome:
+        pytest.fail(f"still running after {seconds} s")
+    succeeded, value = outcome[0]
+    if not succeeded:
+        raise value
+    return value  # type: ignore[no-any-return]
