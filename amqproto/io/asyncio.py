@@ -43,6 +43,8 @@ AsyncioMessage = AsyncMessage
 #: Coalesced writes go out once this many bytes are pending, without waiting
 #: for the end of the loop iteration.
 _COALESCE_LIMIT = 64 * 1024
+#: Bytes the reader takes without waiting before it yields to other tasks once.
+_YIELD_AFTER = 256 * 1024
 #: Received bytes kept before the transport stops reading (back-pressure).
 _READ_LIMIT = 4 * 1024 * 1024
 
@@ -126,7 +128,16 @@ class _Stream:
     as they are, uncopied.
     """
 
-    __slots__ = ("_transport", "_protocol", "_loop", "_pending", "_pending_size", "_scheduled", "_joins")
+    __slots__ = (
+        "_transport",
+        "_protocol",
+        "_loop",
+        "_pending",
+        "_pending_size",
+        "_scheduled",
+        "_joins",
+        "_unyielded",
+    )
 
     def __init__(self, transport: asyncio.Transport, protocol: _StreamProtocol) -> None:
         self._transport = transport
@@ -138,14 +149,22 @@ class _Stream:
         # asyncio's own transports (before Python 3.12) join what writelines
         # gets; give them big buffers one by one instead.
         self._joins = type(transport).writelines is asyncio.WriteTransport.writelines
+        # Bytes handed to the reader since it last gave the loop away.
+        self._unyielded = 0
 
     async def read(self, max_bytes: int) -> bytes:
         protocol = self._protocol
+        if protocol.chunks and self._unyielded >= _YIELD_AFTER:
+            # Data was always waiting (a flood; uvloop calls data_received
+            # many times per iteration): let the other tasks run now and then.
+            self._unyielded = 0
+            await asyncio.sleep(0)
         while not protocol.chunks:
             if protocol.eof:
                 if protocol.error is not None:
                     raise protocol.error
                 return b""
+            self._unyielded = 0
             reader = self._loop.create_future()
             protocol.reader = reader
             await reader
@@ -162,6 +181,7 @@ class _Stream:
                 taken += 1
             data = b"".join(chunks[:taken])
             del chunks[:taken]
+        self._unyielded += len(data)
         protocol.buffered -= len(data)
         if protocol.paused_reading and protocol.buffered <= _READ_LIMIT // 2:
             protocol.paused_reading = False

@@ -46,6 +46,10 @@ CurioConsumer = AsyncConsumer
 CurioMessage = AsyncMessage
 
 
+#: Seconds between a stream's abort (its shutdown) and the close of its socket.
+_CLOSE_AFTER_ABORT = 0.5
+
+
 class _Stream:
     __slots__ = ("_socket", "_scatter")
 
@@ -85,8 +89,17 @@ class _Stream:
         # kernel see that before the descriptor goes.
         with contextlib.suppress(OSError):
             await self._socket.shutdown(socket.SHUT_RDWR)
-        await curio.sleep(0)
-        await self.close()
+        # Not closed yet: curio keeps a task's last descriptor registered
+        # until that task blocks elsewhere, and closing it under such a task
+        # (a publisher blocked in sendall, the reader) crashes curio's kernel.
+        # The tasks the shutdown woke move on at once; close it after them.
+        await curio.spawn(self._close_soon, daemon=True)
+
+    async def _close_soon(self) -> None:
+        try:
+            await curio.sleep(_CLOSE_AFTER_ABORT)
+        finally:
+            await self.close()  # also when the kernel ends first, cancelling this daemon task
 
 
 class _Waiter:

@@ -96,16 +96,6 @@ def known_bug(request: pytest.FixtureRequest, adapter: str, reason: str) -> None
         request.node.add_marker(pytest.mark.xfail(strict=True, reason=reason))
 
 
-#: Why the tests whose peer stops reading fail on curio.
-CURIO_ABORT_BUG = (
-    "curio adapter: _Stream.abort() closes the socket while other tasks (a publisher blocked in sendall, "
-    "the reader) still hold curio's deferred I/O registration on it (Task._last_io); the next time such a "
-    "task "
-    "suspends, curio's kernel calls selector.get_key() on the closed socket and dies with "
-    "KeyError: '<fd=N> is not registered' (curio.run raises)"
-)
-
-
 def ack(channel: int, delivery_tag: int, multiple: bool = False) -> MethodFrame:
     return MethodFrame(channel, BasicAck(delivery_tag, multiple))
 
@@ -268,7 +258,6 @@ def freeze_after_channel_open(broker: FakeBroker) -> None:
 def test_a_publisher_to_a_peer_that_stopped_reading_fails_with_heartbeat_timeout(
     connection_class: type[SyncConnection], request: pytest.FixtureRequest
 ) -> None:
-    known_bug(request, "CurioConnection", CURIO_ABORT_BUG)
     with FakeBroker(freeze_after_channel_open, heartbeat=2) as broker:
         connection = connect(connection_class, broker)
         connection.connect()
@@ -290,7 +279,6 @@ def test_a_publisher_to_a_peer_that_stopped_reading_fails_with_heartbeat_timeout
 def test_close_returns_when_the_peer_stopped_reading(
     connection_class: type[SyncConnection], request: pytest.FixtureRequest
 ) -> None:
-    known_bug(request, "CurioConnection", CURIO_ABORT_BUG)
     # No heartbeats: only close()'s own bound can end it.  A publisher keeps
     # writing meanwhile (it may have filled the socket buffers or not when
     # close() starts: close() must return either way, and fail it).
@@ -454,14 +442,6 @@ MAX_ROUNDS = 10**9
 def test_a_flood_of_heartbeats_does_not_starve_other_tasks(
     connection_class: type[SyncConnection], request: pytest.FixtureRequest
 ) -> None:
-    known_bug(
-        request,
-        "UvloopConnection",
-        "asyncio adapter: _Stream.read() returns at once, without yielding, when chunks are buffered; uvloop "
-        "calls data_received many times per loop iteration, so the reader decodes up to _READ_LIMIT (4 MiB) "
-        "between yields: 2 rounds of another task during a 4 MiB flood "
-        "(17 on asyncio's own loop and on curio)",
-    )
 
     # connection.blocked before the flood and connection.unblocked after it
     # mark, on the client's side, exactly while the flood is being read.
