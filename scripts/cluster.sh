@@ -7,7 +7,8 @@
 #   bash scripts/cluster.sh status         # which nodes run; the cluster's view; exit 0 iff all three run
 #   bash scripts/cluster.sh stop-node N    # stop node N (1-3), keeping its data: a node failure
 #   bash scripts/cluster.sh start-node N   # start node N again; it rejoins the cluster
-#   bash scripts/cluster.sh urls           # the three AMQP URLs, one a line
+#   bash scripts/cluster.sh urls           # the three AMQP URLs, one a line (start prints them too)
+#   bash scripts/cluster.sh nodes          # the three node names, one a line
 #
 # Theory of operation.  Node N is named amqproto-cN@localhost, listens for
 # AMQP on 127.0.0.1:$((5700+N)) and for Erlang distribution on
@@ -115,23 +116,30 @@ launch() {  # launch N: start node N in the background (does not wait)
     fi
     write_config "$n"
     say "starting $(node_name "$n") on 127.0.0.1:$(amqp_port "$n")"
-    # setsid: the node outlives this script and the test run's process group.
-    # 9>&-: nor does it inherit the lock (main), which it would hold for ever.
-    (cd "$dir" && as_rabbitmq env \
-        RABBITMQ_NODENAME="$(node_name "$n")" \
-        RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
-        RABBITMQ_NODE_PORT="$(amqp_port "$n")" \
-        RABBITMQ_DIST_PORT="$(dist_port "$n")" \
-        RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" \
-        RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf" \
-        RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
-        RABBITMQ_MNESIA_BASE="$dir/mnesia" \
-        RABBITMQ_MNESIA_DIR="$dir/mnesia/$(node_name "$n")" \
-        RABBITMQ_LOG_BASE="$dir/log" \
-        RABBITMQ_PID_FILE="$dir/node.pid" \
-        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
-        ERL_EPMD_ADDRESS=127.0.0.1 \
-        setsid "$RABBITMQ_BIN/rabbitmq-server" >"$dir/log/startup.log" 2>&1 </dev/null &) 9>&-
+    # In a subshell whose own descriptors are redirected with exec (a
+    # redirection on the command would make bash keep copies of the old
+    # ones): the node must not hold our caller's pipes (a test run's capture
+    # would wait for it for ever) nor the lock of main.  setsid: the node
+    # outlives this script and the test run's process group.
+    (
+        cd "$dir"
+        exec >"$dir/log/startup.log" 2>&1 </dev/null 9>&-
+        as_rabbitmq env \
+            RABBITMQ_NODENAME="$(node_name "$n")" \
+            RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
+            RABBITMQ_NODE_PORT="$(amqp_port "$n")" \
+            RABBITMQ_DIST_PORT="$(dist_port "$n")" \
+            RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" \
+            RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf" \
+            RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
+            RABBITMQ_MNESIA_BASE="$dir/mnesia" \
+            RABBITMQ_MNESIA_DIR="$dir/mnesia/$(node_name "$n")" \
+            RABBITMQ_LOG_BASE="$dir/log" \
+            RABBITMQ_PID_FILE="$dir/node.pid" \
+            RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+            ERL_EPMD_ADDRESS=127.0.0.1 \
+            setsid "$RABBITMQ_BIN/rabbitmq-server" &
+    )
 }
 
 await_node() {  # await_node N: wait until node N runs, within TIMEOUT
@@ -268,8 +276,12 @@ main() {
             for n in "${NODES[@]}"; do url "$n"; done
             return
             ;;
+        nodes)
+            for n in "${NODES[@]}"; do node_name "$n"; done
+            return
+            ;;
         *)
-            echo "usage: $0 start|stop|status|urls|start-node N|stop-node N" >&2
+            echo "usage: $0 start|stop|status|urls|nodes|start-node N|stop-node N" >&2
             exit 2
             ;;
     esac
