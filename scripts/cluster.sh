@@ -9,6 +9,7 @@
 #   bash scripts/cluster.sh start-node N   # start node N again; it rejoins the cluster
 #   bash scripts/cluster.sh urls           # the three AMQP URLs, one a line (start prints them too)
 #   bash scripts/cluster.sh nodes          # the three node names, one a line
+#   bash scripts/cluster.sh ctl N ARGS...  # rabbitmqctl ARGS... against node N, as rabbitmq (e.g. ctl 1 list_consumers)
 #
 # Theory of operation.  Node N is named amqproto-cN@localhost, listens for
 # AMQP on 127.0.0.1:$((5700+N)) and for Erlang distribution on
@@ -280,8 +281,13 @@ main() {
             for n in "${NODES[@]}"; do node_name "$n"; done
             return
             ;;
+        ctl)  # no lock: it may run while another invocation starts a node
+            check_node_number "${1:-}"
+            ctl "$@"
+            return
+            ;;
         *)
-            echo "usage: $0 start|stop|status|urls|nodes|start-node N|stop-node N" >&2
+            echo "usage: $0 start|stop|status|urls|nodes|start-node N|stop-node N|ctl N ARGS..." >&2
             exit 2
             ;;
     esac

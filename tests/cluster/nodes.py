@@ -21,8 +21,6 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "cluster.sh"
 #: Seconds one ``scripts/cluster.sh`` command may take: its own waits are
 #: bounded by 120 s a node (CLUSTER_TIMEOUT), and a start waits for three.
 SCRIPT_TIMEOUT = 400.0
-#: Seconds one ``rabbitmqctl`` call may take.
-CTL_TIMEOUT = 60.0
 
 
 class ClusterScriptError(Exception):
@@ -69,12 +67,8 @@ class Cluster:
         run_script("start-node", str(node))
 
     def rabbitmqctl(self, node: int, *arguments: str) -> str:
-        """``rabbitmqctl -n <node> arguments...``: its standard output (``--quiet`` is up to you)."""
-        completed = subprocess.run(
-            ["rabbitmqctl", "-n", self.node_names[node - 1], *arguments],
-            capture_output=True,
-            text=True,
-            timeout=CTL_TIMEOUT,
-            check=True,
-        )
-        return completed.stdout
+        """``rabbitmqctl -n <node> arguments...`` (as the rabbitmq user): its standard output.
+
+        ``--quiet`` and ``--no-table-headers`` are up to the caller.
+        """
+        return run_script("ctl", str(node), *arguments)
