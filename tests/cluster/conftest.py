@@ -1,11 +1,12 @@
 """The cluster suite's fixtures: a private three-node RabbitMQ cluster for the session.
 
-``cluster`` (session scope) starts the cluster with ``scripts/cluster.sh
-start`` (about 15-40 s, once per test run), yields a
+``cluster`` starts the cluster with ``scripts/cluster.sh start`` when a test
+first asks for it (about 15-40 s, once per test run), hands out a
 :class:`~tests.cluster.nodes.Cluster` (``.urls``, ``.url(n)``,
 ``.stop_node(n)``, ``.start_node(n)``, ``.rabbitmqctl(n, ...)``) and stops
-the cluster at the end, unless it was up before the session (someone else's,
-or started by hand: it is left as found) or ``AMQPROTO_CLUSTER_KEEP=1``.
+the cluster at the end: unless another test run still uses it (the last
+one out stops it), or it was started by hand (it is left as found), or
+``AMQPROTO_CLUSTER_KEEP=1``.
 ``cluster_urls`` is just the three URLs.  Nodes a test stopped are started
 again after it (``cluster`` checks on every use), so each test begins with
 three nodes.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,22 +61,54 @@ def _serving(url: str) -> bool:
         return False
 
 
+def _base_path() -> str:
+    """Where scripts/cluster.sh keeps the cluster (its AMQPROTO_CLUSTER_DIR)."""
+    return os.environ.get("AMQPROTO_CLUSTER_DIR") or os.path.join(tempfile.gettempdir(), "amqproto-cluster")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @pytest.fixture(scope="session")
 def _cluster_session() -> Iterator[Cluster]:
+    """Start the cluster if it is down; stop it after the last test run that uses it.
+
+    Several test runs (worktrees, nox's Pythons) may share the one cluster:
+    each registers its pid in ``<dir>.users`` while it runs, and the run
+    that ends last stops the cluster, if a test run started it (the marker
+    ``<dir>.started-by-tests``).  A cluster started by hand is left running.
+    """
     if shutil.which("rabbitmq-server") is None and not Path("/usr/lib/rabbitmq/bin/rabbitmq-server").exists():
         pytest.skip("RabbitMQ's binaries (rabbitmq-server) are not installed: no cluster to test against")
-    was_up = all(_serving(url) for url in run_script("urls").split())
+    users = Path(f"{_base_path()}.users")
+    started_by_tests = Path(f"{_base_path()}.started-by-tests")
+    users.mkdir(exist_ok=True)
+    me = users / str(os.getpid())
+    me.touch()
     try:
-        run_script("start")
-    except ClusterScriptError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"the test cluster did not start under CI: {exc}")
-        pytest.skip(f"the test cluster did not start ({SCRIPT.name} start): {exc}")
-    try:
+        was_up = all(_serving(url) for url in run_script("urls").split())
+        try:
+            run_script("start")
+        except ClusterScriptError as exc:
+            if os.environ.get("CI"):
+                pytest.fail(f"the test cluster did not start under CI: {exc}")
+            pytest.skip(f"the test cluster did not start ({SCRIPT.name} start): {exc}")
+        if not was_up:
+            started_by_tests.touch()
         yield Cluster.from_script()
     finally:
-        if not was_up and os.environ.get("AMQPROTO_CLUSTER_KEEP") != "1":
+        me.unlink(missing_ok=True)
+        others = [path for path in users.iterdir() if path.name.isdigit() and _alive(int(path.name))]
+        if not others and started_by_tests.exists() and os.environ.get("AMQPROTO_CLUSTER_KEEP") != "1":
             run_script("stop")
+            started_by_tests.unlink(missing_ok=True)
 
 
 @pytest.fixture
