@@ -1,6 +1,6 @@
 """Generate blocking code from async code.
 
-Two source directories are rewritten, with the substitution table below, into
+Three source directories are rewritten, with the substitution table below, into
 their blocking twins (httpcore's approach):
 
 - ``amqproto/io/_async/*.py`` → ``amqproto/io/_sync/*.py``: the blocking
@@ -9,7 +9,10 @@ their blocking twins (httpcore's approach):
   real-broker suite, written once as async tests and run again against the
   blocking adapter.  Its ``helpers.py`` differs per flavour (asyncio/curio
   primitives against threads), so the blocking one is hand-written and
-  listed in ``keep``.
+  listed in ``keep``;
+- ``tests/cluster/_async/*.py`` → ``tests/cluster/_sync/*.py``: the cluster
+  suite, the same way; it uses the integration suite's helpers, of the
+  matching flavour.
 
 ``--check`` exits non-zero when a generated file is out of date, a target
 directory holds a file that nothing generates, or a substitution no longer
@@ -66,6 +69,13 @@ PAIRS = [
             (r"\bamqproto\.io\._async\b", "amqproto.io._sync"),
         ],
         keep=frozenset({"helpers.py"}),
+    ),
+    Pair(
+        ROOT / "tests" / "cluster" / "_async",
+        ROOT / "tests" / "cluster" / "_sync",
+        substitutions=[
+            (r"\b(amqproto\.io|integration)\._async\b", r"\1._sync"),
+        ],
     ),
 ]
 
