@@ -63,7 +63,7 @@ from kombu.transport import base as kombu_base
 from kombu.transport import pyamqp as kombu_pyamqp
 
 from .. import Connection as CoreConnection
-from .. import ConnectionState, _version
+from .. import ChannelState, ConnectionState, _version
 from ..auth import AMQPLAIN, EXTERNAL, PLAIN, Authentication
 from ..channel import Channel as CoreChannel
 from ..events import (
@@ -311,7 +311,7 @@ class Channel(kombu_base.StdChannel):  # type: ignore[misc]  # kombu has no type
                 with connection._lock:
                     request = self._core.close(reply_code or 200, reply_text, *method_sig)
                     connection._flush()
-                connection._wait_reply(self, request, _CLOSE_TIMEOUT, closing=True)
+                connection._wait_closed(self, request, _CLOSE_TIMEOUT)
         finally:
             self.collect()
 
@@ -991,9 +991,7 @@ class Connection:
         else:
             self._read_once(deadline)
 
-    def _wait_reply(
-        self, channel: Channel, request: Request[Any], timeout: float | None, closing: bool = False
-    ) -> ReplyReceived:
+    def _wait_reply(self, channel: Channel, request: Request[Any], timeout: float | None) -> ReplyReceived:
         """Handle events until ``request`` has its reply; raise the channel's error if it closes first."""
         deadline = None if timeout is None else time.monotonic() + timeout
         replies = self._replies
@@ -1003,10 +1001,20 @@ class Connection:
                 return event
             error = channel._closed_error
             if error is not None:
-                if closing:
-                    return ReplyReceived(channel_id=channel.channel_id, request=request, reply=request.method)
                 raise _amqp_error(error.again())
             self._step(deadline)
+
+    def _wait_closed(self, channel: Channel, request: Request[Any], timeout: float | None) -> None:
+        """Handle events until the channel's :class:`ChannelClosed` was handled.
+
+        Not only until its close-ok: the core frees the channel's id at
+        once, so the event must be handled before a new channel can take
+        the id, or it would be taken for the new channel's.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while channel._closed_error is None:
+            self._step(deadline)
+        self._replies.pop(request, None)
 
     def _wait_confirm(self, channel: Channel, sequence: int, timeout: float | None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -1053,8 +1061,11 @@ class Connection:
                 raise amqp_exceptions.ConsumerCancelled(event.consumer_tag, (60, 30))
         elif kind is ChannelClosed:
             assert isinstance(event, ChannelClosed)
-            channel = self.channels.pop(event.channel_id, None)
-            if channel is not None:
+            channel = self.channels.get(event.channel_id)
+            # The core frees a closed channel's id at once: the id may be a
+            # newer channel's by now, which is not the one that closed.
+            if channel is not None and channel._core.state is ChannelState.CLOSED:
+                del self.channels[event.channel_id]
                 channel._on_closed(event.error)
                 channel.connection = None
             if isinstance(event.error, SoftError):
