@@ -53,6 +53,7 @@ import socket
 import ssl as ssl_module
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -1181,21 +1182,33 @@ class Connection:
     def _start_heartbeat_thread(self) -> None:
         self._heartbeat_stop = stop = threading.Event()
         interval = self._core.heartbeat / 2
+        # The thread holds the connection weakly: a connection dropped
+        # without close() is still collected (and its socket closed).
         thread = threading.Thread(
-            target=self._heartbeat_loop, args=(stop, interval), name="amqproto-kombu-heartbeat", daemon=True
+            target=_heartbeat_loop, args=(weakref.ref(self), stop, interval), name="amqproto-kombu-heartbeat",
+            daemon=True,
         )
         self._heartbeat_thread = thread
         thread.start()
 
-    def _heartbeat_loop(self, stop: threading.Event, interval: float) -> None:
-        """Write a heartbeat whenever nothing was written for ``interval``: writes only (see the module docstring)."""
-        while not stop.wait(interval / 2):
-            if time.monotonic() - self._last_write < interval:
-                continue
+    def __del__(self) -> None:
+        # As py-amqp does: a connection dropped without close() closes its socket.
+        if getattr(self, "_sock", None) is not None:
+            self._drop_socket()
+
+
+def _heartbeat_loop(ref: weakref.ref[Connection], stop: threading.Event, interval: float) -> None:
+    """Write a heartbeat whenever nothing was written for ``interval``: writes only (see the module docstring)."""
+    while not stop.wait(interval / 2):
+        connection = ref()
+        if connection is None:
+            return
+        if time.monotonic() - connection._last_write >= interval:
             try:
-                self.send_heartbeat()
+                connection.send_heartbeat()
             except OSError:
                 return
+        del connection
 
 
 class Transport(kombu_pyamqp.Transport):  # type: ignore[misc]  # kombu has no type information
