@@ -12,10 +12,10 @@ positional orders, return values and exception classes) over an
 :class:`amqproto.Connection` and its :class:`amqproto.Channel` objects.
 
 The driver.  There is no reader thread: whoever calls
-:meth:`Connection.drain_events`, or a channel method that waits for its reply,
+:meth:`TransportConnection.drain_events`, or a channel method that waits for its reply,
 reads the socket in its own thread (one reader at a time, ``_read_lock``).
 What it reads goes to the core, and the events that come out queue in
-``_pending`` and are handled in order by :meth:`Connection._dispatch`: a reply
+``_pending`` and are handled in order by :meth:`TransportConnection._dispatch`: a reply
 is filed for the request that waits for it, a delivery goes to its consumer's
 callback, a channel closed by the broker raises its error (py-amqp's class)
 from whichever call is reading, as py-amqp does.  So while a blocking call
@@ -30,13 +30,13 @@ bound the writes of other threads).
 
 Heartbeats.  ``heartbeat=None`` or ``0`` turns them off (kombu's default,
 and what Celery wants for producer connections, which it never ticks).
-Otherwise, besides :meth:`Connection.heartbeat_tick` (which kombu and Celery
+Otherwise, besides :meth:`TransportConnection.heartbeat_tick` (which kombu and Celery
 call), every wait for the socket also runs the core's timer.  Unlike py-amqp,
 heartbeats keep flowing while a long task holds Celery's hub: a small thread
 (``amqproto-kombu-heartbeat``) writes a heartbeat frame whenever nothing was
 written for half the interval.  That is safe because it only ever *writes*,
 whole frames, under ``_lock``, so it neither reads nor touches the core; and
-:meth:`Connection.heartbeat_tick` first takes in whatever the broker sent
+:meth:`TransportConnection.heartbeat_tick` first takes in whatever the broker sent
 while nobody read, so that a long task is not taken for a dead broker.
 
 Errors are py-amqp's classes (``amqp.exceptions``), which kombu catches:
@@ -63,8 +63,8 @@ import amqp.exceptions as amqp_exceptions
 from kombu.transport import base as kombu_base
 from kombu.transport import pyamqp as kombu_pyamqp
 
-from .. import Connection as CoreConnection
 from .. import ChannelState, ConnectionState, _version
+from .. import Connection as CoreConnection
 from ..auth import AMQPLAIN, EXTERNAL, PLAIN, Authentication
 from ..channel import Channel as CoreChannel
 from ..events import (
@@ -96,7 +96,15 @@ from ..schema.methods import BasicDeliver, BasicGetOk, BasicReturn, Method
 from ..schema.properties import BasicProperties
 from ..wire.frames import HEARTBEAT_FRAME_BYTES
 
-__all__ = ["Transport", "Connection", "Channel", "Message", "RawMessage", "queue_declare_ok_t"]
+__all__ = [
+    "Transport",
+    "TransportConnection",
+    "TransportChannel",
+    "TransportMessage",
+    "RawMessage",
+    "OutgoingMessage",
+    "queue_declare_ok_t",
+]
 
 _OPEN = ConnectionState.OPEN
 _CLOSED = ConnectionState.CLOSED
@@ -113,7 +121,7 @@ _PROPERTY_FROM_AMQP = {"application_headers": "headers"}
 _PROPERTY_NAMES = frozenset(field for field in BasicProperties.__dataclass_fields__)
 
 
-class queue_declare_ok_t(NamedTuple):  # noqa: N801 - py-amqp's name, which kombu users know
+class queue_declare_ok_t(NamedTuple):
     """What :meth:`Channel.queue_declare` returns, as py-amqp does."""
 
     queue: str
@@ -160,7 +168,7 @@ def _properties_from_amqp(values: Mapping[str, Any]) -> BasicProperties:
         if name not in _PROPERTY_NAMES:
             continue
         if name == "timestamp" and isinstance(value, (int, float)):
-            value = datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc)
+            value = datetime.datetime.fromtimestamp(value, tz=datetime.UTC)
         elif name == "expiration" and not isinstance(value, str):
             value = str(value)
         fields[name] = value
@@ -180,7 +188,7 @@ class RawMessage:
 
     def __init__(
         self,
-        channel: Channel | None,
+        channel: TransportChannel | None,
         body: bytes,
         properties: BasicProperties,
         delivery_info: dict[str, Any],
@@ -217,12 +225,12 @@ class OutgoingMessage:
         self.properties = properties
 
 
-class Message(kombu_base.Message):  # type: ignore[misc]  # kombu has no type information
+class TransportMessage(kombu_base.Message):
     """kombu's message, made from a :class:`RawMessage`."""
 
-    def __init__(self, msg: RawMessage, channel: Channel | None = None, **kwargs: Any) -> None:
+    def __init__(self, msg: RawMessage, channel: TransportChannel | None = None, **kwargs: Any) -> None:
         core = msg._core_properties
-        super().__init__(
+        super().__init__(  # type: ignore[no-untyped-call]
             body=msg.body,
             channel=channel,
             delivery_tag=msg.delivery_tag,
@@ -235,25 +243,25 @@ class Message(kombu_base.Message):  # type: ignore[misc]  # kombu has no type in
         )
 
 
-class Channel(kombu_base.StdChannel):  # type: ignore[misc]  # kombu has no type information
+class TransportChannel(kombu_base.StdChannel):
     """A channel with py-amqp's API, on an :class:`amqproto.Channel`.
 
-    Made by :meth:`Connection.channel`.  Synchronous methods wait for their
+    Made by :meth:`TransportConnection.channel`.  Synchronous methods wait for their
     reply (handling what arrives meanwhile); ``nowait=True`` ones return at
     once.
     """
 
-    Message = Message
+    Message = TransportMessage
 
-    def __init__(self, connection: Connection, core: CoreChannel) -> None:
-        self.connection: Connection | None = connection
+    def __init__(self, connection: TransportConnection, core: CoreChannel) -> None:
+        self.connection: TransportConnection | None = connection
         self.channel_id = core.id
         self._core = core
         #: Consumer callbacks by consumer tag, as py-amqp names them.
         self.callbacks: dict[str, Callable[[RawMessage], Any]] = {}
         self.cancel_callbacks: dict[str, Callable[[str], Any]] = {}
         #: Tags of consumers that need no ack (kombu's Message reads it).
-        self.no_ack_consumers: set[str] = set()
+        self.no_ack_consumers: set[str] = set()  # type: ignore[assignment]  # kombu types it as None
         #: ``events["basic_return"]``: callables ``(exc, exchange, routing_key, message)``.
         self.events: dict[str, set[Callable[..., Any]]] = {"basic_return": set()}
         self._closed_error: AMQPError | None = None
@@ -269,7 +277,7 @@ class Channel(kombu_base.StdChannel):  # type: ignore[misc]  # kombu has no type
 
     # -- plumbing ---------------------------------------------------------------
 
-    def _conn(self) -> Connection:
+    def _conn(self) -> TransportConnection:
         connection = self.connection
         if connection is None or self._closed_error is not None:
             error = self._closed_error
@@ -300,7 +308,7 @@ class Channel(kombu_base.StdChannel):  # type: ignore[misc]  # kombu has no type
     # -- channel ---------------------------------------------------------------
 
     def open(self) -> None:
-        """Opened by :meth:`Connection.channel`; kept for py-amqp's API."""
+        """Opened by :meth:`TransportConnection.channel`; kept for py-amqp's API."""
 
     def close(self, reply_code: int = 0, reply_text: str = "", method_sig: tuple[int, int] = (0, 0)) -> None:
         """Close the channel and wait for the broker's close-ok; closing a closed channel does nothing."""
@@ -556,9 +564,9 @@ class Channel(kombu_base.StdChannel):  # type: ignore[misc]  # kombu has no type
             body = body.encode(encoding)
         return OutgoingMessage(body, _properties_from_amqp(fields))
 
-    def message_to_python(self, raw_message: RawMessage) -> Message:
+    def message_to_python(self, raw_message: RawMessage) -> TransportMessage:
         """kombu's message for a raw one."""
-        return Message(raw_message, channel=self)
+        return TransportMessage(raw_message, channel=self)
 
     def basic_publish(
         self,
@@ -685,14 +693,14 @@ def _split_host(host: str, default_port: int) -> tuple[str, int]:
     return host, default_port
 
 
-class Connection:
+class TransportConnection:
     """A connection with py-amqp's API, driving an :class:`amqproto.Connection` (see the module docstring).
 
     Takes py-amqp's keyword arguments (which kombu's transport builds from
     the URL and ``transport_options``); unknown ones are ignored.
     """
 
-    Channel = Channel
+    Channel = TransportChannel
 
     def __init__(
         self,
@@ -742,7 +750,7 @@ class Connection:
         self._sock: socket.socket | None = None
         self._poll: select.poll | None = None
         #: Open channels by id.
-        self.channels: dict[int, Channel] = {}
+        self.channels: dict[int, TransportChannel] = {}
         self._pending: deque[Event] = deque()
         self._replies: dict[Request[Any], ReplyReceived] = {}
         self._lock = threading.RLock()
@@ -755,7 +763,7 @@ class Connection:
     def __repr__(self) -> str:
         return f"<amqproto kombu Connection {self.host}{self.virtual_host} {self._core.state.value}>"
 
-    def __enter__(self) -> Connection:
+    def __enter__(self) -> TransportConnection:
         self.connect()
         return self
 
@@ -774,7 +782,7 @@ class Connection:
         return self._sock
 
     @property
-    def transport(self) -> Connection:
+    def transport(self) -> TransportConnection:
         """This connection: code written for py-amqp reaches ``connection.transport.sock``."""
         return self
 
@@ -802,7 +810,7 @@ class Connection:
 
     # -- connecting and closing -------------------------------------------------
 
-    def connect(self, callback: Callable[[], Any] | None = None) -> Connection:
+    def connect(self, callback: Callable[[], Any] | None = None) -> TransportConnection:
         """Open the TCP (and TLS) connection and do the AMQP handshake, within ``connect_timeout``.
 
         Raises:
@@ -881,7 +889,7 @@ class Connection:
 
     # -- channels ---------------------------------------------------------------
 
-    def channel(self, channel_id: int | None = None, callback: Callable[[Channel], Any] | None = None) -> Channel:
+    def channel(self, channel_id: int | None = None, callback: Callable[[TransportChannel], Any] | None = None) -> TransportChannel:
         """The open channel ``channel_id``, or a new one (opened before it is returned)."""
         if channel_id is not None and channel_id in self.channels:
             return self.channels[channel_id]
@@ -950,7 +958,7 @@ class Connection:
                     self._feed(data)
                     return
                 if deadline is not None and time.monotonic() >= deadline:
-                    raise socket.timeout("timed out")
+                    raise TimeoutError("timed out")
 
     def _feed(self, data: bytes) -> None:
         """Give the core what was read (``b""``: the broker closed the socket)."""
@@ -992,7 +1000,7 @@ class Connection:
         else:
             self._read_once(deadline)
 
-    def _wait_reply(self, channel: Channel, request: Request[Any], timeout: float | None) -> ReplyReceived:
+    def _wait_reply(self, channel: TransportChannel, request: Request[Any], timeout: float | None) -> ReplyReceived:
         """Handle events until ``request`` has its reply; raise the channel's error if it closes first."""
         deadline = None if timeout is None else time.monotonic() + timeout
         replies = self._replies
@@ -1005,7 +1013,7 @@ class Connection:
                 raise _amqp_error(error.again())
             self._step(deadline)
 
-    def _wait_closed(self, channel: Channel, request: Request[Any], timeout: float | None) -> None:
+    def _wait_closed(self, channel: TransportChannel, request: Request[Any], timeout: float | None) -> None:
         """Handle events until the channel's :class:`ChannelClosed` was handled.
 
         Not only until its close-ok: the core frees the channel's id at
@@ -1017,7 +1025,7 @@ class Connection:
             self._step(deadline)
         self._replies.pop(request, None)
 
-    def _wait_confirm(self, channel: Channel, sequence: int, timeout: float | None) -> None:
+    def _wait_confirm(self, channel: TransportChannel, sequence: int, timeout: float | None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout
         core = channel._core
         while True:
@@ -1081,9 +1089,8 @@ class Connection:
             assert isinstance(event, ConnectionBlocked)
             if self.on_blocked is not None:
                 self.on_blocked(event.reason)
-        elif kind is ConnectionUnblocked:
-            if self.on_unblocked is not None:
-                self.on_unblocked()
+        elif kind is ConnectionUnblocked and self.on_unblocked is not None:
+            self.on_unblocked()
 
     def _deliver(self, event: MessageDelivered) -> None:
         method: BasicDeliver = event.method
@@ -1163,7 +1170,7 @@ class Connection:
                 poller = self._poll
                 if poller is not None and poller.poll(0):
                     self._read_once(time.monotonic())
-            except socket.timeout:
+            except TimeoutError:
                 pass
             finally:
                 self._read_lock.release()
@@ -1197,7 +1204,7 @@ class Connection:
             self._drop_socket()
 
 
-def _heartbeat_loop(ref: weakref.ref[Connection], stop: threading.Event, interval: float) -> None:
+def _heartbeat_loop(ref: weakref.ref[TransportConnection], stop: threading.Event, interval: float) -> None:
     """Write a heartbeat whenever nothing was written for ``interval``: writes only (see the module docstring)."""
     while not stop.wait(interval / 2):
         connection = ref()
@@ -1211,7 +1218,7 @@ def _heartbeat_loop(ref: weakref.ref[Connection], stop: threading.Event, interva
         del connection
 
 
-class Transport(kombu_pyamqp.Transport):  # type: ignore[misc]  # kombu has no type information
+class Transport(kombu_pyamqp.Transport):
     """kombu's AMQP transport on amqproto: ``transport="amqproto.contrib.kombu:Transport"``.
 
     It takes the URL and options as kombu's ``pyamqp`` transport does
@@ -1220,7 +1227,7 @@ class Transport(kombu_pyamqp.Transport):  # type: ignore[misc]  # kombu has no t
     ``confirm_timeout``); unknown options are ignored.
     """
 
-    Connection = Connection
+    Connection = TransportConnection  # type: ignore[assignment]  # kombu types it as py-amqp's
 
     driver_name = "amqproto"
     driver_type = "amqp"
@@ -1236,5 +1243,5 @@ class Transport(kombu_pyamqp.Transport):  # type: ignore[misc]  # kombu has no t
     def driver_version(self) -> str:
         return _version.__version__
 
-    def register_with_event_loop(self, connection: Connection, loop: Any) -> None:
+    def register_with_event_loop(self, connection: TransportConnection, loop: Any) -> None:
         loop.add_reader(connection.sock, self.on_readable, connection, loop)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
-from kombu import Queue
+from kombu.entity import Queue
 
 TRANSPORT = "amqproto.contrib.kombu:Transport"
 MARKERS = Path(os.environ.get("AMQPROTO_CELERY_MARKERS", "."))
@@ -36,7 +36,7 @@ def make_app(backend: str, queue: str) -> Celery:
         result_expires=300,
         task_default_queue=queue,
         task_default_routing_key=queue,
-        task_queues=[Queue(queue, routing_key=queue)],
+        task_queues=[Queue(queue, routing_key=queue)],  # type: ignore[no-untyped-call]
         worker_prefetch_multiplier=1,
         worker_enable_remote_control=False,
         worker_hijack_root_logger=False,
@@ -52,17 +52,17 @@ app = make_app(
 )
 
 
-@app.task(name="amqproto_test.add")
+@app.task(name="amqproto_test.add")  # type: ignore[untyped-decorator]
 def add(x: int, y: int) -> int:
     return x + y
 
 
-@app.task(name="amqproto_test.total")
+@app.task(name="amqproto_test.total")  # type: ignore[untyped-decorator]
 def total(numbers: list[int]) -> int:
     return sum(numbers)
 
 
-@app.task(name="amqproto_test.flaky", bind=True, max_retries=5)
+@app.task(name="amqproto_test.flaky", bind=True, max_retries=5)  # type: ignore[untyped-decorator]
 def flaky(self: Any, failures: int) -> int:
     """Fail ``failures`` times (each a retry through the broker), then return how many retries it took."""
     if self.request.retries < failures:
@@ -70,7 +70,7 @@ def flaky(self: Any, failures: int) -> int:
     return int(self.request.retries)
 
 
-@app.task(name="amqproto_test.transport_name")
+@app.task(name="amqproto_test.transport_name")  # type: ignore[untyped-decorator]
 def transport_name() -> str:
     """The transport class the worker's app uses for the broker."""
     with app.connection_for_write() as connection:
@@ -78,7 +78,7 @@ def transport_name() -> str:
         return f"{type(transport).__module__}:{type(transport).__name__}"
 
 
-@app.task(name="amqproto_test.wait_unless_redelivered", bind=True, acks_late=True)
+@app.task(name="amqproto_test.wait_unless_redelivered", bind=True, acks_late=True)  # type: ignore[untyped-decorator]
 def wait_unless_redelivered(self: Any, name: str) -> str:
     """On its first delivery, say so with a marker file and block (until the worker is killed).
 

@@ -93,9 +93,10 @@ def _client(backend: str, queue: str) -> Any:
 
 
 def _delete_queue(queue: str) -> None:
-    import kombu
+    from kombu.connection import Connection
 
-    with kombu.Connection("amqp://guest:guest@127.0.0.1:5672//", transport="amqproto.contrib.kombu:Transport") as conn:
+    url = "amqp://guest:guest@127.0.0.1:5672//"
+    with Connection(url, transport="amqproto.contrib.kombu:Transport") as conn:  # type: ignore[no-untyped-call]
         with conn.channel() as channel:
             channel.queue_delete(queue)
 
