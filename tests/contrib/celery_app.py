@@ -1,9 +1,9 @@
 """The Celery app of tests/contrib/test_celery.py, imported by the test and by its worker processes.
 
 Its broker is the local RabbitMQ through ``amqproto.contrib.kombu:Transport``;
-the result backend, the task queue and a directory for marker files come
-from environment variables that the test sets for the worker it starts
-(``rpc://`` and a fresh queue when they are unset).
+the result backend, the task queue, a directory for marker files (and, for
+bench/kombu_bench.py, the transport) come from environment variables that
+the test sets for the worker it starts.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ TRANSPORT = "amqproto.contrib.kombu:Transport"
 MARKERS = Path(os.environ.get("AMQPROTO_CELERY_MARKERS", "."))
 
 
-def make_app(backend: str, queue: str) -> Celery:
+def make_app(backend: str, queue: str, transport: str = TRANSPORT) -> Celery:
     """A Celery app on the local RabbitMQ through amqproto's transport, sending to ``queue``.
 
     The worker runs the module's :data:`app`; the test makes its own with
@@ -30,7 +30,7 @@ def make_app(backend: str, queue: str) -> Celery:
     app = Celery("amqproto_celery_test")
     app.conf.update(
         broker_url="amqp://guest:guest@127.0.0.1:5672//",
-        broker_transport=TRANSPORT,
+        broker_transport=transport,
         broker_connection_retry_on_startup=True,
         result_backend=backend,
         result_expires=300,
@@ -48,7 +48,10 @@ def make_app(backend: str, queue: str) -> Celery:
 
 
 app = make_app(
-    os.environ.get("AMQPROTO_CELERY_BACKEND", "rpc://"), os.environ.get("AMQPROTO_CELERY_QUEUE", "amqproto-celery")
+    os.environ.get("AMQPROTO_CELERY_BACKEND", "rpc://"),
+    os.environ.get("AMQPROTO_CELERY_QUEUE", "amqproto-celery"),
+    # bench/kombu_bench.py runs workers on py-amqp too.
+    os.environ.get("AMQPROTO_CELERY_TRANSPORT", TRANSPORT),
 )
 
 
