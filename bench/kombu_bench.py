@@ -71,7 +71,7 @@ def bench_publish(transport: str, count: int) -> Sample:
     try:
         with _connection(transport) as connection, connection.channel() as channel:
             queue(channel).declare()
-            producer = Producer(channel, routing_key=name)  # type: ignore[no-untyped-call]
+            producer: Any = Producer(channel, routing_key=name)  # type: ignore[no-untyped-call]
             publish = producer.publish
             start, cpu = time.perf_counter(), time.process_time()
             for _ in range(count):
@@ -89,7 +89,7 @@ def bench_consume(transport: str, count: int) -> Sample:
     try:
         with _connection("amqproto") as filler, filler.channel() as channel:
             queue(channel).declare()
-            producer = Producer(channel, routing_key=name)  # type: ignore[no-untyped-call]
+            producer: Any = Producer(channel, routing_key=name)  # type: ignore[no-untyped-call]
             for _ in range(count):
                 producer.publish(BODY, routing_key=name, serializer="json")
             while queue(channel).queue_declare(passive=True).message_count < count:
@@ -102,7 +102,7 @@ def bench_consume(transport: str, count: int) -> Sample:
             message.ack()
 
         with _connection(transport) as connection, connection.channel() as channel:
-            consumer = Consumer(channel, [queue], callbacks=[on_message], accept=["json"])  # type: ignore[no-untyped-call]
+            consumer: Any = Consumer(channel, [queue], callbacks=[on_message], accept=["json"])  # type: ignore[no-untyped-call]
             consumer.qos(prefetch_count=1000)
             start, cpu = time.perf_counter(), time.process_time()
             with consumer:

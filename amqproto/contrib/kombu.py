@@ -265,6 +265,8 @@ class TransportChannel(kombu_base.StdChannel):
         #: ``events["basic_return"]``: callables ``(exc, exchange, routing_key, message)``.
         self.events: dict[str, set[Callable[..., Any]]] = {"basic_return": set()}
         self._closed_error: AMQPError | None = None
+        # Publish sequence numbers settled by the broker, while a publish waits for them.
+        self._acked: set[int] = set()
         self._nacked: set[int] = set()
         self._confirm_selected = False
 
@@ -280,10 +282,10 @@ class TransportChannel(kombu_base.StdChannel):
     def _conn(self) -> TransportConnection:
         connection = self.connection
         if connection is None or self._closed_error is not None:
-            error = self._closed_error
-            if error is not None and isinstance(error, ReplyError):
-                raise _amqp_error(error.again())
-            raise amqp_exceptions.RecoverableConnectionError("channel already closed")
+            # py-amqp's answer to a call on a closed channel, whoever closed
+            # it (kombu's ensure() then revives the channel); the reason is
+            # the cause.
+            raise amqp_exceptions.RecoverableConnectionError("channel already closed") from self._closed_error
         return connection
 
     def _call(self, send: Callable[[CoreChannel], Request[Any]], timeout: float | None = None) -> Method | None:
@@ -603,7 +605,7 @@ class TransportChannel(kombu_base.StdChannel):
             except ChannelClosedError as exc:
                 raise _amqp_error(exc) from None
             connection._flush()
-        if sequence is None:
+        if sequence is None or not confirm:
             return
         wait = confirm_timeout or connection.confirm_timeout or timeout
         connection._wait_confirm(self, sequence, wait)
@@ -938,12 +940,16 @@ class TransportConnection:
                 raise _amqp_error(self._closed_error or ConnectionClosedError("connection already closed"))
             core = self._core
             while True:
-                ready = isinstance(sock, ssl_module.SSLSocket) and sock.pending() > 0
+                # What is already there is read before the timer runs: data
+                # left unread (a long callback) is no silence of the broker's.
+                ready = (isinstance(sock, ssl_module.SSLSocket) and sock.pending() > 0) or bool(poller.poll(0))
                 if not ready:
                     now = time.monotonic()
                     timer = core.get_timer()
                     if timer is not None and timer <= now:
                         self._tick(now)
+                        if self._sock is None:
+                            return  # the broker was silent too long: the events say so
                         timer = core.get_timer()
                     wait_until = deadline
                     if timer is not None and (wait_until is None or timer < wait_until):
@@ -1027,17 +1033,18 @@ class TransportConnection:
 
     def _wait_confirm(self, channel: TransportChannel, sequence: int, timeout: float | None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout
-        core = channel._core
+        # Settled when the event is handled, not when the core reads the ack:
+        # a basic.return for the publish comes as an event before it.
         while True:
+            if sequence in channel._acked:
+                channel._acked.discard(sequence)
+                return
             if sequence in channel._nacked:
                 channel._nacked.discard(sequence)
                 raise amqp_exceptions.MessageNacked()
             error = channel._closed_error
             if error is not None:
                 raise _amqp_error(error.again())
-            unconfirmed = core.unconfirmed
-            if not unconfirmed or unconfirmed[0] > sequence or sequence not in unconfirmed:
-                return
             self._step(deadline)
 
     def _dispatch(self, event: Event) -> None:
@@ -1050,13 +1057,12 @@ class TransportConnection:
             assert isinstance(event, ReplyReceived)
             if event.request.expects_reply:
                 self._replies[event.request] = event
-        elif kind is PublishConfirmed:
-            pass  # the channel's unconfirmed publishes tell a waiter
-        elif kind is PublishNacked:
-            assert isinstance(event, PublishNacked)
+        elif kind is PublishConfirmed or kind is PublishNacked:
+            assert isinstance(event, (PublishConfirmed, PublishNacked))
             channel = self.channels.get(event.channel_id)
-            if channel is not None:
-                channel._nacked.update(event.delivery_tags)
+            # Noted only for a publish that waits for its confirm (confirm_publish).
+            if channel is not None and self.confirm_publish:
+                (channel._acked if kind is PublishConfirmed else channel._nacked).update(event.delivery_tags)
         elif kind is MessageReturned:
             assert isinstance(event, MessageReturned)
             self._returned(event)
