@@ -94,9 +94,8 @@ def test_refused_connection_is_an_oserror() -> None:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
         raw = TransportConnection(host=f"127.0.0.1:{port}", connect_timeout=2)
-        with pytest.raises(OSError) as raised:
+        with pytest.raises(ConnectionRefusedError):  # an OSError, which kombu retries
             raw.connect()
-        assert isinstance(raised.value, (ConnectionRefusedError, TimeoutError)), raised.value
 
 
 def test_drain_events_timeout_and_buffered(conn: Any, queue_name: str) -> None:
