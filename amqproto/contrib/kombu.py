@@ -1000,11 +1000,12 @@ class TransportConnection:
                 self._flush()
 
     def _step(self, deadline: float | None) -> None:
-        """Handle one pending event, or read more."""
-        if self._pending:
-            self._dispatch(self._pending.popleft())
-        else:
-            self._read_once(deadline)
+        """Handle one pending event, or read more (one thread at a time: events are handled in order)."""
+        with self._read_lock:
+            if self._pending:
+                self._dispatch(self._pending.popleft())
+            else:
+                self._read_once(deadline)
 
     def _wait_reply(self, channel: TransportChannel, request: Request[Any], timeout: float | None) -> ReplyReceived:
         """Handle events until ``request`` has its reply; raise the channel's error if it closes first."""
