@@ -961,6 +961,13 @@ class TransportConnection:
                         data = sock.recv(_READ_SIZE)
                     except ssl_module.SSLWantReadError:
                         continue
+                    except OSError:
+                        # The transport is gone (reset, or the socket closed
+                        # under us): the core learns it; kombu gets the OSError.
+                        with self._lock:
+                            self._core.receive_data(b"")
+                            self._drop_socket()
+                        raise
                     self._feed(data)
                     return
                 if deadline is not None and time.monotonic() >= deadline:
