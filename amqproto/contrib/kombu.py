@@ -761,6 +761,9 @@ class TransportConnection:
         self._last_write = 0.0
         self._heartbeat_stop = threading.Event()
         self._heartbeat_thread: threading.Thread | None = None
+        #: Set by :meth:`Transport.register_with_event_loop`: tells the event
+        #: loop that events wait in ``_pending`` (see :meth:`_notify_pending`).
+        self.on_pending: Callable[[], Any] | None = None
 
     def __repr__(self) -> str:
         return f"<amqproto kombu Connection {self.host}{self.virtual_host} {self._core.state.value}>"
@@ -1021,6 +1024,7 @@ class TransportConnection:
         while True:
             event = replies.pop(request, None)
             if event is not None:
+                self._notify_pending()
                 return event
             error = channel._closed_error
             if error is not None:
@@ -1038,6 +1042,17 @@ class TransportConnection:
         while channel._closed_error is None:
             self._step(deadline)
         self._replies.pop(request, None)
+        self._notify_pending()
+
+    def _notify_pending(self) -> None:
+        """Tell the event loop (Celery's hub) that events wait, read from the socket by a blocking call.
+
+        The reply a call waited for may come in the same read as deliveries
+        after it; they wait in ``_pending``, and the socket, already read,
+        would not wake the loop for them.
+        """
+        if self._pending and self.on_pending is not None:
+            self.on_pending()
 
     def _wait_confirm(self, channel: TransportChannel, sequence: int, timeout: float | None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -1046,6 +1061,7 @@ class TransportConnection:
         while True:
             if sequence in channel._acked:
                 channel._acked.discard(sequence)
+                self._notify_pending()
                 return
             if sequence in channel._nacked:
                 channel._nacked.discard(sequence)
@@ -1192,6 +1208,7 @@ class TransportConnection:
         for event in self._pending:
             if type(event) is ConnectionClosed and isinstance(event.error, HeartbeatTimeout):
                 raise _amqp_error(event.error)
+        self._notify_pending()
 
     def send_heartbeat(self) -> None:
         with self._lock:
@@ -1258,4 +1275,10 @@ class Transport(kombu_pyamqp.Transport):
         return _version.__version__
 
     def register_with_event_loop(self, connection: TransportConnection, loop: Any) -> None:
+        """Read when the socket is readable, and also when a blocking call left events read but not handled."""
+        connection.on_pending = lambda: loop.call_soon(self.on_readable, connection, loop)
         loop.add_reader(connection.sock, self.on_readable, connection, loop)
+        connection._notify_pending()
+
+    def unregister_from_event_loop(self, connection: TransportConnection, loop: Any) -> None:
+        connection.on_pending = None
