@@ -20,6 +20,10 @@ is filed for the request that waits for it, a delivery goes to its consumer's
 callback, a channel closed by the broker raises its error (py-amqp's class)
 from whichever call is reading, as py-amqp does.  So while a blocking call
 waits for its reply, messages that arrive meanwhile reach their callbacks.
+Deliveries read in the same chunk as the reply wait in ``_pending`` for the
+next :meth:`TransportConnection.drain_events`; under Celery's hub, whose wake-up is the
+socket turning readable, :meth:`TransportConnection._notify_pending` schedules that
+read itself.
 
 Threads.  Every use of the core and every write to the socket happens under
 ``_lock``, so that an ack from another thread (Celery's thread pools ack from
