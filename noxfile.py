@@ -103,5 +103,5 @@ def ruff(session: nox.Session) -> None:
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The whole pytest suite on one CPython."""
-    session.install("--quiet", "--disable-pip-version-check", "-e", ".[test,bench]")
+    session.install("--quiet", "--disable-pip-version-check", "-e", ".[test,bench,kombu-test]")
     session.run("python", "-m", "pytest", *session.posargs)
