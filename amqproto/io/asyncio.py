@@ -121,9 +121,10 @@ class _Stream:
 
     :meth:`writelines` writes the first buffers of a loop iteration at once
     and queues the rest, writing them when the iteration ends (``call_soon``)
-    or as soon as :data:`_COALESCE_LIMIT` bytes are pending; it then waits only while the transport's buffer is above its
-    high-water mark.  Buffers are queued synchronously, in call order, so the
-    adapter needs no write lock (:meth:`AsyncioBackend.write_lock` is None).
+    or as soon as :data:`_COALESCE_LIMIT` bytes are pending; it then waits only
+    while the transport's buffer is above its high-water mark.  Buffers are
+    queued synchronously, in call order, so the adapter needs no write lock
+    (:meth:`AsyncioBackend.write_lock` is None).
     Small buffers are joined; large ones (message bodies) reach the transport
     as they are, uncopied.
     """
