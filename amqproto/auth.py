@@ -23,11 +23,12 @@ challenge.  Nothing needs subclassing; a custom mechanism is a small class::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from .wire.table import encode_table
 
-__all__ = ["Authentication", "PLAIN", "AMQPLAIN", "EXTERNAL"]
+__all__ = ["Authentication", "RefreshableSecret", "PLAIN", "AMQPLAIN", "EXTERNAL", "TokenPLAIN"]
 
 
 @runtime_checkable
@@ -45,6 +46,27 @@ class Authentication(Protocol):
 
     def handle_challenge(self, challenge: bytes) -> bytes:
         """The answer to a ``connection.secure`` challenge."""
+        ...
+
+
+@runtime_checkable
+class RefreshableSecret(Protocol):
+    """An authentication whose secret expires (an OAuth 2 token): the adapters refresh it.
+
+    After the handshake, and again after each refresh, an adapter connection
+    waits for four fifths of :meth:`secret_lifetime`, calls
+    :meth:`refresh_secret` and hands the broker the new secret with
+    ``connection.update-secret`` (the RabbitMQ Java client's credentials
+    refresh service is the model).  ``initial_response`` must use the
+    current secret, so that a reconnection logs in with it.
+    """
+
+    def secret_lifetime(self) -> float | None:
+        """Seconds the current secret stays valid, from when it was obtained; ``None``: for ever."""
+        ...
+
+    def refresh_secret(self) -> bytes:
+        """Obtain a new secret (it becomes current) and return it; it should be quick."""
         ...
 
 
@@ -100,3 +122,29 @@ class EXTERNAL:
 
     def __repr__(self) -> str:
         return "EXTERNAL()"
+
+
+class TokenPLAIN(PLAIN):
+    """PLAIN whose password is a token that expires, refreshed by ``fetch``.
+
+    ``fetch()`` returns a token and its lifetime in seconds (``None``: for
+    ever): RabbitMQ's OAuth 2 plugin takes the token as the password (the
+    username is ignored).  See :class:`RefreshableSecret`.
+    """
+
+    def __init__(self, fetch: Callable[[], tuple[str, float | None]], username: str = "") -> None:
+        token, lifetime = fetch()
+        super().__init__(username, token)
+        self._fetch = fetch
+        self._lifetime = lifetime
+
+    def secret_lifetime(self) -> float | None:
+        return self._lifetime
+
+    def refresh_secret(self) -> bytes:
+        token, self._lifetime = self._fetch()
+        self.password = token
+        return token.encode()
+
+    def __repr__(self) -> str:
+        return f"TokenPLAIN({self.username!r}, '***')"

@@ -20,7 +20,8 @@ the method that caused them, exactly as ``connection.close`` and
     │       │   └── NotAllowed 530, AMQPNotImplemented 540, InternalError 541
     │       ├── AuthenticationError  a refused login (also an AccessRefused)
     │       └── ConnectionLost       the transport went away (no reply code)
-    │           └── HeartbeatTimeout, ConnectionTimeout, ConnectionInterrupted (recovering)
+    │           └── HeartbeatTimeout, ConnectionTimeout, ConnectionInterrupted (recovering),
+    │               ConnectionBlockedTimeout
     ├── ReplyError                   anything with an AMQP reply code: SoftError, HardError
     ├── OperationTimeout (TimeoutError)  a wait ran out of time; ConnectionTimeout too
     ├── LocalProtocolError           we were asked to do something illegal now
@@ -88,6 +89,7 @@ __all__ = [
     "EncodeTypeError",
     "ConnectionLost",
     "ConnectionInterrupted",
+    "ConnectionBlockedTimeout",
     "HeartbeatTimeout",
     "ConnectionTimeout",
     "NackError",
@@ -415,6 +417,13 @@ class ConnectionInterrupted(ConnectionLost):
     pending may or may not have reached the broker, and may be published
     again (its sequence number is in :attr:`~AMQPError.unconfirmed`).  Calls
     made after this wait for the recovery.
+    """
+
+
+class ConnectionBlockedTimeout(ConnectionLost):
+    """The broker blocked publishing (a resource alarm) for longer than ``blocked_timeout``.
+
+    The connection was dropped; with recovery on, it reconnects.
     """
 
 

@@ -411,8 +411,12 @@ class AsyncioBackend:
         return time.monotonic()
 
     async def wait_for(self, waiter: Any, timeout: float) -> Any:
+        # Shielded: a timeout (or a cancel) must not cancel the waiter's future
+        # itself, which other tasks may be waiting on too (the unblocked and
+        # recovered waiters are shared).
+        assert isinstance(waiter, _Waiter)
         async with asyncio.timeout(timeout):
-            return await waiter.wait()
+            return await asyncio.shield(waiter._future)
 
 
 class AsyncioConnection(AsyncConnection):

@@ -906,6 +906,8 @@ class AsyncChannel:
         waiter = None
         if connection._recovering:
             await connection._until_usable(timeout)
+        if connection._unblocked is not None:
+            await connection._until_unblocked(timeout)
         with connection._lock:
             if self._error is not None:
                 raise self._error.with_unconfirmed(self._unreported_unconfirmed())

@@ -102,6 +102,13 @@ class AsyncSession(Protocol):
     def _forget_confirm(self, channel_id: int, sequence: int) -> None:
         """Drop the waiter of publish ``sequence`` (under the lock)."""
 
+    @property
+    def _unblocked(self) -> AsyncWaiter | None:
+        """Set while the broker blocks publishing: publishes wait for it."""
+
+    async def _until_unblocked(self, timeout: float | None) -> None:
+        """Wait while the broker blocks publishing."""
+
     async def _until_usable(self, timeout: float | None) -> None:
         """Wait for a recovery under way to end; raise its error if it gave up."""
 

@@ -907,6 +907,8 @@ class SyncChannel:
         waiter = None
         if connection._recovering:
             connection._until_usable(timeout)
+        if connection._unblocked is not None:
+            connection._until_unblocked(timeout)
         with connection._lock:
             if self._error is not None:
                 raise self._error.with_unconfirmed(self._unreported_unconfirmed())

@@ -103,6 +103,13 @@ class SyncSession(Protocol):
     def _forget_confirm(self, channel_id: int, sequence: int) -> None:
         """Drop the waiter of publish ``sequence`` (under the lock)."""
 
+    @property
+    def _unblocked(self) -> SyncWaiter | None:
+        """Set while the broker blocks publishing: publishes wait for it."""
+
+    def _until_unblocked(self, timeout: float | None) -> None:
+        """Wait while the broker blocks publishing."""
+
     def _until_usable(self, timeout: float | None) -> None:
         """Wait for a recovery under way to end; raise its error if it gave up."""
 
