@@ -78,6 +78,13 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("consume-32B", "consume", 32, 20_000, "consume a pre-filled queue, prefetch 1000, ack multiple every 100"),
         Scenario("rpc-32B", "rpc", 32, 2_000, "request/reply round trips through the broker (after 200 warm-up)"),
         Scenario("codec", "codec", 0, 0, "encode/decode only, no broker (bench/codec.py)"),
+        Scenario(
+            "scale",
+            "scale",
+            0,
+            0,
+            "1,000 connections with 2 channels each, idle with heartbeats; 10 and 10,000 consumers on one connection (bench/scale.py)",
+        ),
     ]
 }
 
@@ -108,8 +115,10 @@ def _run_worker(job: Job, timeout: float) -> dict[str, Any]:
     return {"client": job.client, "scenario": job.scenario, "error": tail}
 
 
-def _run_codec(timeout: float) -> dict[str, Any]:
-    code = "import json, bench.codec as c; print('RESULT ' + json.dumps(c.main(verbose=False), default=str))"
+def _run_codec(timeout: float, module: str = "codec", argv: Sequence[str] = ()) -> dict[str, Any]:
+    """Run ``bench/<module>.py``'s ``main`` in a fresh process; its figures, or the error."""
+    call = f"main({list(argv)!r}, verbose=False)" if module == "scale" else "main(verbose=False)"
+    code = f"import json, bench.{module} as c; print('RESULT ' + json.dumps(c.{call}, default=str))"
     try:
         completed = subprocess.run(
             [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
@@ -143,6 +152,12 @@ def run_all(
         if scenario.kind == "codec":
             log("codec: running bench/codec.py")
             codec = _run_codec(timeout=600)
+            continue
+        if scenario.kind == "scale":
+            log("scale: running bench/scale.py")
+            argv = [] if scale >= 1 else ["--connections", str(max(10, int(1000 * scale))), "--idle", "5"]
+            argv += [] if scale >= 1 else ["--consumers", "10", "1000", "--messages", "2000"]
+            results.append({"scenario": "scale", "client": "amqproto-uvloop", **_run_codec(1200, "scale", argv)})
             continue
         count = max(10, int(scenario.count * scale))
         runnable = [client for client in clients if not scenario.clients or client in scenario.clients]
@@ -262,6 +277,9 @@ def render(
         if scenario.kind == "codec":
             lines += _render_codec(codec)
             continue
+        if scenario.kind == "scale":
+            lines += _render_scale(results)
+            continue
         summaries = summarise(results, scenario, clients)
         if not summaries:
             continue
@@ -333,6 +351,48 @@ def _render_codec(codec: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def _render_scale(results: list[dict[str, Any]]) -> list[str]:
+    lines = ["### scale: many connections in one process, many consumers on one connection (bench/scale.py)", ""]
+    report = next((r for r in results if r.get("scenario") == "scale"), None)
+    if report is None:
+        return []
+    if "error" in report:
+        return lines + [f"bench/scale.py failed: {report['error']}", ""]
+    figures = report["figures"]
+    connections = figures.get("connections")
+    if connections:
+        lines += [
+            "| connections × channels | heartbeat | RSS growth | per connection | idle CPU (one core) |",
+            "|---|---|---|---|---|",
+            f"| {connections['connections']:,} × 2 | {connections['heartbeat_s']} s | "
+            f"{connections['rss_growth_mib']:.1f} MiB | {connections['kib_per_connection']:.1f} KiB | "
+            f"{connections['idle_cpu_pct']:.2f} % over {connections['idle_s']:.0f} s |",
+            "",
+        ]
+    lines += ["| consumers on one connection | deliveries | client CPU µs per delivery |", "|---|---|---|"]
+    for entry in figures["consumers"]:
+        lines.append(f"| {entry['consumers']:,} | {entry['messages']:,} | {entry['cpu_us_per_delivery']:.2f} |")
+    lines.append("")
+    return lines
+
+
+def _scale_targets(results: list[dict[str, Any]]) -> list[str]:
+    report = next((r for r in results if r.get("scenario") == "scale" and "figures" in r), None)
+    if report is None:
+        return []
+    figures, lines = report["figures"], []
+    connections = figures.get("connections")
+    if connections:
+        kib, idle = connections["kib_per_connection"], connections["idle_cpu_pct"]
+        lines.append(f"| memory per connection (2 channels) ≤ 32 KiB | {kib:.1f} KiB | {'yes' if kib <= 32 else 'NO'} |")
+        lines.append(f"| idle CPU, heartbeats on, 1,000 connections ≤ 1 % of a core | {idle:.2f} % | {'yes' if idle <= 1 else 'NO'} |")
+    if "dispatch_growth" in figures:
+        growth = figures["dispatch_growth"]
+        verdict = "yes" if growth <= 1.25 else "NO"
+        lines.append(f"| delivery dispatch O(1): cost at 10,000 consumers / at 10 ≤ 1.25 | {growth:.2f}× | {verdict} |")
+    return lines
+
+
 # -- targets -------------------------------------------------------------------
 
 
@@ -391,8 +451,9 @@ def render_targets(results: list[dict[str, Any]], codec: dict[str, Any] | None) 
     except (KeyError, TypeError):
         pass
     else:
-        met = "yes" if cost <= 1.2 else "NO"
-        lines.append(f"| codec build: encode_frame ≤ 1.2× encode_content_frames | {cost:.2f}× | {met} |")
+        verdict = "yes" if cost <= 1.2 else "NO"
+        lines.append(f"| codec build: encode_frame ≤ 1.2× encode_content_frames | {cost:.2f}× | {verdict} |")
+    lines += _scale_targets(results)
     for target in TARGETS:
         scenario = SCENARIOS[target.scenario]
         latency = scenario.kind in _LATENCY_KINDS
