@@ -169,19 +169,20 @@ def fast_init_source(cls: type, twin: type, namespace: dict[str, Any]) -> str:
     names = ", ".join(field.name for field in fields)
     lines = [
         f"def __init__(self, {', '.join(parameters)}):",
-        f'    """Build a {cls.__name__}: its fields stored through its twin (amqproto.wire._fast, trick 9)."""',
+        f'    """Build a {cls.__name__}: its fields stored directly (amqproto.wire._fast, trick 9)."""',
         *indent(body),
-        "    if _fast_type(self) is not _fast_cls:  # a subclass: its layout may differ from the twin's",
-        f"        return _fast_general(self, {names})",
     ]
     if len(fields) <= _FEW_FIELDS:
         # Two class assignments cost about what four calls of a slot's own
-        # setter do: for few fields, the setters are cheaper.
+        # setter do: for few fields, the setters are cheaper (and they work
+        # on an instance of a subclass too).
         for number, field in enumerate(fields):
             namespace[f"_fast_set{number}"] = vars(cls)[field.name].__set__
         lines += [f"    _fast_set{number}(self, {field.name})" for number, field in enumerate(fields)]
     else:
         lines += [
+            "    if _fast_type(self) is not _fast_cls:  # a subclass: its layout may differ from the twin's",
+            f"        return _fast_general(self, {names})",
             "    _fast_set(self, '__class__', _fast_twin)",
             *indent(f"self.{field.name} = {field.name}" for field in fields),
             "    self.__class__ = _fast_cls",

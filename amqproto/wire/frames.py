@@ -130,25 +130,32 @@ def encode_frame(frame: Frame) -> bytes:
     Raises:
         EncodeError, EncodeTypeError: a field cannot be encoded (names it).
     """
-    try:
-        encoder = _FRAME_ENCODERS[type(frame)]
-    except KeyError:
-        pass
-    else:
-        return encoder(frame)
-    for frame_class, encoder in _FRAME_ENCODERS.items():  # a subclass of a frame class
+    # The frames of a message inline, by exact class (one call per frame);
+    # the rest, and subclasses, through the table below.
+    kind = type(frame)
+    if kind is MethodFrame:
+        channel, method = frame.channel, frame.method  # type: ignore[union-attr]
+        try:
+            return METHOD_ENCODERS[type(method)](channel, method)
+        except (KeyError, *RAW_ENCODE_ERRORS):
+            # Not a method, or a field that cannot be encoded: the general path names it.
+            return encode_method_frame(channel, method)
+    if kind is ContentHeaderFrame:
+        channel, body_size, properties = frame.channel, frame.body_size, frame.properties  # type: ignore[union-attr]
+        try:
+            return HEADER_FRAME_ENCODER(channel, body_size, properties)
+        except RAW_ENCODE_ERRORS:
+            return encode_header_frame(channel, body_size, properties)  # names what is wrong
+    if kind is ContentBodyFrame:
+        return _encode_body_frame(frame)  # type: ignore[arg-type]
+    for frame_class, encoder in _FRAME_ENCODERS.items():
         if isinstance(frame, frame_class):
             return encoder(frame)
     raise EncodeTypeError(f"not a frame: {frame!r}")
 
 
 def _encode_method_frame(frame: MethodFrame) -> bytes:
-    method = frame.method
-    try:
-        return METHOD_ENCODERS[type(method)](frame.channel, method)
-    except (KeyError, *RAW_ENCODE_ERRORS):
-        # Not a method, or a field that cannot be encoded: the general path names it.
-        return encode_method_frame(frame.channel, method)
+    return encode_method_frame(frame.channel, frame.method)
 
 
 def _encode_header_frame(frame: ContentHeaderFrame) -> bytes:
@@ -162,7 +169,7 @@ def _encode_header_frame(frame: ContentHeaderFrame) -> bytes:
 def _encode_body_frame(frame: ContentBodyFrame) -> bytes:
     payload = frame.payload
     try:
-        return FRAME_HEADER.pack(3, frame.channel, len(payload)) + payload + _FRAME_END_BYTES
+        return _pack_frame_header(3, frame.channel, len(payload)) + payload + _FRAME_END_BYTES
     except struct.error as exc:
         raise EncodeError(f"channel {frame.channel!r} or body size {len(payload)} is out of range") from exc
 
@@ -171,7 +178,9 @@ def _encode_protocol_header(frame: ProtocolHeaderFrame) -> bytes:
     return b"AMQP\x00" + bytes((frame.major, frame.minor, frame.revision))
 
 
-#: The encoder of each frame class (the dispatch of :func:`encode_frame`).
+_pack_frame_header = FRAME_HEADER.pack
+#: The encoder of each frame class (the dispatch of :func:`encode_frame` for
+#: the frames it does not inline, and for subclasses).
 _FRAME_ENCODERS: dict[type[Any], Callable[[Any], bytes]] = {
     MethodFrame: _encode_method_frame,
     ContentHeaderFrame: _encode_header_frame,
