@@ -147,9 +147,9 @@ def fast_init_source(cls: type, twin: type, namespace: dict[str, Any]) -> str:
 
     The parameters are the dataclass's own, in order and with the same
     defaults (held in ``namespace``; every global name the function uses
-    starts with ``_fast_``, which no field name does); a field with a default factory gets a
-    sentinel default and calls the factory when it is left out, as the
-    dataclass's ``__init__`` does.
+    starts with ``_fast_``, which no field name does).  A field with a
+    default factory gets a sentinel default, and the factory is called when
+    the argument is left out, as the dataclass's ``__init__`` does.
     """
     fields = dataclasses.fields(cls)
     namespace.update(_fast_cls=cls, _fast_twin=twin, _fast_general=GENERAL_INITS[cls], _fast_set=object.__setattr__)
@@ -214,13 +214,16 @@ def install_fast_init(cls: type) -> bool:
     ``__class__`` assignment, allowed because the twin adds nothing to the
     layout), stores each field with a plain attribute store, and makes it a
     ``cls`` again: the same instance, several times faster for many fields.
-    It has the dataclass's signature, defaults and annotations; the
+    For three fields or fewer it calls each slot's own setter (the member
+    descriptor's ``__set__``) instead, which costs less than two class
+    assignments.  It has the dataclass's signature, defaults and annotations; the
     instance stays frozen, hashable and comparable (those methods are
     untouched).  An instance of a subclass of ``cls`` goes through the
     dataclass's ``__init__`` (:data:`GENERAL_INITS`).
 
     Returns ``False``, changing nothing, when ``cls`` has no twin (see
-    :func:`slots_twin`) or a field is keyword-only; ``True`` when installed
+    :func:`slots_twin`) or no ``__init__`` of its own, or a field is
+    keyword-only; ``True`` when installed
     (or already installed).  A field named ``self`` or ``_fast_*`` (names
     the generated code uses) also leaves the class as it is.
     """
@@ -228,7 +231,9 @@ def install_fast_init(cls: type) -> bool:
         return True
     twin = slots_twin(cls)
     fields = dataclasses.fields(cls)
-    if twin is None or any(field.kw_only or field.name.startswith("_fast_") or field.name == "self" for field in fields):
+    if twin is None or "__init__" not in vars(cls):
+        return False
+    if any(field.kw_only or field.name.startswith("_fast_") or field.name == "self" for field in fields):
         return False
     general = vars(cls)["__init__"]
     GENERAL_INITS[cls] = general
