@@ -364,9 +364,11 @@ def _render_scale(results: list[dict[str, Any]]) -> list[str]:
         lines += [
             "| connections × channels | heartbeat | RSS growth | per connection | idle CPU (one core) |",
             "|---|---|---|---|---|",
-            f"| {connections['connections']:,} × 2 | {connections['heartbeat_s']} s | "
-            f"{connections['rss_growth_mib']:.1f} MiB | {connections['kib_per_connection']:.1f} KiB | "
-            f"{connections['idle_cpu_pct']:.2f} % over {connections['idle_s']:.0f} s |",
+            (
+                f"| {connections['connections']:,} × 2 | {connections['heartbeat_s']} s | "
+                f"{connections['rss_growth_mib']:.1f} MiB | {connections['kib_per_connection']:.1f} KiB | "
+                f"{connections['idle_cpu_pct']:.2f} % over {connections['idle_s']:.0f} s |"
+            ),
             "",
         ]
     lines += ["| consumers on one connection | deliveries | client CPU µs per delivery |", "|---|---|---|"]

@@ -61,7 +61,6 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from amqproto.io.asyncio import AsyncioConnection
 from amqproto.observer import BaseObserver
-
 from bench.common import URL
 
 __all__ = ["TARGETS", "main"]
@@ -203,9 +202,8 @@ async def _measure(args: argparse.Namespace) -> dict[str, Any]:
     if fewest != most:
         # Medians over the repetitions: one run moves by +-20 % on a busy machine.
         def median_cost(consumers: int) -> float:
-            return statistics.median(
-                float(entry["cpu_us_per_delivery"]) for entry in figures["consumers"] if entry["consumers"] == consumers
-            )
+            entries = [entry for entry in figures["consumers"] if entry["consumers"] == consumers]
+            return statistics.median(float(entry["cpu_us_per_delivery"]) for entry in entries)
 
         figures["dispatch_growth"] = median_cost(most) / median_cost(fewest)
     return figures
@@ -218,7 +216,11 @@ def main(argv: list[str] | None = None, *, verbose: bool = True) -> dict[str, An
     parser.add_argument("--heartbeat", type=int, default=5, help="heartbeat interval, seconds")
     parser.add_argument("--idle", type=float, default=20.0, help="seconds of idle measurement")
     parser.add_argument(
-        "--consumers", type=int, nargs="*", default=[10, 10_000, 10, 10_000, 10, 10_000], help="consumer counts, in order"
+        "--consumers",
+        type=int,
+        nargs="*",
+        default=[10, 10_000, 10, 10_000, 10, 10_000],
+        help="consumer counts, in order",
     )
     parser.add_argument("--messages", type=int, default=20_000, help="deliveries per consumer count")
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
@@ -241,21 +243,26 @@ def print_figures(figures: dict[str, Any]) -> None:
     print(f"loop: {figures['loop']}")
     connections = figures.get("connections")
     if connections:
+        if connections["refused"]:
+            print(f"the broker refused more: {connections['refused']}")
         print(
-            (f"the broker refused more: {connections['refused']}\n" if connections["refused"] else "")
-            + f"{connections['connections']} connections x 2 channels (heartbeat {connections['heartbeat_s']} s): "
+            f"{connections['connections']} connections x 2 channels "
+            f"(heartbeat {connections['heartbeat_s']} s): "
             f"opened in {connections['open_s']:.1f} s, RSS +{connections['rss_growth_mib']:.1f} MiB = "
-            f"{connections['kib_per_connection']:.1f} KiB per connection (target <= {TARGETS['kib_per_connection']:g}); "
+            f"{connections['kib_per_connection']:.1f} KiB per connection "
+            f"(target <= {TARGETS['kib_per_connection']:g}); "
             f"idle {connections['idle_cpu_pct']:.2f} % of a core over {connections['idle_s']:.0f} s "
             f"(target <= {TARGETS['idle_cpu_pct']:g}); {connections['still_open']} still open"
         )
     for entry in figures["consumers"]:
         print(
-            f"{entry['consumers']:>6} consumers on one connection: {entry['cpu_us_per_delivery']:.2f} µs CPU per "
-            f"delivery ({entry['messages']} deliveries; consumers started in {entry['start_consumers_s']:.1f} s)"
+            f"{entry['consumers']:>6} consumers on one connection: "
+            f"{entry['cpu_us_per_delivery']:.2f} µs CPU per delivery ({entry['messages']} deliveries; "
+            f"consumers started in {entry['start_consumers_s']:.1f} s)"
         )
     if "dispatch_growth" in figures:
-        print(f"dispatch cost at the most consumers / at the fewest (medians): {figures['dispatch_growth']:.2f}x")
+        growth = figures["dispatch_growth"]
+        print(f"dispatch cost at the most consumers / at the fewest (medians): {growth:.2f}x")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,13 @@ pytestmark = pytest.mark.broker
 
 @pytest.mark.parametrize(
     ("kind", "count", "properties"),
-    [("publish", 50, False), ("publish", 50, True), ("confirm", 50, False), ("consume", 50, False), ("rpc", 5, False)],
+    [
+        ("publish", 50, False),
+        ("publish", 50, True),
+        ("confirm", 50, False),
+        ("consume", 50, False),
+        ("rpc", 5, False),
+    ],
 )
 def test_one_tiny_run_reports(kind: str, count: int, properties: bool) -> None:
     job = Job(
@@ -62,10 +68,8 @@ def test_the_report_renders() -> None:
 def test_the_scale_bench_runs_small() -> None:
     from bench.scale import main
 
-    figures = main(
-        ["--connections", "3", "--idle", "0.2", "--consumers", "2", "5", "--messages", "20", "--loop", "asyncio"],
-        verbose=False,
-    )
+    small = ["--connections", "3", "--idle", "0.2", "--consumers", "2", "5", "--messages", "20"]
+    figures = main([*small, "--loop", "asyncio"], verbose=False)
     assert figures["connections"]["connections"] == 3 and figures["connections"]["refused"] is None
     assert [entry["consumers"] for entry in figures["consumers"]] == [2, 5]
     assert figures["dispatch_growth"] > 0

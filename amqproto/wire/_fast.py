@@ -152,8 +152,8 @@ def fast_init_source(cls: type, twin: type, namespace: dict[str, Any]) -> str:
     the argument is left out, as the dataclass's ``__init__`` does.
     """
     fields = dataclasses.fields(cls)
-    namespace.update(_fast_cls=cls, _fast_twin=twin, _fast_general=GENERAL_INITS[cls], _fast_set=object.__setattr__)
-    namespace.update(_fast_type=type, _fast_factory=_FACTORY)
+    namespace.update(_fast_cls=cls, _fast_twin=twin, _fast_general=GENERAL_INITS[cls])
+    namespace.update(_fast_set=object.__setattr__, _fast_type=type, _fast_factory=_FACTORY)
     parameters: list[str] = []
     body: list[str] = []
     for number, field in enumerate(fields):

@@ -828,8 +828,10 @@ def _compile_header_frame_encoder() -> Callable[[int, int, BasicProperties], byt
         f"def {name}(channel, body_size, p):",
         '    """A whole content header frame of class basic: generated from BasicProperties\'s annotations."""',
         *indent(_property_encoder_lines(fields_of(BasicProperties))),
-        f"    return _HEADER_FRAME.pack(2, channel, 14 + len(encoded), {BasicProperties.CLASS_ID}, 0, body_size, flags)"
-        " + encoded + b'\\xce'",
+        (
+            f"    return _HEADER_FRAME.pack(2, channel, 14 + len(encoded), {BasicProperties.CLASS_ID}, 0, body_size, flags)"
+            " + encoded + b'\\xce'"
+        ),
     ]
     return compile_function("\n".join(source), name, namespace, __name__)
 

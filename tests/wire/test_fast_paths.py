@@ -23,6 +23,9 @@ from amqproto.wire import (
     ContentBodyFrame,
     ContentHeaderFrame,
     FrameDecoder,
+    HeartbeatFrame,
+    MethodFrame,
+    ProtocolHeaderFrame,
     _fast,
     codec,
     decode_table,
@@ -266,8 +269,6 @@ def _outcome(decode: Any, *args: Any) -> object:
 
 
 # -- 9. constructors through the twin ------------------------------------------------
-
-from amqproto.wire import HeartbeatFrame, MethodFrame, ProtocolHeaderFrame  # noqa: E402
 
 FRAME_CLASSES = [MethodFrame, ContentHeaderFrame, ContentBodyFrame, ProtocolHeaderFrame]
 
