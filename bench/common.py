@@ -28,13 +28,18 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["HOST", "PORT", "URL", "Job", "Probe", "Snapshot", "broker_cpu_seconds"]
+__all__ = ["CONTENT_TYPE", "HEADERS", "HOST", "PORT", "URL", "Job", "Probe", "Snapshot", "broker_cpu_seconds"]
 
 HOST = "127.0.0.1"
 PORT = 5672
 URL = f"amqp://guest:guest@{HOST}:{PORT}/%2F"
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+#: The properties of the publish-with-properties scenarios (see Job.properties),
+#: the same as bench/codec.py's.
+CONTENT_TYPE = "application/json"
+HEADERS: dict[str, Any] = {"x-trace-id": "4bf92f3577b34da6", "x-retry": 3, "x-replayed": True}
 
 
 @dataclass
@@ -56,6 +61,11 @@ class Job:
     ack_every: int = 100
     #: Untimed round trips before the timed ones (rpc).
     warmup: int = 200
+    #: Publish with properties (publish): :data:`CONTENT_TYPE`, persistent
+    #: delivery mode, the 3-entry :data:`HEADERS` table, and a new message id
+    #: and timestamp per message.  Only the clients in
+    #: ``bench.run.PROPERTIES_CLIENTS`` implement it.
+    properties: bool = False
     url: str = URL
 
     def to_dict(self) -> dict[str, Any]:

@@ -49,7 +49,14 @@ class Scenario:
     size: int
     count: int
     description: str
+    #: Publish with properties (see bench.common.Job.properties).
+    properties: bool = False
+    #: The clients that implement the scenario; empty for every client.
+    clients: tuple[str, ...] = ()
 
+
+#: The clients that publish with properties (Job.properties).
+PROPERTIES_CLIENTS = ("amqproto-asyncio", "amqproto-uvloop", "amqproto-curio", "amqproto-blocking", "pika-select")
 
 SCENARIOS: dict[str, Scenario] = {
     scenario.name: scenario
@@ -58,10 +65,26 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("publish-1KiB", "publish", 1024, 20_000, "publish, no confirms, until the broker holds them all"),
         Scenario("publish-64KiB", "publish", 64 * 1024, 2_000, "publish, no confirms, until the broker holds them all"),
         Scenario("publish-1MiB", "publish", 1 << 20, 200, "publish, no confirms, until the broker holds them all"),
+        Scenario(
+            "publish-props-32B",
+            "publish",
+            32,
+            20_000,
+            "publish with properties (a new message id and timestamp each), no confirms, until the broker holds them all",
+            properties=True,
+            clients=PROPERTIES_CLIENTS,
+        ),
         Scenario("confirm-32B", "confirm", 32, 20_000, "publish with confirms, sliding window of 500 unconfirmed"),
         Scenario("consume-32B", "consume", 32, 20_000, "consume a pre-filled queue, prefetch 1000, ack multiple every 100"),
         Scenario("rpc-32B", "rpc", 32, 2_000, "request/reply round trips through the broker (after 200 warm-up)"),
         Scenario("codec", "codec", 0, 0, "encode/decode only, no broker (bench/codec.py)"),
+        Scenario(
+            "scale",
+            "scale",
+            0,
+            0,
+            "1,000 connections with 2 channels each, idle with heartbeats; 10 and 10,000 consumers on one connection (bench/scale.py)",
+        ),
     ]
 }
 
@@ -92,8 +115,10 @@ def _run_worker(job: Job, timeout: float) -> dict[str, Any]:
     return {"client": job.client, "scenario": job.scenario, "error": tail}
 
 
-def _run_codec(timeout: float) -> dict[str, Any]:
-    code = "import json, bench.codec as c; print('RESULT ' + json.dumps(c.main(verbose=False), default=str))"
+def _run_codec(timeout: float, module: str = "codec", argv: Sequence[str] = ()) -> dict[str, Any]:
+    """Run ``bench/<module>.py``'s ``main`` in a fresh process; its figures, or the error."""
+    call = f"main({list(argv)!r}, verbose=False)" if module == "scale" else "main(verbose=False)"
+    code = f"import json, bench.{module} as c; print('RESULT ' + json.dumps(c.{call}, default=str))"
     try:
         completed = subprocess.run(
             [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
@@ -128,8 +153,15 @@ def run_all(
             log("codec: running bench/codec.py")
             codec = _run_codec(timeout=600)
             continue
+        if scenario.kind == "scale":
+            log("scale: running bench/scale.py")
+            argv = [] if scale >= 1 else ["--connections", str(max(10, int(1000 * scale))), "--idle", "5"]
+            argv += [] if scale >= 1 else ["--consumers", "10", "1000", "--messages", "2000"]
+            results.append({"scenario": "scale", "client": "amqproto-uvloop", **_run_codec(1200, "scale", argv)})
+            continue
         count = max(10, int(scenario.count * scale))
-        for repetition, order in enumerate(rotations(clients, repetitions), 1):
+        runnable = [client for client in clients if not scenario.clients or client in scenario.clients]
+        for repetition, order in enumerate(rotations(runnable, repetitions), 1):
             for client in order:
                 job = Job(
                     client=client,
@@ -138,6 +170,7 @@ def run_all(
                     size=scenario.size,
                     count=count,
                     queue=f"bench.{scenario.name}",
+                    properties=scenario.properties,
                 )
                 started = time.monotonic()
                 report = _run_worker(job, timeout=600)
@@ -244,6 +277,9 @@ def render(
         if scenario.kind == "codec":
             lines += _render_codec(codec)
             continue
+        if scenario.kind == "scale":
+            lines += _render_scale(results)
+            continue
         summaries = summarise(results, scenario, clients)
         if not summaries:
             continue
@@ -315,6 +351,58 @@ def _render_codec(codec: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def _render_scale(results: list[dict[str, Any]]) -> list[str]:
+    lines = ["### scale: many connections in one process, many consumers on one connection (bench/scale.py)", ""]
+    report = next((r for r in results if r.get("scenario") == "scale"), None)
+    if report is None:
+        return []
+    if "error" in report:
+        return lines + [f"bench/scale.py failed: {report['error']}", ""]
+    figures = report["figures"]
+    connections = figures.get("connections")
+    if connections:
+        lines += [
+            "| connections × channels | heartbeat | RSS growth | per connection | idle CPU (one core) |",
+            "|---|---|---|---|---|",
+            (
+                f"| {connections['connections']:,} × 2 | {connections['heartbeat_s']} s | "
+                f"{connections['rss_growth_mib']:.1f} MiB | {connections['kib_per_connection']:.1f} KiB | "
+                f"{connections['idle_cpu_pct']:.2f} % over {connections['idle_s']:.0f} s |"
+            ),
+            "",
+        ]
+    lines += ["| consumers on one connection | deliveries | client CPU µs per delivery |", "|---|---|---|"]
+    for entry in figures["consumers"]:
+        lines.append(f"| {entry['consumers']:,} | {entry['messages']:,} | {entry['cpu_us_per_delivery']:.2f} |")
+    lines.append("")
+    return lines
+
+
+def _scale_targets(results: list[dict[str, Any]]) -> list[str]:
+    report = next((r for r in results if r.get("scenario") == "scale" and "figures" in r), None)
+    if report is None:
+        return []
+    figures, lines = report["figures"], []
+    connections = figures.get("connections")
+    if connections:
+        kib, idle = connections["kib_per_connection"], connections["idle_cpu_pct"]
+        count, heartbeat = connections["connections"], connections["heartbeat_s"]
+        lines.append(f"| memory per connection (2 channels) ≤ 32 KiB | {kib:.1f} KiB | {'yes' if kib <= 32 else 'NO'} |")
+        lines.append(
+            f"| idle CPU, heartbeat {heartbeat} s, {count:,} connections ≤ 1 % of a core | {idle:.2f} % | "
+            f"{'yes' if idle <= 1 else 'NO'} |"
+        )
+    if "dispatch_growth" in figures:
+        growth = figures["dispatch_growth"]
+        counts = [entry["consumers"] for entry in figures["consumers"]]
+        verdict = "yes" if growth <= 1.25 else "NO"
+        lines.append(
+            f"| delivery dispatch O(1): cost at {max(counts):,} consumers / at {min(counts):,} ≤ 1.25 | "
+            f"{growth:.2f}× | {verdict} |"
+        )
+    return lines
+
+
 # -- targets -------------------------------------------------------------------
 
 
@@ -342,12 +430,21 @@ TARGETS = [
     Target("RPC median latency, uvloop ≤ py-amqp", "rpc-32B", "amqproto-uvloop", "py-amqp", 1.0, "speedup"),
     Target("RPC median latency, blocking ≤ py-amqp", "rpc-32B", "amqproto-blocking", "py-amqp", 1.0, "speedup"),
     Target("client CPU per published 32 B message ≤ 5 µs (uvloop)", "publish-32B", "amqproto-uvloop", "", 5.0, "cpu_us"),
+    Target("publish 32 B with properties, uvloop ≥ 3× pika SelectConnection", "publish-props-32B", "amqproto-uvloop", "pika-select", 3.0, "speedup"),
+    Target("client CPU per 32 B message published with properties ≤ 4 µs (uvloop)", "publish-props-32B", "amqproto-uvloop", "", 4.0, "cpu_us"),
     Target("client CPU per consumed 32 B message ≤ 5 µs (uvloop)", "consume-32B", "amqproto-uvloop", "", 5.0, "cpu_us"),
     Target("peak RSS growth publishing 200 × 1 MiB < 3 MiB (uvloop)", "publish-1MiB", "amqproto-uvloop", "", 3.0, "rss_mib"),
     Target("peak RSS growth publishing 200 × 1 MiB < 3 MiB (blocking)", "publish-1MiB", "amqproto-blocking", "", 3.0, "rss_mib"),
 ]
 
-_CODEC_TARGETS = [("encode", "pamqp", 5.0), ("decode", "pamqp", 4.0), ("encode", "pika", 2.0), ("decode", "pika", 2.0)]
+_CODEC_TARGETS = [
+    ("encode", "pamqp", 5.0),
+    ("decode", "pamqp", 4.0),
+    ("encode", "pika", 2.0),
+    ("decode", "pika", 2.0),
+    ("build", "pamqp", 4.0),
+    ("build", "pika", 2.0),
+]
 
 
 def render_targets(results: list[dict[str, Any]], codec: dict[str, Any] | None) -> str:
@@ -359,6 +456,14 @@ def render_targets(results: list[dict[str, Any]], codec: dict[str, Any] | None) 
         except (KeyError, TypeError):
             continue
         lines.append(f"| codec {workload} ≥ {bound:g}× {peer} | {ratio:.2f}× | {'yes' if ratio >= bound else 'NO'} |")
+    try:
+        cost = float(codec["figures"]["encode_frame_over_fast_path"])  # type: ignore[index]
+    except (KeyError, TypeError):
+        pass
+    else:
+        verdict = "yes" if cost <= 1.2 else "NO"
+        lines.append(f"| codec build: encode_frame ≤ 1.2× encode_content_frames | {cost:.2f}× | {verdict} |")
+    lines += _scale_targets(results)
     for target in TARGETS:
         scenario = SCENARIOS[target.scenario]
         latency = scenario.kind in _LATENCY_KINDS

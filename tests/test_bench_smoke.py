@@ -16,13 +16,20 @@ pytestmark = pytest.mark.broker
 
 
 @pytest.mark.parametrize(
-    ("kind", "count"),
-    [("publish", 50), ("confirm", 50), ("consume", 50), ("rpc", 5)],
+    ("kind", "count", "properties"),
+    [
+        ("publish", 50, False),
+        ("publish", 50, True),
+        ("confirm", 50, False),
+        ("consume", 50, False),
+        ("rpc", 5, False),
+    ],
 )
-def test_one_tiny_run_reports(kind: str, count: int) -> None:
+def test_one_tiny_run_reports(kind: str, count: int, properties: bool) -> None:
     job = Job(
         client="amqproto-asyncio",
         scenario=f"smoke-{kind}",
+        properties=properties,
         kind=kind,
         size=32,
         count=count,
@@ -56,3 +63,13 @@ def test_the_report_renders() -> None:
     text = render(results, None, [scenario], ["amqproto-uvloop", "pika-select"], header="")
     assert "2.00×" in text
     assert "| amqproto-uvloop | 100 (100–100) | 5.0 | 95% | 50% | client |" in text
+
+
+def test_the_scale_bench_runs_small() -> None:
+    from bench.scale import main
+
+    small = ["--connections", "3", "--idle", "0.2", "--consumers", "2", "5", "--messages", "20"]
+    figures = main([*small, "--loop", "asyncio"], verbose=False)
+    assert figures["connections"]["connections"] == 3 and figures["connections"]["refused"] is None
+    assert [entry["consumers"] for entry in figures["consumers"]] == [2, 5]
+    assert figures["dispatch_growth"] > 0

@@ -84,7 +84,7 @@ from ..schema.types import (
     WireType,
 )
 from ._compile import compile_function, indent
-from ._fast import constructor_source
+from ._fast import constructor_source, install_fast_init
 from ._introspect import FieldSpec, fields_of
 from .table import (
     _ENCODED_NAMES,
@@ -501,6 +501,15 @@ for _cls in METHODS.values():
     _METHOD_ENCODERS[_cls] = _encoder
     METHOD_DECODERS[_cls.CLASS_ID << 16 | _cls.METHOD_ID] = _decoder
 del _cls, _encoder, _decoder
+#: Compiled method-frame encoders by method class; raw (see the module doc).
+METHOD_ENCODERS = _METHOD_ENCODERS
+
+# Building a method or properties object costs a call per field in a frozen
+# dataclass's __init__; the generated one stores through the slots
+# (amqproto.wire._fast, trick 9).  Publishers build one per message.
+for _schema_class in (*METHODS.values(), BasicProperties):
+    install_fast_init(_schema_class)
+del _schema_class
 
 _unpack_method_id = struct.Struct(">I").unpack_from
 
@@ -805,9 +814,33 @@ CONTENT_ENCODERS: dict[type[Method], Callable[[int, Method, BasicProperties, Any
 #: The flag bits of basic's 14 properties; any other bit is malformed.
 PROPERTY_FLAGS_IN_USE = sum(1 << (15 - n) for n in range(len(fields_of(BasicProperties))))
 
+def _compile_header_frame_encoder() -> Callable[[int, int, BasicProperties], bytes]:
+    """Compile ``encode(channel, body_size, properties) -> the whole content header frame``.
+
+    The properties are encoded inline (as by :func:`encode_properties`) and
+    the frame packs around them at once: one call where
+    :func:`encode_header_frame` makes three.  Raw errors escape (see the
+    module doc); :func:`encode_header_frame` is the path that names them.
+    """
+    namespace: dict[str, Any] = dict(_PROPERTY_NAMESPACE, _HEADER_FRAME=HEADER_FRAME)
+    name = "encode_content_header_frame"
+    source = [
+        f"def {name}(channel, body_size, p):",
+        '    """A whole content header frame of class basic: generated from BasicProperties\'s annotations."""',
+        *indent(_property_encoder_lines(fields_of(BasicProperties))),
+        (
+            f"    return _HEADER_FRAME.pack(2, channel, 14 + len(encoded), {BasicProperties.CLASS_ID}, 0, body_size, flags)"
+            " + encoded + b'\\xce'"
+        ),
+    ]
+    return compile_function("\n".join(source), name, namespace, __name__)
+
+
 #: Struct of a content header frame up to the property flags: frame type,
 #: channel, payload size, class id, weight, body size, property flags.
 HEADER_FRAME = struct.Struct(">BHIHHQH")
+#: The whole content header frame in one call; raw (see :func:`_compile_header_frame_encoder`).
+HEADER_FRAME_ENCODER = _compile_header_frame_encoder()
 
 
 def encode_properties(properties: BasicProperties) -> tuple[int, bytes]:

@@ -37,12 +37,14 @@ from ..exceptions import (
 from ..schema.constants import FRAME_HEADER_SIZE, FRAME_MIN_SIZE, PROTOCOL_HEADER
 from ..schema.methods import METHODS, Method
 from ..schema.properties import BasicProperties
-from ._fast import slots_twin
+from ._fast import install_fast_init, slots_twin
 from .codec import (
     CONTENT_ENCODERS,
     FRAME_HEADER,
     HEADER_FRAME,
+    HEADER_FRAME_ENCODER,
     METHOD_DECODERS,
+    METHOD_ENCODERS,
     PROPERTY_FLAGS_IN_USE,
     _decode_properties,
     compile_header_decoder,
@@ -128,17 +130,64 @@ def encode_frame(frame: Frame) -> bytes:
     Raises:
         EncodeError, EncodeTypeError: a field cannot be encoded (names it).
     """
-    if isinstance(frame, MethodFrame):
-        return encode_method_frame(frame.channel, frame.method)
-    if isinstance(frame, ContentHeaderFrame):
-        return encode_header_frame(frame.channel, frame.body_size, frame.properties)
-    if isinstance(frame, ContentBodyFrame):
-        return FRAME_HEADER.pack(3, frame.channel, len(frame.payload)) + frame.payload + _FRAME_END_BYTES
-    if isinstance(frame, HeartbeatFrame):
-        return HEARTBEAT_FRAME_BYTES
-    if isinstance(frame, ProtocolHeaderFrame):
-        return b"AMQP\x00" + bytes((frame.major, frame.minor, frame.revision))
+    # The frames of a message inline, by exact class (one call per frame);
+    # the rest, and subclasses, through the table below.
+    kind = type(frame)
+    if kind is MethodFrame:
+        channel, method = frame.channel, frame.method  # type: ignore[union-attr]
+        try:
+            return METHOD_ENCODERS[type(method)](channel, method)
+        except (KeyError, *RAW_ENCODE_ERRORS):
+            # Not a method, or a field that cannot be encoded: the general path names it.
+            return encode_method_frame(channel, method)
+    if kind is ContentHeaderFrame:
+        channel, body_size, properties = frame.channel, frame.body_size, frame.properties  # type: ignore[union-attr]
+        try:
+            return HEADER_FRAME_ENCODER(channel, body_size, properties)
+        except RAW_ENCODE_ERRORS:
+            return encode_header_frame(channel, body_size, properties)  # names what is wrong
+    if kind is ContentBodyFrame:
+        return _encode_body_frame(frame)  # type: ignore[arg-type]
+    for frame_class, encoder in _FRAME_ENCODERS.items():
+        if isinstance(frame, frame_class):
+            return encoder(frame)
     raise EncodeTypeError(f"not a frame: {frame!r}")
+
+
+def _encode_method_frame(frame: MethodFrame) -> bytes:
+    return encode_method_frame(frame.channel, frame.method)
+
+
+def _encode_header_frame(frame: ContentHeaderFrame) -> bytes:
+    try:
+        return HEADER_FRAME_ENCODER(frame.channel, frame.body_size, frame.properties)
+    except RAW_ENCODE_ERRORS:
+        # The general path names what is wrong (or blames the compiled code).
+        return encode_header_frame(frame.channel, frame.body_size, frame.properties)
+
+
+def _encode_body_frame(frame: ContentBodyFrame) -> bytes:
+    payload = frame.payload
+    try:
+        return _pack_frame_header(3, frame.channel, len(payload)) + payload + _FRAME_END_BYTES
+    except struct.error as exc:
+        raise EncodeError(f"channel {frame.channel!r} or body size {len(payload)} is out of range") from exc
+
+
+def _encode_protocol_header(frame: ProtocolHeaderFrame) -> bytes:
+    return b"AMQP\x00" + bytes((frame.major, frame.minor, frame.revision))
+
+
+_pack_frame_header = FRAME_HEADER.pack
+#: The encoder of each frame class (the dispatch of :func:`encode_frame` for
+#: the frames it does not inline, and for subclasses).
+_FRAME_ENCODERS: dict[type[Any], Callable[[Any], bytes]] = {
+    MethodFrame: _encode_method_frame,
+    ContentHeaderFrame: _encode_header_frame,
+    ContentBodyFrame: _encode_body_frame,
+    HeartbeatFrame: lambda frame: HEARTBEAT_FRAME_BYTES,
+    ProtocolHeaderFrame: _encode_protocol_header,
+}
 
 
 def encode_content_frames(
@@ -270,6 +319,10 @@ def _decode_header_generic(
 # calls the class.
 _METHOD_FRAME_TWIN = slots_twin(MethodFrame)
 _BODY_FRAME_TWIN = slots_twin(ContentBodyFrame)
+# And their constructors too (trick 9), for whoever builds frames to encode them.
+for _frame_class in (MethodFrame, ContentHeaderFrame, ContentBodyFrame, ProtocolHeaderFrame):
+    install_fast_init(_frame_class)
+del _frame_class
 
 
 def _frame_too_large(size: int, frame_max: int) -> FrameError:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Awaitable, Callable
 
 from amqproto.io._async.channel import AsyncChannel
 from amqproto.io._async.connection import AsyncConnection
 from amqproto.schema.properties import BasicProperties
 
-from ..common import Job, Probe
+from ..common import CONTENT_TYPE, HEADERS, Job, Probe
 from ._aio import run_loop, wait_done
 
 __all__ = ["run_asyncio", "run_curio", "run_uvloop"]
@@ -27,6 +28,21 @@ async def _publish(channel: AsyncChannel, job: Job, probe: Probe, wait: Callable
             await channel.wait_for_confirms(window)
         await channel.wait_for_confirms(0)
         probe.stop()
+        return
+    if job.properties:
+        now, utc, headers = datetime.datetime.now, datetime.UTC, HEADERS
+        probe.start()
+        for number in range(job.count):
+            properties = BasicProperties(
+                content_type=CONTENT_TYPE,
+                delivery_mode=2,
+                headers=headers,
+                message_id=str(number),
+                timestamp=now(utc),
+            )
+            await publish(body, "", queue, properties=properties)
+        probe.published()
+        await wait(probe)
         return
     probe.start()
     for _ in range(job.count):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 
 from amqproto.io.blocking import BlockingChannel, BlockingConnection
 from amqproto.schema.properties import BasicProperties
 
-from ..common import Job, Probe
+from ..common import CONTENT_TYPE, HEADERS, Job, Probe
 
 __all__ = ["run"]
 
@@ -27,8 +28,20 @@ def _publish(channel: BlockingChannel, job: Job, probe: Probe) -> None:
         probe.stop()
         return
     probe.start()
-    for _ in range(job.count):
-        publish(body, "", queue)
+    if job.properties:
+        now, utc, headers = datetime.datetime.now, datetime.UTC, HEADERS
+        for number in range(job.count):
+            properties = BasicProperties(
+                content_type=CONTENT_TYPE,
+                delivery_mode=2,
+                headers=headers,
+                message_id=str(number),
+                timestamp=now(utc),
+            )
+            publish(body, "", queue, properties=properties)
+    else:
+        for _ in range(job.count):
+            publish(body, "", queue)
     probe.published()
     probe.wait()
 

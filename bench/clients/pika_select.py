@@ -14,7 +14,7 @@ from typing import Any
 import pika
 from pika.adapters.select_connection import SelectConnection
 
-from ..common import HOST, PORT, Job, Probe
+from ..common import CONTENT_TYPE, HEADERS, HOST, PORT, Job, Probe
 
 __all__ = ["run"]
 
@@ -86,7 +86,21 @@ class _Run:
         publish = self.channel.basic_publish
         body, queue, count = self.body, self.job.queue, self.job.count
         batch_end = min(self.sent + _BATCH, count)
-        while self.sent < batch_end:
+        if self.job.properties:
+            properties_class, clock = pika.BasicProperties, time.time
+            while self.sent < batch_end:
+                properties = properties_class(
+                    content_type=CONTENT_TYPE,
+                    delivery_mode=2,
+                    headers=HEADERS,
+                    message_id=str(self.sent),
+                    timestamp=int(clock()),  # pika takes whole seconds
+                )
+                publish("", queue, body, properties)
+                self.sent += 1
+                if self._buffered() > _HIGH_WATER:
+                    break
+        while self.sent < batch_end and not self.job.properties:
             publish("", queue, body)
             self.sent += 1
             if self._buffered() > _HIGH_WATER:

@@ -23,6 +23,9 @@ from amqproto.wire import (
     ContentBodyFrame,
     ContentHeaderFrame,
     FrameDecoder,
+    HeartbeatFrame,
+    MethodFrame,
+    ProtocolHeaderFrame,
     _fast,
     codec,
     decode_table,
@@ -204,7 +207,7 @@ def test_6_timestamps_decode_as_fromtimestamp_does(seconds: list[int]) -> None:
 
 def test_the_seam_lists_every_trick() -> None:
     assert _fast.__doc__ is not None
-    for number in range(1, 9):
+    for number in range(1, 10):
         assert f"\n{number}. **" in _fast.__doc__
     assert fields_of(BasicProperties)  # the twins are built from the same field list
 
@@ -273,3 +276,129 @@ def _outcome(decode: Any, *args: Any) -> object:
         return repr(decode(*args))
     except (AMQPError, AssertionError, *RAW_DECODE_ERRORS):
         return "fails"
+
+
+# -- 9. constructors through the twin ------------------------------------------------
+
+FRAME_CLASSES = [MethodFrame, ContentHeaderFrame, ContentBodyFrame, ProtocolHeaderFrame]
+
+
+def _general_build(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """``cls(*args, **kwargs)`` through the dataclass's own ``__init__``: the general path."""
+    instance: Any = object.__new__(cls)
+    _fast.GENERAL_INITS[cls](instance, *args, **kwargs)
+    return instance
+
+
+@pytest.mark.parametrize("cls", [*ALL_METHODS, BasicProperties], ids=lambda cls: cls.__name__)
+@settings(max_examples=10, deadline=None)
+@given(data=st.data())
+def test_9_the_generated_init_builds_what_the_dataclass_init_builds(cls: type, data: st.DataObject) -> None:
+    assert cls in _fast.GENERAL_INITS, "every schema class gets a generated __init__"
+    instance = data.draw(instances_of(cls))
+    values = {field.name: getattr(instance, field.name) for field in dataclasses.fields(cls)}
+    for built, general in [
+        (cls(*values.values()), _general_build(cls, *values.values())),
+        (cls(**values), _general_build(cls, **values)),
+        (cls(), _general_build(cls)),
+    ]:
+        assert type(built) is cls
+        assert built == general and repr(built) == repr(general)
+        if not any(isinstance(value, dict) for value in values.values()):
+            assert hash(built) == hash(general)
+        for field in dataclasses.fields(cls)[:1]:
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                setattr(built, field.name, None)
+
+
+@pytest.mark.parametrize("cls", [*ALL_METHODS, BasicProperties, *FRAME_CLASSES], ids=lambda cls: cls.__name__)
+def test_9_the_generated_init_has_the_dataclass_signature(cls: type) -> None:
+    import inspect
+    import typing
+
+    general = _fast.GENERAL_INITS[cls]
+    init = vars(cls)["__init__"]
+    assert str(inspect.signature(init)) == str(inspect.signature(general))
+    assert typing.get_type_hints(init) == typing.get_type_hints(general)
+    assert "trick 9" in _source(init)  # the source is shown, from its own file name
+    assert init.__qualname__ == f"{cls.__qualname__}.__init__"
+
+
+def test_9_a_default_factory_makes_a_new_value_each_time() -> None:
+    from amqproto.schema import ConnectionStart
+
+    first, second = ConnectionStart(), ConnectionStart()
+    assert first.server_properties == {} and first.server_properties is not second.server_properties
+
+
+@settings(max_examples=30, deadline=None)
+@given(frames())
+def test_9_frames_built_by_the_generated_init_equal_the_general_ones(frame: Any) -> None:
+    if type(frame) is HeartbeatFrame:
+        return
+    values = [getattr(frame, field.name) for field in dataclasses.fields(frame)]
+    built = type(frame)(*values)
+    assert built == _general_build(type(frame), *values) == frame
+    assert encode_frame(built) == encode_frame(frame)
+
+
+class _PropertiesWithExtras(BasicProperties):
+    """A plain subclass: it has a ``__dict__``, so its layout is not the twin's."""
+
+
+def test_9_an_instance_of_a_subclass_goes_through_the_general_init() -> None:
+    built = _PropertiesWithExtras(content_type="text/plain", headers={"a": 1})
+    assert type(built) is _PropertiesWithExtras
+    assert built.content_type == "text/plain" and built.headers == {"a": 1} and built.priority is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.content_type = "x"  # type: ignore[misc]
+
+
+def test_9_a_class_without_a_twin_keeps_its_init() -> None:
+    general = vars(WithPostInit)["__init__"]
+    assert not _fast.install_fast_init(WithPostInit)
+    assert vars(WithPostInit)["__init__"] is general
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _KeywordOnly:
+    value: int = dataclasses.field(default=0, kw_only=True)
+
+
+def test_9_a_keyword_only_field_keeps_the_dataclass_init() -> None:
+    general = vars(_KeywordOnly)["__init__"]
+    assert not _fast.install_fast_init(_KeywordOnly)
+    assert vars(_KeywordOnly)["__init__"] is general
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Required:
+    first: int
+    second: str = "x"
+    third: tuple[int, ...] = ()
+    fourth: Any = None
+
+
+def test_9_required_fields_and_many_fields() -> None:
+    assert _fast.install_fast_init(_Required)
+    with pytest.raises(TypeError):
+        _Required()  # type: ignore[call-arg]
+    assert _Required(1) == _general_build(_Required, 1)
+    assert _Required(1, "y", (2,), fourth=[]) == _general_build(_Required, 1, "y", (2,), [])
+
+
+# -- encode_frame dispatches by frame class ----------------------------------------------
+
+
+@settings(max_examples=100, deadline=None)
+@given(frames())
+def test_encode_frame_encodes_as_the_general_encoders_do(frame: Any) -> None:
+    if isinstance(frame, MethodFrame):
+        expected = encode_method_frame(frame.channel, frame.method)
+    elif isinstance(frame, ContentHeaderFrame):
+        expected = encode_header_frame(frame.channel, frame.body_size, frame.properties)
+    elif isinstance(frame, ContentBodyFrame):
+        expected = struct.pack(">BHI", 3, frame.channel, len(frame.payload)) + frame.payload + b"\xce"
+    else:
+        expected = b"\x08\x00\x00\x00\x00\x00\x00\xce"
+    assert encode_frame(frame) == expected
