@@ -106,6 +106,8 @@ READ_SIZE = 256 * 1024
 #: Java client's channel RPC timeout): a broker that stays alive but never
 #: answers cannot hang a program for ever.
 DEFAULT_CALL_TIMEOUT = 600.0
+#: Seconds by which the heartbeat timer may run early.
+_TIMER_SLACK = 0.002
 #: A wait "for ever" on a shared waiter, as seconds every backend accepts.
 _FOREVER = 1e9
 
@@ -770,15 +772,18 @@ class SyncConnection:
             if deadline is None:
                 return
             delay = deadline - backend.monotonic()
-            if delay > 0:
-                # Sleep, but wake up at once when the connection closes.
+            if delay > _TIMER_SLACK:
+                # Sleep, but wake up at once when the connection closes.  A
+                # deadline within the slack is due now: event loops' timers
+                # have millisecond resolution and may wake a little early,
+                # which would cost another round for nothing.
                 if backend.wait_timeout(self._closed, delay):
                     return
                 continue
             with self._lock:
                 if core is not self._core:
                     return
-                events = core.handle_timer(backend.monotonic())
+                events = core.handle_timer(max(backend.monotonic(), deadline))
                 self._dispatch(events)
             if core.state is ConnectionState.CLOSED:
                 # The peer is dead (heartbeat timeout): drop the stream, which
