@@ -17,6 +17,7 @@ __all__ = ["AMQPROTO_CLIENTS", "CLIENTS", "PEER_CLIENTS", "runner"]
 CLIENTS: dict[str, tuple[str, str]] = {
     "amqproto-asyncio": ("bench.clients.amqproto_async", "run_asyncio"),
     "amqproto-uvloop": ("bench.clients.amqproto_async", "run_uvloop"),
+    "amqproto-uvloop-recovery": ("bench.clients.amqproto_async", "run_uvloop_recovery"),
     "amqproto-curio": ("bench.clients.amqproto_async", "run_curio"),
     "amqproto-blocking": ("bench.clients.amqproto_blocking", "run"),
     "pika-blocking": ("bench.clients.pika_blocking", "run"),

@@ -12,7 +12,7 @@ from amqproto.schema.properties import BasicProperties
 from ..common import CONTENT_TYPE, HEADERS, Job, Probe
 from ._aio import run_loop, wait_done
 
-__all__ = ["run_asyncio", "run_curio", "run_uvloop"]
+__all__ = ["run_asyncio", "run_curio", "run_uvloop", "run_uvloop_recovery"]
 
 
 async def _publish(channel: AsyncChannel, job: Job, probe: Probe, wait: Callable[[Probe], Awaitable[None]]) -> None:
@@ -96,8 +96,12 @@ async def _run(
     probe: Probe,
     wait: Callable[[Probe], Awaitable[None]],
     clock: Callable[[], float],
+    recovery: bool = False,
 ) -> None:
-    async with connection_class(job.url) as connection, connection.get_channel() as channel:
+    async with (
+        connection_class(job.url, recovery=recovery) as connection,
+        connection.get_channel() as channel,
+    ):
         if job.kind in ("publish", "confirm"):
             await _publish(channel, job, probe, wait)
         elif job.kind == "consume":
@@ -108,12 +112,12 @@ async def _run(
             raise ValueError(job.kind)
 
 
-def _asyncio(job: Job, probe: Probe, uvloop: bool) -> None:
+def _asyncio(job: Job, probe: Probe, uvloop: bool, recovery: bool = False) -> None:
     import time
 
     from amqproto.io.asyncio import AsyncioConnection
 
-    run_loop(lambda: _run(AsyncioConnection, job, probe, wait_done, time.perf_counter), uvloop)
+    run_loop(lambda: _run(AsyncioConnection, job, probe, wait_done, time.perf_counter, recovery), uvloop)
 
 
 def run_asyncio(job: Job, probe: Probe) -> None:
@@ -122,6 +126,11 @@ def run_asyncio(job: Job, probe: Probe) -> None:
 
 def run_uvloop(job: Job, probe: Probe) -> None:
     _asyncio(job, probe, uvloop=True)
+
+
+def run_uvloop_recovery(job: Job, probe: Probe) -> None:
+    """uvloop with ``recovery=True``: recovery must cost nothing on the hot path."""
+    _asyncio(job, probe, uvloop=True, recovery=True)
 
 
 def run_curio(job: Job, probe: Probe) -> None:
