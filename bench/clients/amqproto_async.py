@@ -14,7 +14,9 @@ from ._aio import run_loop, wait_done
 __all__ = ["run_asyncio", "run_curio", "run_uvloop"]
 
 
-async def _publish(channel: AsyncChannel, job: Job, probe: Probe, wait: Callable[[Probe], Awaitable[None]]) -> None:
+async def _publish(
+    channel: AsyncChannel, job: Job, probe: Probe, wait: Callable[[Probe], Awaitable[None]]
+) -> None:
     body = b"x" * job.size
     queue = job.queue
     publish = channel.basic_publish
@@ -122,6 +124,3 @@ def run_curio(job: Job, probe: Probe) -> None:
         await _run(CurioConnection, job, probe, wait, time.perf_counter)
 
     curio.run(main)
-
-
-
