@@ -7,6 +7,7 @@ in its own process, the same for every client measured (see
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from .broker import BrokerClient
@@ -15,10 +16,8 @@ from .broker import BrokerClient
 def main(argv: list[str]) -> int:
     queue = argv[0]
     client = BrokerClient()
-    try:
+    with contextlib.suppress(ConnectionError, OSError, KeyboardInterrupt):
         client.serve_rpc(queue, ready=lambda: print("ready", flush=True))
-    except (ConnectionError, OSError, KeyboardInterrupt):
-        pass
     return 0
 
 

@@ -34,6 +34,7 @@ whose peer has :data:`BUFFER_LIMIT` bytes waiting to be written.
 
 from __future__ import annotations
 
+import contextlib
 import selectors
 import socket
 import struct
@@ -70,10 +71,8 @@ class _Pair:
 
 def _abort(sock: socket.socket) -> None:
     """Close with a TCP RST instead of a FIN: the peer's next read fails."""
-    try:
+    with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
     sock.close()
 
 
@@ -169,10 +168,9 @@ class FaultProxy:
             raise TimeoutError(f"the proxy thread did not answer within {COMMAND_TIMEOUT} s")
 
     def _wake(self) -> None:
-        try:
+        # OSError: its buffer is full of wake-ups already: the thread will look.
+        with contextlib.suppress(OSError):
             self._wake_writer.send(b"\0")
-        except OSError:  # its buffer is full of wake-ups already: the thread will look
-            pass
 
     def _do_freeze(self) -> None:
         self._frozen = True
@@ -291,10 +289,8 @@ class FaultProxy:
         for sock in (pair.client, pair.upstream):
             if not abort and pair.pending[sock]:
                 # What the other side said last (a close-ok, say), best effort.
-                try:
+                with contextlib.suppress(OSError):
                     sock.send(pair.pending[sock])
-                except OSError:
-                    pass
             if sock in self._registered:
                 self._selector.unregister(sock)
                 del self._registered[sock]

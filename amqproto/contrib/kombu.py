@@ -51,6 +51,7 @@ errors; this module names py-amqp's through ``amqp_exceptions``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import select
 import socket
@@ -165,7 +166,10 @@ def _properties_to_amqp(properties: BasicProperties) -> dict[str, Any]:
 
 
 def _properties_from_amqp(values: Mapping[str, Any]) -> BasicProperties:
-    """BasicProperties from py-amqp-named values; names that are no property are ignored (py-amqp does too)."""
+    """BasicProperties from py-amqp-named values.
+
+    Names that are no property are ignored (py-amqp does too).
+    """
     fields: dict[str, Any] = {}
     for name, value in values.items():
         if value is None:
@@ -351,7 +355,7 @@ class TransportChannel(kombu_base.StdChannel):
     def exchange_declare(
         self,
         exchange: str,
-        type: str,
+        type: str,  # noqa: A002 -- py-amqp's keyword, which kombu passes by name
         passive: bool = False,
         durable: bool = False,
         auto_delete: bool = True,
@@ -405,7 +409,10 @@ class TransportChannel(kombu_base.StdChannel):
         arguments: Mapping[str, Any] | None = None,
         **_: Any,
     ) -> queue_declare_ok_t | None:
-        """Declare a queue; returns ``(queue, message_count, consumer_count)``, or ``None`` with ``nowait``."""
+        """Declare a queue.
+
+        Returns ``(queue, message_count, consumer_count)``, or ``None`` with ``nowait``.
+        """
         reply = self._call(
             lambda core: core.queue_declare(
                 queue, passive, durable, exclusive, auto_delete, nowait, dict(arguments or {})
@@ -901,10 +908,8 @@ class TransportConnection:
         sock, self._sock = self._sock, None
         self._poll = None
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
 
     # -- channels ---------------------------------------------------------------
 
@@ -1012,10 +1017,8 @@ class TransportConnection:
                 raise _amqp_error(exc) from None
             self._pending.extend(events)
             if self._core.state is _CLOSED:
-                try:
+                with contextlib.suppress(OSError):
                     self._flush()  # a close-ok
-                except OSError:
-                    pass
                 self._drop_socket()
             else:
                 self._flush()
@@ -1260,7 +1263,10 @@ class TransportConnection:
 
 
 def _heartbeat_loop(ref: weakref.ref[TransportConnection], stop: threading.Event, interval: float) -> None:
-    """Write a heartbeat whenever nothing was written for ``interval``: writes only (see the module docstring)."""
+    """Write a heartbeat whenever nothing was written for ``interval``.
+
+    Writes only (see the module docstring).
+    """
     while not stop.wait(interval / 2):
         connection = ref()
         if connection is None:
@@ -1299,7 +1305,7 @@ class Transport(kombu_pyamqp.Transport):
         return _version.__version__
 
     def register_with_event_loop(self, connection: TransportConnection, loop: Any) -> None:
-        """Read when the socket is readable, and also when a blocking call left events read but not handled."""
+        """Read on a readable socket, and when a blocking call left events read but unhandled."""
         connection.on_pending = lambda: loop.call_soon(self.on_readable, connection, loop)
         loop.add_reader(connection.sock, self.on_readable, connection, loop)
         connection._notify_pending()

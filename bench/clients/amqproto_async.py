@@ -15,7 +15,9 @@ from ._aio import run_loop, wait_done
 __all__ = ["run_asyncio", "run_curio", "run_uvloop", "run_uvloop_recovery"]
 
 
-async def _publish(channel: AsyncChannel, job: Job, probe: Probe, wait: Callable[[Probe], Awaitable[None]]) -> None:
+async def _publish(
+    channel: AsyncChannel, job: Job, probe: Probe, wait: Callable[[Probe], Awaitable[None]]
+) -> None:
     body = b"x" * job.size
     queue = job.queue
     publish = channel.basic_publish
@@ -147,6 +149,3 @@ def run_curio(job: Job, probe: Probe) -> None:
         await _run(CurioConnection, job, probe, wait, time.perf_counter)
 
     curio.run(main)
-
-
-

@@ -74,7 +74,10 @@ def _rpc(channel: BlockingChannel, job: Job, probe: Probe) -> None:
             correlation_id = str(number)
             started = clock()
             channel.basic_publish(
-                body, "", job.queue, properties=BasicProperties(reply_to=reply_queue, correlation_id=correlation_id)
+                body,
+                "",
+                job.queue,
+                properties=BasicProperties(reply_to=reply_queue, correlation_id=correlation_id),
             )
             reply = next(replies)
             if number >= job.warmup:

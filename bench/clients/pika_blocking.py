@@ -80,7 +80,9 @@ def _rpc(connection: Any, channel: Any, job: Job, probe: Probe) -> None:
 
 
 def run(job: Job, probe: Probe) -> None:
-    parameters = pika.ConnectionParameters(host=HOST, port=PORT, credentials=pika.PlainCredentials("guest", "guest"))
+    parameters = pika.ConnectionParameters(
+        host=HOST, port=PORT, credentials=pika.PlainCredentials("guest", "guest")
+    )
     connection = pika.BlockingConnection(parameters)
     try:
         channel = connection.channel()

@@ -34,7 +34,9 @@ def run_script(*arguments: str) -> str:
     )
     if completed.returncode != 0:
         tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-20:])
-        raise ClusterScriptError(f"scripts/cluster.sh {' '.join(arguments)} exited {completed.returncode}:\n{tail}")
+        raise ClusterScriptError(
+            f"scripts/cluster.sh {' '.join(arguments)} exited {completed.returncode}:\n{tail}"
+        )
     return completed.stdout
 
 

@@ -105,9 +105,12 @@ def _delete_queue(queue: str) -> None:
     from kombu.connection import Connection
 
     url = "amqp://guest:guest@127.0.0.1:5672//"
-    with Connection(url, transport="amqproto.contrib.kombu:Transport") as conn:  # type: ignore[no-untyped-call]
-        with conn.channel() as channel:
-            channel.queue_delete(queue)
+    transport = "amqproto.contrib.kombu:Transport"
+    with (
+        Connection(url, transport=transport) as conn,  # type: ignore[no-untyped-call]
+        conn.channel() as channel,
+    ):
+        channel.queue_delete(queue)
 
 
 @pytest.fixture(params=["rpc", "redis"], scope="module")

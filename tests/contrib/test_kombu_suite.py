@@ -37,7 +37,9 @@ transport.TRANSPORT_ALIASES["pyamqp"] = "amqproto.contrib.kombu:Transport"
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "env(name): kombu's environment marker")
-    config.addinivalue_line("markers", "flaky(reruns, reruns_delay): kombu's rerun marker (not honoured here)")
+    config.addinivalue_line(
+        "markers", "flaky(reruns, reruns_delay): kombu's rerun marker (not honoured here)"
+    )
 
 
 def _suite_queue_names():

@@ -10,6 +10,7 @@ stopped reading for a while.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -22,11 +23,11 @@ import pytest
 pytest.importorskip("kombu")
 amqp_exceptions = pytest.importorskip("amqp.exceptions")
 
-from kombu.connection import Connection
-from kombu.entity import Queue
-from kombu.messaging import Consumer, Producer
+from kombu.connection import Connection  # noqa: E402 -- after the importorskip above, which must run first
+from kombu.entity import Queue  # noqa: E402 -- after the importorskip above, which must run first
+from kombu.messaging import Consumer, Producer  # noqa: E402 -- after the importorskip above, which must run first
 
-from amqproto.contrib.kombu import Transport, TransportConnection
+from amqproto.contrib.kombu import Transport, TransportConnection  # noqa: E402 -- after the importorskip above, which must run first
 
 pytestmark = pytest.mark.broker
 
@@ -111,10 +112,8 @@ def test_drain_events_timeout_and_buffered(conn: Any, queue_name: str) -> None:
         deadline = time.monotonic() + 10
         while not received:
             assert time.monotonic() < deadline
-            try:
+            with contextlib.suppress(TimeoutError):
                 conn.drain_events(timeout=0)
-            except TimeoutError:
-                pass
     assert received == [{"n": 1}]
 
 
@@ -184,10 +183,8 @@ def test_ack_from_another_thread_while_blocked_reading(conn: Any, queue_name: st
         deadline = time.monotonic() + 20
         while len(acked) < 4:
             assert time.monotonic() < deadline, acked
-            try:
+            with contextlib.suppress(TimeoutError):
                 conn.drain_events(timeout=1)  # blocked reading while another thread acks
-            except TimeoutError:
-                pass
     for thread in threads:
         thread.join(timeout=10)
     assert sorted(acked) == [0, 1, 2, 3]

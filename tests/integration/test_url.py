@@ -113,7 +113,9 @@ def test_the_last_of_repeated_options_wins() -> None:
     assert parse_url("amqp://h?heartbeat=1&heartbeat=2").heartbeat == 2
 
 
-@pytest.mark.parametrize(("value", "kind"), [("plain", PLAIN), ("AMQPLAIN", AMQPLAIN), ("amqplain", AMQPLAIN)])
+@pytest.mark.parametrize(
+    ("value", "kind"), [("plain", PLAIN), ("AMQPLAIN", AMQPLAIN), ("amqplain", AMQPLAIN)]
+)
 def test_auth_mechanism_uses_the_uri_credentials(value: str, kind: type[PLAIN] | type[AMQPLAIN]) -> None:
     auth = parse_url(f"amqp://bob:pw%21@h?auth_mechanism={value}").authentication()
     assert isinstance(auth, kind)

@@ -1,4 +1,6 @@
-"""No error from parsing an AMQP URI shows its password: not the message, the repr, the chain or the traceback.
+"""No error from parsing an AMQP URI shows its password.
+
+Not the message, the repr, the chain or the traceback.
 
 A password with unencoded reserved characters is the hard case: in
 ``amqp://u:S3cr3t/x@host/`` the standard split reads ``S3cr3t`` as the port
@@ -83,7 +85,8 @@ def test_an_unencoded_password_that_would_parse_as_a_port_and_vhost_is_refused()
 
 def test_an_encoded_password_with_reserved_characters_parses() -> None:
     params = parse_url("amqp://u:S3%2Fcr%3Fe%23t%40@host/v")
-    assert (params.host, params.username, params.password, params.virtual_host) == ("host", "u", "S3/cr?e#t@", "v")
+    expected = ("host", "u", "S3/cr?e#t@", "v")
+    assert (params.host, params.username, params.password, params.virtual_host) == expected
 
 
 def test_an_at_sign_in_a_query_value_is_not_taken_for_a_password() -> None:

@@ -1,4 +1,7 @@
-"""The ``connection_class`` fixture of the integration suite: each test runs once per adapter of this flavour."""
+"""The ``connection_class`` fixture of the integration suite.
+
+Each test runs once per adapter of this flavour.
+"""
 
 from __future__ import annotations
 

@@ -50,10 +50,14 @@ async def _wait_for_message_count(channel: AsyncChannel, queue: str, count: int)
     assert await _message_count(channel, queue) == count
 
 
-async def _take(channel: AsyncChannel, queue: str, count: int, arguments: dict[str, Any] | None = None) -> list[AsyncMessage]:
+async def _take(
+    channel: AsyncChannel, queue: str, count: int, arguments: dict[str, Any] | None = None
+) -> list[AsyncMessage]:
     """Consume ``count`` messages from ``queue``, acking each; then cancel."""
     messages: list[AsyncMessage] = []
-    async with channel.basic_consume(queue, arguments=arguments, inactivity_timeout=SETTLE_WITHIN) as consumer:
+    async with channel.basic_consume(
+        queue, arguments=arguments, inactivity_timeout=SETTLE_WITHIN
+    ) as consumer:
         async for message in consumer:
             await message.ack()
             messages.append(message)
@@ -62,7 +66,9 @@ async def _take(channel: AsyncChannel, queue: str, count: int, arguments: dict[s
     return messages
 
 
-async def test_every_node_serves_one_cluster(connection_class: type[AsyncConnection], cluster: Cluster) -> None:
+async def test_every_node_serves_one_cluster(
+    connection_class: type[AsyncConnection], cluster: Cluster
+) -> None:
     names = []
     for url in cluster.urls:
         async with connection_class(url) as connection:
@@ -72,34 +78,41 @@ async def test_every_node_serves_one_cluster(connection_class: type[AsyncConnect
     assert names == ["amqproto-cluster"] * 3
 
 
-async def test_a_quorum_queue_is_a_queue_of_the_cluster(connection_class: type[AsyncConnection], cluster: Cluster) -> None:
+async def test_a_quorum_queue_is_a_queue_of_the_cluster(
+    connection_class: type[AsyncConnection], cluster: Cluster
+) -> None:
     queue = unique("quorum")
     async with (
         connection_class(cluster.url(1)) as declarer,
         connection_class(cluster.url(2)) as publisher,
         connection_class(cluster.url(3)) as consumer,
+        declarer.get_channel() as admin,
     ):
-        async with declarer.get_channel() as admin:
-            await admin.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
-            try:
-                listed = await run_blocking(cluster.rabbitmqctl, 2, "list_queues", "name", "type", "--quiet", "--no-table-headers")
-                assert f"{queue}\tquorum" in listed.splitlines()
-                # A quorum queue is durable, never exclusive: the broker says so.
-                async with declarer.get_channel() as channel:
-                    with pytest.raises(PreconditionFailed):
-                        await channel.queue_declare(unique("quorum"), durable=False, arguments={"x-queue-type": "quorum"})
+        await admin.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
+        try:
+            listed = await run_blocking(
+                cluster.rabbitmqctl, 2, "list_queues", "name", "type", "--quiet", "--no-table-headers"
+            )
+            assert f"{queue}\tquorum" in listed.splitlines()
+            # A quorum queue is durable, never exclusive: the broker says so.
+            async with declarer.get_channel() as channel:
+                transient = unique("quorum")
+                with pytest.raises(PreconditionFailed):
+                    await channel.queue_declare(
+                        transient, durable=False, arguments={"x-queue-type": "quorum"}
+                    )
 
-                async with publisher.get_channel() as channel:
-                    await channel.confirm_select()
-                    for index in range(10):
-                        await channel.basic_publish(b"%d" % index, routing_key=queue)
-                async with consumer.get_channel() as channel:
-                    await channel.basic_qos(prefetch_count=10)
-                    messages = await _take(channel, queue, 10)
-                    assert [message.body for message in messages] == [b"%d" % index for index in range(10)]
-                    await _wait_for_message_count(channel, queue, 0)
-            finally:
-                await admin.queue_delete(queue)
+            async with publisher.get_channel() as channel:
+                await channel.confirm_select()
+                for index in range(10):
+                    await channel.basic_publish(b"%d" % index, routing_key=queue)
+            async with consumer.get_channel() as channel:
+                await channel.basic_qos(prefetch_count=10)
+                messages = await _take(channel, queue, 10)
+                assert [message.body for message in messages] == [b"%d" % index for index in range(10)]
+                await _wait_for_message_count(channel, queue, 0)
+        finally:
+            await admin.queue_delete(queue)
 
 
 async def _nack_until_gone(channel: AsyncChannel, queue: str, limit: int) -> list[Any]:
@@ -152,24 +165,29 @@ async def test_a_quorum_queue_gives_up_after_its_delivery_limit(
             await channel.queue_delete(dead_letters)
 
 
-async def test_a_stream_is_read_from_an_offset(connection_class: type[AsyncConnection], cluster: Cluster) -> None:
+async def test_a_stream_is_read_from_an_offset(
+    connection_class: type[AsyncConnection], cluster: Cluster
+) -> None:
     stream = unique("stream")
-    async with connection_class(cluster.url(1)) as writer, connection_class(cluster.url(2)) as reader:
-        async with writer.get_channel() as channel:
-            await channel.queue_declare(stream, durable=True, arguments={"x-queue-type": "stream"})
-            try:
-                await channel.confirm_select()
-                for index in range(10):
-                    await channel.basic_publish(b"%d" % index, routing_key=stream)
+    async with (
+        connection_class(cluster.url(1)) as writer,
+        connection_class(cluster.url(2)) as reader,
+        writer.get_channel() as channel,
+    ):
+        await channel.queue_declare(stream, durable=True, arguments={"x-queue-type": "stream"})
+        try:
+            await channel.confirm_select()
+            for index in range(10):
+                await channel.basic_publish(b"%d" % index, routing_key=stream)
 
-                async with reader.get_channel() as reading:
-                    # Streams refuse a consumer without a prefetch limit (and one with no_ack).
-                    await reading.basic_qos(prefetch_count=4)
-                    tail = await _take(reading, stream, 4, arguments={"x-stream-offset": 6})
-                    assert [message.body for message in tail] == [b"6", b"7", b"8", b"9"]
-                    assert [_headers(message)["x-stream-offset"] for message in tail] == [6, 7, 8, 9]
-                    # Reading does not consume: from the first offset, all ten are there.
-                    everything = await _take(reading, stream, 10, arguments={"x-stream-offset": "first"})
-                    assert [message.body for message in everything] == [b"%d" % index for index in range(10)]
-            finally:
-                await channel.queue_delete(stream)
+            async with reader.get_channel() as reading:
+                # Streams refuse a consumer without a prefetch limit (and one with no_ack).
+                await reading.basic_qos(prefetch_count=4)
+                tail = await _take(reading, stream, 4, arguments={"x-stream-offset": 6})
+                assert [message.body for message in tail] == [b"6", b"7", b"8", b"9"]
+                assert [_headers(message)["x-stream-offset"] for message in tail] == [6, 7, 8, 9]
+                # Reading does not consume: from the first offset, all ten are there.
+                everything = await _take(reading, stream, 10, arguments={"x-stream-offset": "first"})
+                assert [message.body for message in everything] == [b"%d" % index for index in range(10)]
+        finally:
+            await channel.queue_delete(stream)

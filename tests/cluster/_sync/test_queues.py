@@ -51,10 +51,14 @@ def _wait_for_message_count(channel: SyncChannel, queue: str, count: int) -> Non
     assert _message_count(channel, queue) == count
 
 
-def _take(channel: SyncChannel, queue: str, count: int, arguments: dict[str, Any] | None = None) -> list[SyncMessage]:
+def _take(
+    channel: SyncChannel, queue: str, count: int, arguments: dict[str, Any] | None = None
+) -> list[SyncMessage]:
     """Consume ``count`` messages from ``queue``, acking each; then cancel."""
     messages: list[SyncMessage] = []
-    with channel.basic_consume(queue, arguments=arguments, inactivity_timeout=SETTLE_WITHIN) as consumer:
+    with channel.basic_consume(
+        queue, arguments=arguments, inactivity_timeout=SETTLE_WITHIN
+    ) as consumer:
         for message in consumer:
             message.ack()
             messages.append(message)
@@ -63,7 +67,9 @@ def _take(channel: SyncChannel, queue: str, count: int, arguments: dict[str, Any
     return messages
 
 
-def test_every_node_serves_one_cluster(connection_class: type[SyncConnection], cluster: Cluster) -> None:
+def test_every_node_serves_one_cluster(
+    connection_class: type[SyncConnection], cluster: Cluster
+) -> None:
     names = []
     for url in cluster.urls:
         with connection_class(url) as connection:
@@ -73,34 +79,41 @@ def test_every_node_serves_one_cluster(connection_class: type[SyncConnection], c
     assert names == ["amqproto-cluster"] * 3
 
 
-def test_a_quorum_queue_is_a_queue_of_the_cluster(connection_class: type[SyncConnection], cluster: Cluster) -> None:
+def test_a_quorum_queue_is_a_queue_of_the_cluster(
+    connection_class: type[SyncConnection], cluster: Cluster
+) -> None:
     queue = unique("quorum")
     with (
         connection_class(cluster.url(1)) as declarer,
         connection_class(cluster.url(2)) as publisher,
         connection_class(cluster.url(3)) as consumer,
+        declarer.get_channel() as admin,
     ):
-        with declarer.get_channel() as admin:
-            admin.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
-            try:
-                listed = run_blocking(cluster.rabbitmqctl, 2, "list_queues", "name", "type", "--quiet", "--no-table-headers")
-                assert f"{queue}\tquorum" in listed.splitlines()
-                # A quorum queue is durable, never exclusive: the broker says so.
-                with declarer.get_channel() as channel:
-                    with pytest.raises(PreconditionFailed):
-                        channel.queue_declare(unique("quorum"), durable=False, arguments={"x-queue-type": "quorum"})
+        admin.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
+        try:
+            listed = run_blocking(
+                cluster.rabbitmqctl, 2, "list_queues", "name", "type", "--quiet", "--no-table-headers"
+            )
+            assert f"{queue}\tquorum" in listed.splitlines()
+            # A quorum queue is durable, never exclusive: the broker says so.
+            with declarer.get_channel() as channel:
+                transient = unique("quorum")
+                with pytest.raises(PreconditionFailed):
+                    channel.queue_declare(
+                        transient, durable=False, arguments={"x-queue-type": "quorum"}
+                    )
 
-                with publisher.get_channel() as channel:
-                    channel.confirm_select()
-                    for index in range(10):
-                        channel.basic_publish(b"%d" % index, routing_key=queue)
-                with consumer.get_channel() as channel:
-                    channel.basic_qos(prefetch_count=10)
-                    messages = _take(channel, queue, 10)
-                    assert [message.body for message in messages] == [b"%d" % index for index in range(10)]
-                    _wait_for_message_count(channel, queue, 0)
-            finally:
-                admin.queue_delete(queue)
+            with publisher.get_channel() as channel:
+                channel.confirm_select()
+                for index in range(10):
+                    channel.basic_publish(b"%d" % index, routing_key=queue)
+            with consumer.get_channel() as channel:
+                channel.basic_qos(prefetch_count=10)
+                messages = _take(channel, queue, 10)
+                assert [message.body for message in messages] == [b"%d" % index for index in range(10)]
+                _wait_for_message_count(channel, queue, 0)
+        finally:
+            admin.queue_delete(queue)
 
 
 def _nack_until_gone(channel: SyncChannel, queue: str, limit: int) -> list[Any]:
@@ -153,24 +166,29 @@ def test_a_quorum_queue_gives_up_after_its_delivery_limit(
             channel.queue_delete(dead_letters)
 
 
-def test_a_stream_is_read_from_an_offset(connection_class: type[SyncConnection], cluster: Cluster) -> None:
+def test_a_stream_is_read_from_an_offset(
+    connection_class: type[SyncConnection], cluster: Cluster
+) -> None:
     stream = unique("stream")
-    with connection_class(cluster.url(1)) as writer, connection_class(cluster.url(2)) as reader:
-        with writer.get_channel() as channel:
-            channel.queue_declare(stream, durable=True, arguments={"x-queue-type": "stream"})
-            try:
-                channel.confirm_select()
-                for index in range(10):
-                    channel.basic_publish(b"%d" % index, routing_key=stream)
+    with (
+        connection_class(cluster.url(1)) as writer,
+        connection_class(cluster.url(2)) as reader,
+        writer.get_channel() as channel,
+    ):
+        channel.queue_declare(stream, durable=True, arguments={"x-queue-type": "stream"})
+        try:
+            channel.confirm_select()
+            for index in range(10):
+                channel.basic_publish(b"%d" % index, routing_key=stream)
 
-                with reader.get_channel() as reading:
-                    # Streams refuse a consumer without a prefetch limit (and one with no_ack).
-                    reading.basic_qos(prefetch_count=4)
-                    tail = _take(reading, stream, 4, arguments={"x-stream-offset": 6})
-                    assert [message.body for message in tail] == [b"6", b"7", b"8", b"9"]
-                    assert [_headers(message)["x-stream-offset"] for message in tail] == [6, 7, 8, 9]
-                    # Reading does not consume: from the first offset, all ten are there.
-                    everything = _take(reading, stream, 10, arguments={"x-stream-offset": "first"})
-                    assert [message.body for message in everything] == [b"%d" % index for index in range(10)]
-            finally:
-                channel.queue_delete(stream)
+            with reader.get_channel() as reading:
+                # Streams refuse a consumer without a prefetch limit (and one with no_ack).
+                reading.basic_qos(prefetch_count=4)
+                tail = _take(reading, stream, 4, arguments={"x-stream-offset": 6})
+                assert [message.body for message in tail] == [b"6", b"7", b"8", b"9"]
+                assert [_headers(message)["x-stream-offset"] for message in tail] == [6, 7, 8, 9]
+                # Reading does not consume: from the first offset, all ten are there.
+                everything = _take(reading, stream, 10, arguments={"x-stream-offset": "first"})
+                assert [message.body for message in everything] == [b"%d" % index for index in range(10)]
+        finally:
+            channel.queue_delete(stream)

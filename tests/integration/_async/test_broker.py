@@ -86,7 +86,11 @@ HEADERS: dict[str, Any] = {
     "datetime": datetime.datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC),
     "none": None,
     "list": [1, "two", 3.0, None, True, [b"nested", {"deep": decimal.Decimal("0.5")}], []],
-    "dict": {"a": 1, "b": {"c": [datetime.datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC)], "d": None}, "e": {}},
+    "dict": {
+        "a": 1,
+        "b": {"c": [datetime.datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC)], "d": None},
+        "e": {},
+    },
 }
 
 
@@ -297,7 +301,8 @@ async def test_exchange_to_exchange_binding_routes(connection_class: type[AsyncC
             assert await message_count(channel, queue) == 1
             message = await channel.basic_get(queue, no_ack=True)
             assert message is not None
-            assert (message.body, message.exchange, message.routing_key) == (b"order", source, "orders.created")
+            received = (message.body, message.exchange, message.routing_key)
+            assert received == (b"order", source, "orders.created")
     finally:
         await delete_exchanges(connection_class, source, destination)
 
@@ -454,7 +459,9 @@ async def test_qos_prefetch_limits_unacked_deliveries(connection_class: type[Asy
         assert await message_count(channel, queue) == 0
 
 
-async def test_a_thousand_concurrent_publishes_are_all_confirmed(connection_class: type[AsyncConnection]) -> None:
+async def test_a_thousand_concurrent_publishes_are_all_confirmed(
+    connection_class: type[AsyncConnection],
+) -> None:
     async with connection_class(URL) as connection, connection.get_channel() as channel:
         queue = (await channel.queue_declare(exclusive=True)).queue
         await channel.confirm_select()
@@ -462,7 +469,8 @@ async def test_a_thousand_concurrent_publishes_are_all_confirmed(connection_clas
         results = await gather(
             *(functools.partial(channel.basic_publish, body, routing_key=queue) for body in bodies)
         )
-        assert sorted(result or 0 for result in results) == list(range(1, 1001))  # each its own publish sequence number
+        # Each its own publish sequence number.
+        assert sorted(result or 0 for result in results) == list(range(1, 1001))
         # Confirmed means enqueued: every one is there, each once.
         assert await message_count(channel, queue) == 1000
         async with channel.basic_consume(queue, no_ack=True) as consumer:
@@ -470,7 +478,9 @@ async def test_a_thousand_concurrent_publishes_are_all_confirmed(connection_clas
         assert sorted(message.body for message in received) == sorted(bodies)
 
 
-async def test_unroutable_mandatory_publish_raises_in_confirm_mode(connection_class: type[AsyncConnection]) -> None:
+async def test_unroutable_mandatory_publish_raises_in_confirm_mode(
+    connection_class: type[AsyncConnection],
+) -> None:
     nowhere = unique("nowhere")
     async with connection_class(URL) as connection, connection.get_channel() as channel:
         queue = (await channel.queue_declare(exclusive=True)).queue
@@ -545,7 +555,9 @@ async def test_a_five_mebibyte_message_round_trips(connection_class: type[AsyncC
         assert delivered.body == body[::-1]
 
 
-async def test_the_broker_cancelling_a_consumer_ends_its_iteration(connection_class: type[AsyncConnection]) -> None:
+async def test_the_broker_cancelling_a_consumer_ends_its_iteration(
+    connection_class: type[AsyncConnection],
+) -> None:
     async with connection_class(URL) as connection, connection.get_channel() as channel:
         queue = (await channel.queue_declare(exclusive=True)).queue
         async with channel.basic_consume(queue) as consumer:
@@ -715,7 +727,9 @@ async def test_a_message_from_amqproto_reaches_pika_intact(connection_class: typ
 # -- concurrency and edges -------------------------------------------------------
 
 
-async def test_concurrent_calls_on_one_channel_get_their_own_replies(connection_class: type[AsyncConnection]) -> None:
+async def test_concurrent_calls_on_one_channel_get_their_own_replies(
+    connection_class: type[AsyncConnection],
+) -> None:
     async with connection_class(URL) as connection, connection.get_channel() as channel:
         names = [unique("queue") for _ in range(30)]
         declared = await gather(
@@ -735,7 +749,9 @@ async def test_many_channels_at_once(connection_class: type[AsyncConnection]) ->
         channels = await gather(*[connection.channel for _ in range(50)])
         assert len({channel.id for channel in channels}) == 50
         queue = (await channels[0].queue_declare(exclusive=True)).queue
-        await gather(*(functools.partial(channel.basic_publish, b"hi", routing_key=queue) for channel in channels))
+        await gather(
+            *(functools.partial(channel.basic_publish, b"hi", routing_key=queue) for channel in channels)
+        )
         await gather(*(channel.close for channel in channels[1:]))
         assert not any(channel.is_open for channel in channels[1:])
         async with connection.get_channel() as channel:
@@ -746,7 +762,16 @@ async def test_bodies_at_frame_boundaries(connection_class: type[AsyncConnection
     async with connection_class(URL, frame_max=4096) as connection, connection.get_channel() as channel:
         per_frame = connection.core.frame_max - 8  # a body frame's header and end octet
         assert per_frame == 4088
-        sizes = [0, 1, per_frame - 1, per_frame, per_frame + 1, 2 * per_frame, 2 * per_frame + 1, 10 * per_frame]
+        sizes = [
+            0,
+            1,
+            per_frame - 1,
+            per_frame,
+            per_frame + 1,
+            2 * per_frame,
+            2 * per_frame + 1,
+            10 * per_frame,
+        ]
         bodies = [bytes([index]) * size for index, size in enumerate(sizes)]
         queue = (await channel.queue_declare(exclusive=True)).queue
         await channel.confirm_select()
@@ -826,8 +851,9 @@ async def test_exclusive_queues_and_consumers_are_exclusive(connection_class: ty
         with pytest.raises(ResourceLocked, match=re.escape(queue)):
             await other_channel.queue_declare(queue, passive=True)
         async with channel.basic_consume(queue, exclusive=True):
+            second = channel.basic_consume(queue)
             with pytest.raises(AccessRefused, match="in exclusive use"):
-                await channel.basic_consume(queue).start()
+                await second.start()
         assert not channel.is_open
         assert connection.is_open and other.is_open
 
@@ -835,9 +861,11 @@ async def test_exclusive_queues_and_consumers_are_exclusive(connection_class: ty
 async def test_each_consumer_gets_the_messages_of_its_queue(connection_class: type[AsyncConnection]) -> None:
     async with connection_class(URL) as connection, connection.get_channel() as channel:
         queues = [(await channel.queue_declare(exclusive=True)).queue for _ in range(3)]
-        async with channel.basic_consume(queues[0], no_ack=True) as first, channel.basic_consume(
-            queues[1], no_ack=True
-        ) as second, channel.basic_consume(queues[2], no_ack=True) as third:
+        async with (
+            channel.basic_consume(queues[0], no_ack=True) as first,
+            channel.basic_consume(queues[1], no_ack=True) as second,
+            channel.basic_consume(queues[2], no_ack=True) as third,
+        ):
             for round_ in range(5):
                 for queue in queues:
                     await channel.basic_publish(f"{queue} {round_}".encode(), routing_key=queue)
@@ -861,7 +889,9 @@ async def test_a_message_over_max_message_size_is_refused(connection_class: type
         assert not connection.is_open
 
 
-async def test_properties_too_large_for_a_frame_are_refused_locally(connection_class: type[AsyncConnection]) -> None:
+async def test_properties_too_large_for_a_frame_are_refused_locally(
+    connection_class: type[AsyncConnection],
+) -> None:
     async with connection_class(URL) as connection, connection.get_channel() as channel:
         queue = (await channel.queue_declare(exclusive=True)).queue
         too_large = BasicProperties(headers={"big": "x" * connection.core.frame_max})

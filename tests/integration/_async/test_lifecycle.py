@@ -71,14 +71,18 @@ async def test_connect_on_an_open_or_closed_connection_raises_at_once(
 
 
 @pytest.mark.parametrize("bad", [0, -1, math.nan, math.inf])
-async def test_a_timeout_that_is_not_positive_is_refused(connection_class: type[AsyncConnection], bad: float) -> None:
+async def test_a_timeout_that_is_not_positive_is_refused(
+    connection_class: type[AsyncConnection], bad: float
+) -> None:
     with pytest.raises(ConfigurationError, match="connection_timeout must be a positive number"):
         connection_class(URL, connection_timeout=bad)
     with pytest.raises(ConfigurationError, match="call_timeout must be a positive number"):
         connection_class(URL, call_timeout=bad)
 
 
-async def test_a_consumer_iterated_without_with_starts_itself(connection_class: type[AsyncConnection]) -> None:
+async def test_a_consumer_iterated_without_with_starts_itself(
+    connection_class: type[AsyncConnection],
+) -> None:
     async with connection_class(URL) as connection:
         channel = await connection.channel()
         queue = (await channel.queue_declare(exclusive=True)).queue
@@ -141,7 +145,9 @@ async def test_close_callbacks_get_the_cause(connection_class: type[AsyncConnect
     await connection.close()
 
 
-async def test_confirms_never_lie_when_the_broker_closes_mid_stream(connection_class: type[AsyncConnection]) -> None:
+async def test_confirms_never_lie_when_the_broker_closes_mid_stream(
+    connection_class: type[AsyncConnection],
+) -> None:
     """Whatever wait_for_confirms let through, and every publish not in ``unconfirmed``, is in the queue."""
     name = unique("connection")
     queue = unique("confirms")

@@ -30,12 +30,11 @@ async def test_the_counting_observer_sees_a_whole_round_trip(connection_class: t
             await channel.basic_publish(body, routing_key=queue)
         await channel.basic_publish(b"lost", routing_key=unique("nowhere"), mandatory=True, wait=False)
         async with channel.basic_consume(queue) as consumer:
-            taken = 0
+            # A fresh channel numbers its deliveries from 1.
             async for message in consumer:
-                taken += 1
-                if taken == 1:
+                if message.delivery_tag == 1:
                     await message.ack()
-                elif taken == 2:
+                elif message.delivery_tag == 2:
                     await message.nack(requeue=False)
                 else:
                     await message.reject(requeue=False)

@@ -87,7 +87,11 @@ HEADERS: dict[str, Any] = {
     "datetime": datetime.datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC),
     "none": None,
     "list": [1, "two", 3.0, None, True, [b"nested", {"deep": decimal.Decimal("0.5")}], []],
-    "dict": {"a": 1, "b": {"c": [datetime.datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC)], "d": None}, "e": {}},
+    "dict": {
+        "a": 1,
+        "b": {"c": [datetime.datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC)], "d": None},
+        "e": {},
+    },
 }
 
 
@@ -298,7 +302,8 @@ def test_exchange_to_exchange_binding_routes(connection_class: type[SyncConnecti
             assert message_count(channel, queue) == 1
             message = channel.basic_get(queue, no_ack=True)
             assert message is not None
-            assert (message.body, message.exchange, message.routing_key) == (b"order", source, "orders.created")
+            received = (message.body, message.exchange, message.routing_key)
+            assert received == (b"order", source, "orders.created")
     finally:
         delete_exchanges(connection_class, source, destination)
 
@@ -455,7 +460,9 @@ def test_qos_prefetch_limits_unacked_deliveries(connection_class: type[SyncConne
         assert message_count(channel, queue) == 0
 
 
-def test_a_thousand_concurrent_publishes_are_all_confirmed(connection_class: type[SyncConnection]) -> None:
+def test_a_thousand_concurrent_publishes_are_all_confirmed(
+    connection_class: type[SyncConnection],
+) -> None:
     with connection_class(URL) as connection, connection.get_channel() as channel:
         queue = (channel.queue_declare(exclusive=True)).queue
         channel.confirm_select()
@@ -463,7 +470,8 @@ def test_a_thousand_concurrent_publishes_are_all_confirmed(connection_class: typ
         results = gather(
             *(functools.partial(channel.basic_publish, body, routing_key=queue) for body in bodies)
         )
-        assert sorted(result or 0 for result in results) == list(range(1, 1001))  # each its own publish sequence number
+        # Each its own publish sequence number.
+        assert sorted(result or 0 for result in results) == list(range(1, 1001))
         # Confirmed means enqueued: every one is there, each once.
         assert message_count(channel, queue) == 1000
         with channel.basic_consume(queue, no_ack=True) as consumer:
@@ -471,7 +479,9 @@ def test_a_thousand_concurrent_publishes_are_all_confirmed(connection_class: typ
         assert sorted(message.body for message in received) == sorted(bodies)
 
 
-def test_unroutable_mandatory_publish_raises_in_confirm_mode(connection_class: type[SyncConnection]) -> None:
+def test_unroutable_mandatory_publish_raises_in_confirm_mode(
+    connection_class: type[SyncConnection],
+) -> None:
     nowhere = unique("nowhere")
     with connection_class(URL) as connection, connection.get_channel() as channel:
         queue = (channel.queue_declare(exclusive=True)).queue
@@ -546,7 +556,9 @@ def test_a_five_mebibyte_message_round_trips(connection_class: type[SyncConnecti
         assert delivered.body == body[::-1]
 
 
-def test_the_broker_cancelling_a_consumer_ends_its_iteration(connection_class: type[SyncConnection]) -> None:
+def test_the_broker_cancelling_a_consumer_ends_its_iteration(
+    connection_class: type[SyncConnection],
+) -> None:
     with connection_class(URL) as connection, connection.get_channel() as channel:
         queue = (channel.queue_declare(exclusive=True)).queue
         with channel.basic_consume(queue) as consumer:
@@ -716,7 +728,9 @@ def test_a_message_from_amqproto_reaches_pika_intact(connection_class: type[Sync
 # -- concurrency and edges -------------------------------------------------------
 
 
-def test_concurrent_calls_on_one_channel_get_their_own_replies(connection_class: type[SyncConnection]) -> None:
+def test_concurrent_calls_on_one_channel_get_their_own_replies(
+    connection_class: type[SyncConnection],
+) -> None:
     with connection_class(URL) as connection, connection.get_channel() as channel:
         names = [unique("queue") for _ in range(30)]
         declared = gather(
@@ -736,7 +750,9 @@ def test_many_channels_at_once(connection_class: type[SyncConnection]) -> None:
         channels = gather(*[connection.channel for _ in range(50)])
         assert len({channel.id for channel in channels}) == 50
         queue = (channels[0].queue_declare(exclusive=True)).queue
-        gather(*(functools.partial(channel.basic_publish, b"hi", routing_key=queue) for channel in channels))
+        gather(
+            *(functools.partial(channel.basic_publish, b"hi", routing_key=queue) for channel in channels)
+        )
         gather(*(channel.close for channel in channels[1:]))
         assert not any(channel.is_open for channel in channels[1:])
         with connection.get_channel() as channel:
@@ -747,7 +763,16 @@ def test_bodies_at_frame_boundaries(connection_class: type[SyncConnection]) -> N
     with connection_class(URL, frame_max=4096) as connection, connection.get_channel() as channel:
         per_frame = connection.core.frame_max - 8  # a body frame's header and end octet
         assert per_frame == 4088
-        sizes = [0, 1, per_frame - 1, per_frame, per_frame + 1, 2 * per_frame, 2 * per_frame + 1, 10 * per_frame]
+        sizes = [
+            0,
+            1,
+            per_frame - 1,
+            per_frame,
+            per_frame + 1,
+            2 * per_frame,
+            2 * per_frame + 1,
+            10 * per_frame,
+        ]
         bodies = [bytes([index]) * size for index, size in enumerate(sizes)]
         queue = (channel.queue_declare(exclusive=True)).queue
         channel.confirm_select()
@@ -827,8 +852,9 @@ def test_exclusive_queues_and_consumers_are_exclusive(connection_class: type[Syn
         with pytest.raises(ResourceLocked, match=re.escape(queue)):
             other_channel.queue_declare(queue, passive=True)
         with channel.basic_consume(queue, exclusive=True):
+            second = channel.basic_consume(queue)
             with pytest.raises(AccessRefused, match="in exclusive use"):
-                channel.basic_consume(queue).start()
+                second.start()
         assert not channel.is_open
         assert connection.is_open and other.is_open
 
@@ -836,9 +862,11 @@ def test_exclusive_queues_and_consumers_are_exclusive(connection_class: type[Syn
 def test_each_consumer_gets_the_messages_of_its_queue(connection_class: type[SyncConnection]) -> None:
     with connection_class(URL) as connection, connection.get_channel() as channel:
         queues = [(channel.queue_declare(exclusive=True)).queue for _ in range(3)]
-        with channel.basic_consume(queues[0], no_ack=True) as first, channel.basic_consume(
-            queues[1], no_ack=True
-        ) as second, channel.basic_consume(queues[2], no_ack=True) as third:
+        with (
+            channel.basic_consume(queues[0], no_ack=True) as first,
+            channel.basic_consume(queues[1], no_ack=True) as second,
+            channel.basic_consume(queues[2], no_ack=True) as third,
+        ):
             for round_ in range(5):
                 for queue in queues:
                     channel.basic_publish(f"{queue} {round_}".encode(), routing_key=queue)
@@ -862,7 +890,9 @@ def test_a_message_over_max_message_size_is_refused(connection_class: type[SyncC
         assert not connection.is_open
 
 
-def test_properties_too_large_for_a_frame_are_refused_locally(connection_class: type[SyncConnection]) -> None:
+def test_properties_too_large_for_a_frame_are_refused_locally(
+    connection_class: type[SyncConnection],
+) -> None:
     with connection_class(URL) as connection, connection.get_channel() as channel:
         queue = (channel.queue_declare(exclusive=True)).queue
         too_large = BasicProperties(headers={"big": "x" * connection.core.frame_max})

@@ -72,14 +72,18 @@ def test_connect_on_an_open_or_closed_connection_raises_at_once(
 
 
 @pytest.mark.parametrize("bad", [0, -1, math.nan, math.inf])
-def test_a_timeout_that_is_not_positive_is_refused(connection_class: type[SyncConnection], bad: float) -> None:
+def test_a_timeout_that_is_not_positive_is_refused(
+    connection_class: type[SyncConnection], bad: float
+) -> None:
     with pytest.raises(ConfigurationError, match="connection_timeout must be a positive number"):
         connection_class(URL, connection_timeout=bad)
     with pytest.raises(ConfigurationError, match="call_timeout must be a positive number"):
         connection_class(URL, call_timeout=bad)
 
 
-def test_a_consumer_iterated_without_with_starts_itself(connection_class: type[SyncConnection]) -> None:
+def test_a_consumer_iterated_without_with_starts_itself(
+    connection_class: type[SyncConnection],
+) -> None:
     with connection_class(URL) as connection:
         channel = connection.channel()
         queue = (channel.queue_declare(exclusive=True)).queue
@@ -142,7 +146,9 @@ def test_close_callbacks_get_the_cause(connection_class: type[SyncConnection]) -
     connection.close()
 
 
-def test_confirms_never_lie_when_the_broker_closes_mid_stream(connection_class: type[SyncConnection]) -> None:
+def test_confirms_never_lie_when_the_broker_closes_mid_stream(
+    connection_class: type[SyncConnection],
+) -> None:
     """Whatever wait_for_confirms let through, and every publish not in ``unconfirmed``, is in the queue."""
     name = unique("connection")
     queue = unique("confirms")

@@ -31,12 +31,11 @@ def test_the_counting_observer_sees_a_whole_round_trip(connection_class: type[Sy
             channel.basic_publish(body, routing_key=queue)
         channel.basic_publish(b"lost", routing_key=unique("nowhere"), mandatory=True, wait=False)
         with channel.basic_consume(queue) as consumer:
-            taken = 0
+            # A fresh channel numbers its deliveries from 1.
             for message in consumer:
-                taken += 1
-                if taken == 1:
+                if message.delivery_tag == 1:
                     message.ack()
-                elif taken == 2:
+                elif message.delivery_tag == 2:
                     message.nack(requeue=False)
                 else:
                     message.reject(requeue=False)
