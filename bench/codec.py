@@ -113,7 +113,11 @@ def encoders() -> dict[str, Callable[[int], bytes]]:
     """Per library, a function encoding the same message ``n`` times; it returns the last encoding."""
     method = BasicPublish(exchange=EXCHANGE, routing_key=ROUTING_KEY)
     properties = BasicProperties(
-        content_type=CONTENT_TYPE, delivery_mode=2, headers=HEADERS, message_id=MESSAGE_ID, timestamp=TIMESTAMP
+        content_type=CONTENT_TYPE,
+        delivery_mode=2,
+        headers=HEADERS,
+        message_id=MESSAGE_ID,
+        timestamp=TIMESTAMP,
     )
 
     def amqproto_encode(n: int) -> bytes:
@@ -125,7 +129,11 @@ def encoders() -> dict[str, Callable[[int], bytes]]:
 
     pamqp_method = pamqp.commands.Basic.Publish(exchange=EXCHANGE, routing_key=ROUTING_KEY)
     pamqp_properties = pamqp.commands.Basic.Properties(
-        content_type=CONTENT_TYPE, delivery_mode=2, headers=HEADERS, message_id=MESSAGE_ID, timestamp=TIMESTAMP
+        content_type=CONTENT_TYPE,
+        delivery_mode=2,
+        headers=HEADERS,
+        message_id=MESSAGE_ID,
+        timestamp=TIMESTAMP,
     )
 
     def pamqp_encode(n: int) -> bytes:
@@ -189,7 +197,11 @@ def builders() -> dict[str, Callable[[list[tuple[str, datetime.datetime]]], byte
         encoded = b""
         for message_id, timestamp in ids:
             properties = BasicProperties(
-                content_type=CONTENT_TYPE, delivery_mode=2, headers=HEADERS, message_id=message_id, timestamp=timestamp
+                content_type=CONTENT_TYPE,
+                delivery_mode=2,
+                headers=HEADERS,
+                message_id=message_id,
+                timestamp=timestamp,
             )
             method = BasicPublish(exchange=EXCHANGE, routing_key=ROUTING_KEY)
             encoded = join(
@@ -206,7 +218,11 @@ def builders() -> dict[str, Callable[[list[tuple[str, datetime.datetime]]], byte
         encoded = b""
         for message_id, timestamp in ids:
             properties = BasicProperties(
-                content_type=CONTENT_TYPE, delivery_mode=2, headers=HEADERS, message_id=message_id, timestamp=timestamp
+                content_type=CONTENT_TYPE,
+                delivery_mode=2,
+                headers=HEADERS,
+                message_id=message_id,
+                timestamp=timestamp,
             )
             method = BasicPublish(exchange=EXCHANGE, routing_key=ROUTING_KEY)
             encoded = join(encode_content_frames(CHANNEL, method, properties, BODY, FRAME_MAX))
@@ -217,7 +233,11 @@ def builders() -> dict[str, Callable[[list[tuple[str, datetime.datetime]]], byte
         encoded = b""
         for message_id, timestamp in ids:
             properties = pamqp.commands.Basic.Properties(
-                content_type=CONTENT_TYPE, delivery_mode=2, headers=HEADERS, message_id=message_id, timestamp=timestamp
+                content_type=CONTENT_TYPE,
+                delivery_mode=2,
+                headers=HEADERS,
+                message_id=message_id,
+                timestamp=timestamp,
             )
             method = pamqp.commands.Basic.Publish(exchange=EXCHANGE, routing_key=ROUTING_KEY)
             encoded = b"".join(
@@ -249,11 +269,16 @@ def builders() -> dict[str, Callable[[list[tuple[str, datetime.datetime]]], byte
             )
         return encoded
 
-    return {"amqproto": amqproto_build, "pamqp": pamqp_build, "pika": pika_build, "amqproto-fast": amqproto_build_fast}
+    return {
+        "amqproto": amqproto_build,
+        "pamqp": pamqp_build,
+        "pika": pika_build,
+        "amqproto-fast": amqproto_build_fast,
+    }
 
 
 def check_builders(build: dict[str, Callable[[list[tuple[str, datetime.datetime]]], bytes]]) -> None:
-    """Every library's message decodes (with amqproto) to the same message, its own id and timestamp included."""
+    """Every library's message decodes (with amqproto) to the same one, its own id and timestamp included."""
     ids = message_ids(3)
     message_id, timestamp = ids[-1]
     expected = [
@@ -308,7 +333,10 @@ def deliveries(count: int) -> bytes:
     parts: list[bytes] = []
     for number in range(count):
         method = BasicDeliver(
-            consumer_tag="amq.ctag-Zm9vYmFy", delivery_tag=number + 1, exchange=EXCHANGE, routing_key=ROUTING_KEY
+            consumer_tag="amq.ctag-Zm9vYmFy",
+            delivery_tag=number + 1,
+            exchange=EXCHANGE,
+            routing_key=ROUTING_KEY,
         )
         properties = BasicProperties(
             content_type=CONTENT_TYPE,
@@ -374,7 +402,12 @@ def check_decoders(decode: dict[str, Callable[[], Sequence[Any]]]) -> None:
     (_, _, pamqp_method), (_, _, pamqp_header), (_, _, pamqp_body) = results["pamqp"][-3:]
     (_, pika_method), (_, pika_header), (_, pika_body) = results["pika"][-3:]
     seen = {
-        "amqproto": (method.method.delivery_tag, header.properties.message_id, header.properties.headers, body.payload),
+        "amqproto": (
+            method.method.delivery_tag,
+            header.properties.message_id,
+            header.properties.headers,
+            body.payload,
+        ),
         "pamqp": (
             getattr(pamqp_method, "delivery_tag", None),
             getattr(getattr(pamqp_header, "properties", None), "message_id", None),
@@ -422,7 +455,9 @@ def main(rounds: int = 30, *, verbose: bool = True) -> dict[str, Any]:
     check_builders(build)
     ids = message_ids(ENCODE_MESSAGES)
 
-    encode_times = best_times({name: functools.partial(run, ENCODE_MESSAGES) for name, run in encode.items()}, rounds)
+    encode_times = best_times(
+        {name: functools.partial(run, ENCODE_MESSAGES) for name, run in encode.items()}, rounds
+    )
     decode_times = best_times(dict(decode), rounds)
     build_times = best_times({name: functools.partial(run, ids) for name, run in build.items()}, rounds)
 
@@ -436,7 +471,9 @@ def main(rounds: int = 30, *, verbose: bool = True) -> dict[str, Any]:
         workload: {other: by_library["amqproto"] / by_library[other] for other in LIBRARIES[1:]}
         for workload, by_library in rates.items()
     }
-    targets = {workload: {other: TARGETS[(workload, other)] for other in LIBRARIES[1:]} for workload in WORKLOADS}
+    targets = {
+        workload: {other: TARGETS[(workload, other)] for other in LIBRARIES[1:]} for workload in WORKLOADS
+    }
     # How much slower encode_frame is than the fast path, building included.
     encode_frame_cost = fast_path_rate / rates["build"]["amqproto"]
     met = all(ratios[workload][other] >= target for (workload, other), target in TARGETS.items())
@@ -463,7 +500,8 @@ def print_figures(figures: dict[str, Any], rounds: int) -> None:
         targets = figures["targets"][workload]
         cells = "".join(f"{rates[name]:>12,.0f}/s" for name in LIBRARIES)
         marks = "".join(
-            f"{ratios[other]:>7.2f}x{'' if ratios[other] >= targets[other] else '!'}" for other in LIBRARIES[1:]
+            f"{ratios[other]:>7.2f}x{'' if ratios[other] >= targets[other] else '!'}"
+            for other in LIBRARIES[1:]
         )
         print(f"{workload:8}{cells}   {marks}")
     cost = figures["encode_frame_over_fast_path"]

@@ -56,34 +56,64 @@ class Scenario:
 
 
 #: The clients that publish with properties (Job.properties).
-PROPERTIES_CLIENTS = ("amqproto-asyncio", "amqproto-uvloop", "amqproto-curio", "amqproto-blocking", "pika-select")
+PROPERTIES_CLIENTS = (
+    "amqproto-asyncio",
+    "amqproto-uvloop",
+    "amqproto-curio",
+    "amqproto-blocking",
+    "pika-select",
+)
 
 SCENARIOS: dict[str, Scenario] = {
     scenario.name: scenario
     for scenario in [
-        Scenario("publish-32B", "publish", 32, 20_000, "publish, no confirms, until the broker holds them all"),
-        Scenario("publish-1KiB", "publish", 1024, 20_000, "publish, no confirms, until the broker holds them all"),
-        Scenario("publish-64KiB", "publish", 64 * 1024, 2_000, "publish, no confirms, until the broker holds them all"),
-        Scenario("publish-1MiB", "publish", 1 << 20, 200, "publish, no confirms, until the broker holds them all"),
+        Scenario(
+            "publish-32B", "publish", 32, 20_000, "publish, no confirms, until the broker holds them all"
+        ),
+        Scenario(
+            "publish-1KiB", "publish", 1024, 20_000, "publish, no confirms, until the broker holds them all"
+        ),
+        Scenario(
+            "publish-64KiB",
+            "publish",
+            64 * 1024,
+            2_000,
+            "publish, no confirms, until the broker holds them all",
+        ),
+        Scenario(
+            "publish-1MiB", "publish", 1 << 20, 200, "publish, no confirms, until the broker holds them all"
+        ),
         Scenario(
             "publish-props-32B",
             "publish",
             32,
             20_000,
-            "publish with properties (a new message id and timestamp each), no confirms, until the broker holds them all",
+            "publish with properties (a new message id and timestamp each), no confirms, until the "
+            "broker holds them all",
             properties=True,
             clients=PROPERTIES_CLIENTS,
         ),
-        Scenario("confirm-32B", "confirm", 32, 20_000, "publish with confirms, sliding window of 500 unconfirmed"),
-        Scenario("consume-32B", "consume", 32, 20_000, "consume a pre-filled queue, prefetch 1000, ack multiple every 100"),
-        Scenario("rpc-32B", "rpc", 32, 2_000, "request/reply round trips through the broker (after 200 warm-up)"),
+        Scenario(
+            "confirm-32B", "confirm", 32, 20_000, "publish with confirms, sliding window of 500 unconfirmed"
+        ),
+        Scenario(
+            "consume-32B",
+            "consume",
+            32,
+            20_000,
+            "consume a pre-filled queue, prefetch 1000, ack multiple every 100",
+        ),
+        Scenario(
+            "rpc-32B", "rpc", 32, 2_000, "request/reply round trips through the broker (after 200 warm-up)"
+        ),
         Scenario("codec", "codec", 0, 0, "encode/decode only, no broker (bench/codec.py)"),
         Scenario(
             "scale",
             "scale",
             0,
             0,
-            "1,000 connections with 2 channels each, idle with heartbeats; 10 and 10,000 consumers on one connection (bench/scale.py)",
+            "1,000 connections with 2 channels each, idle with heartbeats; 10 and 10,000 consumers "
+            "on one connection (bench/scale.py)",
         ),
     ]
 }
@@ -121,7 +151,12 @@ def _run_codec(timeout: float, module: str = "codec", argv: Sequence[str] = ()) 
     code = f"import json, bench.{module} as c; print('RESULT ' + json.dumps(c.{call}, default=str))"
     try:
         completed = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         return {"error": "timed out"}
@@ -157,7 +192,9 @@ def run_all(
             log("scale: running bench/scale.py")
             argv = [] if scale >= 1 else ["--connections", str(max(10, int(1000 * scale))), "--idle", "5"]
             argv += [] if scale >= 1 else ["--consumers", "10", "1000", "--messages", "2000"]
-            results.append({"scenario": "scale", "client": "amqproto-uvloop", **_run_codec(1200, "scale", argv)})
+            results.append(
+                {"scenario": "scale", "client": "amqproto-uvloop", **_run_codec(1200, "scale", argv)}
+            )
             continue
         count = max(10, int(scenario.count * scale))
         runnable = [client for client in clients if not scenario.clients or client in scenario.clients]
@@ -235,7 +272,9 @@ def summarise(results: list[dict[str, Any]], scenario: Scenario, clients: Sequen
                 cpu_us=_median([float(r["cpu_us_per_msg"]) for r in good]),
                 client_cpu_pct=_median([float(r["client_cpu_pct"]) for r in good]),
                 broker_cpu_pct=_median(brokers) if brokers else None,
-                p99_us=_median([float(r["latency_p99_us"]) for r in good]) if scenario.kind in _LATENCY_KINDS else None,
+                p99_us=_median([float(r["latency_p99_us"]) for r in good])
+                if scenario.kind in _LATENCY_KINDS
+                else None,
                 rss_growth_kib=_median([float(r["rss_growth_kib"]) for r in good]),
             )
         )
@@ -284,31 +323,43 @@ def render(
         if not summaries:
             continue
         latency = scenario.kind in _LATENCY_KINDS
-        count = next((r["count"] for r in results if r.get("scenario") == scenario.name and "count" in r), scenario.count)
+        count = next(
+            (r["count"] for r in results if r.get("scenario") == scenario.name and "count" in r),
+            scenario.count,
+        )
         lines += [f"### {scenario.name}: {scenario.description} ({count:,} messages)", ""]
         if latency:
             lines += [
-                "| client | median latency (min–max) | p99 | client CPU µs/round trip | client CPU | broker CPU | saturated a core |",
+                (
+                    "| client | median latency (min–max) | p99 | client CPU µs/round trip | client CPU "
+                    "| broker CPU | saturated a core |"
+                ),
                 "|---|---|---|---|---|---|---|",
             ]
         else:
             lines += [
-                "| client | msgs/s median (min–max) | client CPU µs/msg | client CPU | broker CPU | saturated a core | peak RSS growth |",
+                (
+                    "| client | msgs/s median (min–max) | client CPU µs/msg | client CPU | broker CPU | "
+                    "saturated a core | peak RSS growth |"
+                ),
                 "|---|---|---|---|---|---|---|",
             ]
         for s in summaries:
             errors = f" ({s.errors} failed)" if s.errors else ""
             broker = f"{s.broker_cpu_pct:.0f}%" if s.broker_cpu_pct is not None else "?"
-            span = f"{_fmt_value(s.value, latency)} ({_fmt_value(s.low, latency)}–{_fmt_value(s.high, latency)}){errors}"
+            low, high = _fmt_value(s.low, latency), _fmt_value(s.high, latency)
+            span = f"{_fmt_value(s.value, latency)} ({low}–{high}){errors}"
             if latency:
                 p99 = f"{s.p99_us:,.0f} µs" if s.p99_us is not None else "—"
                 lines.append(
-                    f"| {s.client} | {span} | {p99} | {s.cpu_us:.0f} | {s.client_cpu_pct:.0f}% | {broker} | {_saturated(s)} |"
+                    f"| {s.client} | {span} | {p99} | {s.cpu_us:.0f} | {s.client_cpu_pct:.0f}% | "
+                    f"{broker} | {_saturated(s)} |"
                 )
             else:
                 growth = f"{s.rss_growth_kib / 1024:.1f} MiB"
                 lines.append(
-                    f"| {s.client} | {span} | {s.cpu_us:.1f} | {s.client_cpu_pct:.0f}% | {broker} | {_saturated(s)} | {growth} |"
+                    f"| {s.client} | {span} | {s.cpu_us:.1f} | {s.client_cpu_pct:.0f}% | {broker} | "
+                    f"{_saturated(s)} | {growth} |"
                 )
         ours = [s for s in summaries if s.client in AMQPROTO_CLIENTS]
         peers = [s for s in summaries if s.client in PEER_CLIENTS]
@@ -329,7 +380,7 @@ def _render_codec(codec: dict[str, Any] | None) -> list[str]:
     if codec is None:
         return []
     if "error" in codec:
-        return lines + [f"bench/codec.py failed: {codec['error']}", ""]
+        return [*lines, f"bench/codec.py failed: {codec['error']}", ""]
     figures = codec["figures"]
     try:
         rates = figures["messages_per_second"]
@@ -337,8 +388,11 @@ def _render_codec(codec: dict[str, Any] | None) -> list[str]:
         libraries = list(rates["encode"])
         peers = [name for name in libraries if name != "amqproto"]
         lines.append(
-            "| workload | " + " | ".join(f"{name} msgs/s" for name in libraries) + " | "
-            + " | ".join(f"amqproto / {peer}" for peer in peers) + " |"
+            "| workload | "
+            + " | ".join(f"{name} msgs/s" for name in libraries)
+            + " | "
+            + " | ".join(f"amqproto / {peer}" for peer in peers)
+            + " |"
         )
         lines.append("|---|" + "---|" * (len(libraries) + len(peers)))
         for workload in rates:
@@ -352,12 +406,15 @@ def _render_codec(codec: dict[str, Any] | None) -> list[str]:
 
 
 def _render_scale(results: list[dict[str, Any]]) -> list[str]:
-    lines = ["### scale: many connections in one process, many consumers on one connection (bench/scale.py)", ""]
+    lines = [
+        "### scale: many connections in one process, many consumers on one connection (bench/scale.py)",
+        "",
+    ]
     report = next((r for r in results if r.get("scenario") == "scale"), None)
     if report is None:
         return []
     if "error" in report:
-        return lines + [f"bench/scale.py failed: {report['error']}", ""]
+        return [*lines, f"bench/scale.py failed: {report['error']}", ""]
     figures = report["figures"]
     connections = figures.get("connections")
     if connections:
@@ -373,7 +430,9 @@ def _render_scale(results: list[dict[str, Any]]) -> list[str]:
         ]
     lines += ["| consumers on one connection | deliveries | client CPU µs per delivery |", "|---|---|---|"]
     for entry in figures["consumers"]:
-        lines.append(f"| {entry['consumers']:,} | {entry['messages']:,} | {entry['cpu_us_per_delivery']:.2f} |")
+        lines.append(
+            f"| {entry['consumers']:,} | {entry['messages']:,} | {entry['cpu_us_per_delivery']:.2f} |"
+        )
     lines.append("")
     return lines
 
@@ -387,7 +446,10 @@ def _scale_targets(results: list[dict[str, Any]]) -> list[str]:
     if connections:
         kib, idle = connections["kib_per_connection"], connections["idle_cpu_pct"]
         count, heartbeat = connections["connections"], connections["heartbeat_s"]
-        lines.append(f"| memory per connection (2 channels) ≤ 32 KiB | {kib:.1f} KiB | {'yes' if kib <= 32 else 'NO'} |")
+        lines.append(
+            f"| memory per connection (2 channels) ≤ 32 KiB | {kib:.1f} KiB | "
+            f"{'yes' if kib <= 32 else 'NO'} |"
+        )
         lines.append(
             f"| idle CPU, heartbeat {heartbeat} s, {count:,} connections ≤ 1 % of a core | {idle:.2f} % | "
             f"{'yes' if idle <= 1 else 'NO'} |"
@@ -420,21 +482,114 @@ class Target:
 
 
 TARGETS = [
-    Target("publish 32 B, uvloop ≥ pika SelectConnection", "publish-32B", "amqproto-uvloop", "pika-select", 1.0, "speedup"),
-    Target("publish 32 B, uvloop ≥ 2× aiormq (uvloop)", "publish-32B", "amqproto-uvloop", "aiormq-uvloop", 2.0, "speedup"),
-    Target("publish 32 B, blocking ≥ 1.5× pika BlockingConnection", "publish-32B", "amqproto-blocking", "pika-blocking", 1.5, "speedup"),
-    Target("confirms 32 B, uvloop ≥ 3× aiormq (uvloop)", "confirm-32B", "amqproto-uvloop", "aiormq-uvloop", 3.0, "speedup"),
-    Target("confirms 32 B, uvloop ≥ pika SelectConnection", "confirm-32B", "amqproto-uvloop", "pika-select", 1.0, "speedup"),
-    Target("consume 32 B, uvloop ≥ pika SelectConnection", "consume-32B", "amqproto-uvloop", "pika-select", 1.0, "speedup"),
-    Target("consume 32 B, uvloop ≥ 2.5× aiormq (uvloop)", "consume-32B", "amqproto-uvloop", "aiormq-uvloop", 2.5, "speedup"),
+    Target(
+        "publish 32 B, uvloop ≥ pika SelectConnection",
+        "publish-32B",
+        "amqproto-uvloop",
+        "pika-select",
+        1.0,
+        "speedup",
+    ),
+    Target(
+        "publish 32 B, uvloop ≥ 2× aiormq (uvloop)",
+        "publish-32B",
+        "amqproto-uvloop",
+        "aiormq-uvloop",
+        2.0,
+        "speedup",
+    ),
+    Target(
+        "publish 32 B, blocking ≥ 1.5× pika BlockingConnection",
+        "publish-32B",
+        "amqproto-blocking",
+        "pika-blocking",
+        1.5,
+        "speedup",
+    ),
+    Target(
+        "confirms 32 B, uvloop ≥ 3× aiormq (uvloop)",
+        "confirm-32B",
+        "amqproto-uvloop",
+        "aiormq-uvloop",
+        3.0,
+        "speedup",
+    ),
+    Target(
+        "confirms 32 B, uvloop ≥ pika SelectConnection",
+        "confirm-32B",
+        "amqproto-uvloop",
+        "pika-select",
+        1.0,
+        "speedup",
+    ),
+    Target(
+        "consume 32 B, uvloop ≥ pika SelectConnection",
+        "consume-32B",
+        "amqproto-uvloop",
+        "pika-select",
+        1.0,
+        "speedup",
+    ),
+    Target(
+        "consume 32 B, uvloop ≥ 2.5× aiormq (uvloop)",
+        "consume-32B",
+        "amqproto-uvloop",
+        "aiormq-uvloop",
+        2.5,
+        "speedup",
+    ),
     Target("RPC median latency, uvloop ≤ py-amqp", "rpc-32B", "amqproto-uvloop", "py-amqp", 1.0, "speedup"),
-    Target("RPC median latency, blocking ≤ py-amqp", "rpc-32B", "amqproto-blocking", "py-amqp", 1.0, "speedup"),
-    Target("client CPU per published 32 B message ≤ 5 µs (uvloop)", "publish-32B", "amqproto-uvloop", "", 5.0, "cpu_us"),
-    Target("publish 32 B with properties, uvloop ≥ 3× pika SelectConnection", "publish-props-32B", "amqproto-uvloop", "pika-select", 3.0, "speedup"),
-    Target("client CPU per 32 B message published with properties ≤ 4 µs (uvloop)", "publish-props-32B", "amqproto-uvloop", "", 4.0, "cpu_us"),
-    Target("client CPU per consumed 32 B message ≤ 5 µs (uvloop)", "consume-32B", "amqproto-uvloop", "", 5.0, "cpu_us"),
-    Target("peak RSS growth publishing 200 × 1 MiB < 3 MiB (uvloop)", "publish-1MiB", "amqproto-uvloop", "", 3.0, "rss_mib"),
-    Target("peak RSS growth publishing 200 × 1 MiB < 3 MiB (blocking)", "publish-1MiB", "amqproto-blocking", "", 3.0, "rss_mib"),
+    Target(
+        "RPC median latency, blocking ≤ py-amqp", "rpc-32B", "amqproto-blocking", "py-amqp", 1.0, "speedup"
+    ),
+    Target(
+        "client CPU per published 32 B message ≤ 5 µs (uvloop)",
+        "publish-32B",
+        "amqproto-uvloop",
+        "",
+        5.0,
+        "cpu_us",
+    ),
+    Target(
+        "publish 32 B with properties, uvloop ≥ 3× pika SelectConnection",
+        "publish-props-32B",
+        "amqproto-uvloop",
+        "pika-select",
+        3.0,
+        "speedup",
+    ),
+    Target(
+        "client CPU per 32 B message published with properties ≤ 4 µs (uvloop)",
+        "publish-props-32B",
+        "amqproto-uvloop",
+        "",
+        4.0,
+        "cpu_us",
+    ),
+    Target(
+        "client CPU per consumed 32 B message ≤ 5 µs (uvloop)",
+        "consume-32B",
+        "amqproto-uvloop",
+        "",
+        5.0,
+        "cpu_us",
+    ),
+    Target(
+        "peak RSS growth publishing 200 × 1 MiB < 3 MiB (uvloop)",
+        "publish-1MiB",
+        "amqproto-uvloop",
+        "",
+        3.0,
+        "rss_mib",
+    ),
+    Target(
+        "peak RSS growth publishing 200 × 1 MiB < 3 MiB (blocking)",
+        "publish-1MiB",
+        "amqproto-blocking",
+        "",
+        3.0,
+        "rss_mib",
+    ),
 ]
 
 _CODEC_TARGETS = [
@@ -455,7 +610,9 @@ def render_targets(results: list[dict[str, Any]], codec: dict[str, Any] | None) 
             ratio = float(codec["figures"]["ratios"][workload][peer])  # type: ignore[index]
         except (KeyError, TypeError):
             continue
-        lines.append(f"| codec {workload} ≥ {bound:g}× {peer} | {ratio:.2f}× | {'yes' if ratio >= bound else 'NO'} |")
+        lines.append(
+            f"| codec {workload} ≥ {bound:g}× {peer} | {ratio:.2f}× | {'yes' if ratio >= bound else 'NO'} |"
+        )
     try:
         cost = float(codec["figures"]["encode_frame_over_fast_path"])  # type: ignore[index]
     except (KeyError, TypeError):
@@ -467,7 +624,12 @@ def render_targets(results: list[dict[str, Any]], codec: dict[str, Any] | None) 
     for target in TARGETS:
         scenario = SCENARIOS[target.scenario]
         latency = scenario.kind in _LATENCY_KINDS
-        by_client = {s.client: s for s in summarise(results, scenario, [target.ours, target.peer] if target.peer else [target.ours])}
+        by_client = {
+            s.client: s
+            for s in summarise(
+                results, scenario, [target.ours, target.peer] if target.peer else [target.ours]
+            )
+        }
         ours = by_client.get(target.ours)
         if ours is None or (target.peer and target.peer not in by_client):
             continue
@@ -521,7 +683,8 @@ def machine_header(command: str) -> str:
             f"Command: `{command}`",
             "",
             (
-                f"Machine: {os.cpu_count()} × {cpu}, Linux {platform.release()}; Python {platform.python_version()}; "
+                f"Machine: {os.cpu_count()} × {cpu}, Linux {platform.release()}; Python "
+                f"{platform.python_version()}; "
                 f"{broker} on 127.0.0.1 (sharing the machine's cores with the client)."
             ),
             "",
@@ -548,7 +711,9 @@ def _pick(names: list[str] | None, known: Sequence[str], what: str) -> list[str]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenario", action="append", help=f"scenarios (prefixes allowed): {', '.join(SCENARIOS)}")
+    parser.add_argument(
+        "--scenario", action="append", help=f"scenarios (prefixes allowed): {', '.join(SCENARIOS)}"
+    )
     parser.add_argument("--client", action="append", help=f"clients (prefixes allowed): {', '.join(CLIENTS)}")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of each client-run (default 3)")
     parser.add_argument("--quick", action="store_true", help="a tenth of the messages, one repetition")

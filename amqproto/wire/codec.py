@@ -181,7 +181,9 @@ def _struct(items: list[tuple[str, str, str]]) -> struct.Struct:
     return struct.Struct(">" + "".join(fmt for fmt, _, _ in items))
 
 
-def _lay_out_arguments(specs: tuple[FieldSpec, ...], layout: _Layout) -> tuple[list[str], list[str], list[str]]:
+def _lay_out_arguments(
+    specs: tuple[FieldSpec, ...], layout: _Layout
+) -> tuple[list[str], list[str], list[str]]:
     """Lay out a method's arguments.
 
     Returns the encoder's preparatory statements, the expressions of the
@@ -308,7 +310,10 @@ def _compile_method(cls: type[Method]) -> tuple[Callable[..., bytes], Callable[.
         f'    """A {cls.__name__} from ``buf[off:end]``, past the ids: generated from its annotations."""',
         *indent(decode_lines),
         "    if off != end:",
-        f"        raise AMQPSyntaxError('{cls.NAME}: arguments end at ' + str(off) + ', the frame at ' + str(end))",
+        (
+            f"        raise AMQPSyntaxError('{cls.NAME}: arguments end at ' + str(off) + ', the frame "
+            "at ' + str(end))"
+        ),
         *indent(constructor_source(cls, constructor_args, namespace)),
         "    return obj",
     ]
@@ -341,7 +346,8 @@ def _check_value(owner: str, spec: FieldSpec, value: object) -> None:
             raise EncodeTypeError(msg)
         if not wire.min_value <= value <= wire.max_value:
             article = "an" if wire.name[0] in "aeiou" else "a"
-            msg = f"{where} = {value} is out of range for {article} {wire.name} ({wire.min_value}..{wire.max_value})"
+            bounds = f"{wire.min_value}..{wire.max_value}"
+            msg = f"{where} = {value} is out of range for {article} {wire.name} ({bounds})"
             raise EncodeError(msg)
     elif wire is Timestamp:
         if not isinstance(value, datetime.datetime):
@@ -401,7 +407,10 @@ def _explain_failure(owner: str, obj: object, exc: Exception) -> AMQPError:
 
 def _bug_message(doing: str, exc: BaseException) -> str:
     """The message of an error for a compiled coder that failed on input the slow path finds valid."""
-    return f"amqproto failed {doing} although the input is valid ({type(exc).__name__}: {exc}); please report this bug"
+    return (
+        f"amqproto failed {doing} although the input is valid ({type(exc).__name__}: {exc}); "
+        "please report this bug"
+    )
 
 
 # -- the general path of decoding (slow; after a compiled decoder failed) ------
@@ -433,7 +442,9 @@ def _slow_read(spec: FieldSpec, buf: Buffer, offset: int) -> tuple[object, int]:
 
 
 def slow_decode_method(cls: type[Method], buf: Buffer, offset: int, end: int) -> Method:
-    """Decode ``cls``'s arguments from ``buf[offset:end]`` field by field: the compiled decoders' general path.
+    """Decode ``cls``'s arguments from ``buf[offset:end]`` field by field.
+
+    The compiled decoders' general path.
 
     Raises what the compiled decoders raise on malformed input (raw errors
     or :class:`AMQPSyntaxError`).
@@ -674,7 +685,9 @@ def _property_encoder_lines(specs: tuple[FieldSpec, ...]) -> list[str]:
     return [*lines, "encoded = b''.join(parts)"]
 
 
-def _compile_properties(cls: type[BasicProperties]) -> tuple[Callable[..., tuple[int, bytes]], Callable[..., Any]]:
+def _compile_properties(
+    cls: type[BasicProperties],
+) -> tuple[Callable[..., tuple[int, bytes]], Callable[..., Any]]:
     """Compile the optional-field codec of a content-header property class.
 
     The n-th property owns flag bit ``15 - n``; absent (``None``) ones are
@@ -718,7 +731,6 @@ def _snake(name: str) -> str:
 #: table must end within the frame).
 
 
-
 def compile_header_decoder(flags: int, frame_cls: type) -> Callable[..., Any]:
     """Compile ``decode(buf, offset, end, channel, body_size) -> frame_cls(channel, body_size, properties)``.
 
@@ -739,13 +751,15 @@ def compile_header_decoder(flags: int, frame_cls: type) -> Callable[..., Any]:
     name = f"decode_content_header_0x{flags:04x}"
     lines = [
         f"def {name}(buf, off, end, channel, body_size):",
-        f'    """A {frame_cls.__name__} with property flags 0x{flags:04x}: generated from BasicProperties\'s annotations."""',
+        f'    """A {frame_cls.__name__} with property flags 0x{flags:04x}, from BasicProperties."""',
     ]
     values: list[str] = []
     for number, spec in enumerate(specs):
         if flags & (1 << (15 - number)):
             if spec.wire is Table:
-                decode = TABLE_DECODE_SOURCE.format(name=spec.name, class_id=BasicProperties.CLASS_ID).splitlines()
+                decode = TABLE_DECODE_SOURCE.format(
+                    name=spec.name, class_id=BasicProperties.CLASS_ID
+                ).splitlines()
             else:
                 decode = _property_lines(spec)[1]
             lines += indent(decode)
@@ -758,7 +772,10 @@ def compile_header_decoder(flags: int, frame_cls: type) -> Callable[..., Any]:
         build = ["properties = _NO_PROPERTIES  # immutable, holds no table: safe to share"]
     lines += [
         "    if off != end:",
-        "        raise AMQPSyntaxError('content properties end at ' + str(off) + ', the frame at ' + str(end), 60)",
+        (
+            "        raise AMQPSyntaxError('content properties end at ' + str(off) + ', the frame at ' "
+            "+ str(end), 60)"
+        ),
         *indent(build),
         *indent(constructor_source(frame_cls, ["channel", "body_size", "properties"], namespace)),
         "    return obj",
@@ -814,6 +831,7 @@ CONTENT_ENCODERS: dict[type[Method], Callable[[int, Method, BasicProperties, Any
 #: The flag bits of basic's 14 properties; any other bit is malformed.
 PROPERTY_FLAGS_IN_USE = sum(1 << (15 - n) for n in range(len(fields_of(BasicProperties))))
 
+
 def _compile_header_frame_encoder() -> Callable[[int, int, BasicProperties], bytes]:
     """Compile ``encode(channel, body_size, properties) -> the whole content header frame``.
 
@@ -826,10 +844,11 @@ def _compile_header_frame_encoder() -> Callable[[int, int, BasicProperties], byt
     name = "encode_content_header_frame"
     source = [
         f"def {name}(channel, body_size, p):",
-        '    """A whole content header frame of class basic: generated from BasicProperties\'s annotations."""',
+        '    """A whole content header frame of class basic: generated from BasicProperties."""',
         *indent(_property_encoder_lines(fields_of(BasicProperties))),
         (
-            f"    return _HEADER_FRAME.pack(2, channel, 14 + len(encoded), {BasicProperties.CLASS_ID}, 0, body_size, flags)"
+            f"    return _HEADER_FRAME.pack(2, channel, 14 + len(encoded), "
+            f"{BasicProperties.CLASS_ID}, 0, body_size, flags)"
             " + encoded + b'\\xce'"
         ),
     ]
@@ -899,6 +918,8 @@ def decode_properties(buf: Buffer, offset: int, end: int, flags: int) -> BasicPr
         raise decode_failure(exc, "content properties", slow_path, BasicProperties.CLASS_ID) from exc
     offset = decoded_end
     if offset != end:
-        raise AMQPSyntaxError(f"content properties end at {offset}, the frame at {end}", BasicProperties.CLASS_ID)
+        raise AMQPSyntaxError(
+            f"content properties end at {offset}, the frame at {end}", BasicProperties.CLASS_ID
+        )
     assert isinstance(properties, BasicProperties)
     return properties

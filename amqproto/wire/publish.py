@@ -48,7 +48,9 @@ _FRAME_END = b"\xce"
 Output = list[bytes | bytearray | memoryview]
 
 
-def encode_publish_method(channel: int, exchange: str, routing_key: str, mandatory: bool, immediate: bool) -> bytes:
+def encode_publish_method(
+    channel: int, exchange: str, routing_key: str, mandatory: bool, immediate: bool
+) -> bytes:
     """The whole ``basic.publish`` method frame.
 
     Raises:
@@ -93,7 +95,8 @@ def encode_publish_content(
             flags, encoded = encode_properties(properties)
             if frame_max and 22 + len(encoded) > frame_max:
                 # "A peer MUST NOT send frames larger than the agreed-upon size."
-                msg = f"content properties of {len(encoded)} bytes do not fit in a frame (frame_max {frame_max})"
+                size = len(encoded)
+                msg = f"content properties of {size} bytes do not fit in a frame (frame_max {frame_max})"
                 raise EncodeError(msg)
             head = (
                 method_frame

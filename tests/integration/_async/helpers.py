@@ -73,7 +73,7 @@ async def gather(*thunks: Callable[[], Awaitable[T]]) -> list[T]:
     async def run(index: int, thunk: Callable[[], Awaitable[T]]) -> None:
         try:
             results[index] = await thunk()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - collected; the first is raised below, as the sync twin does
             errors.append(exc)
 
     if _in_asyncio():
