@@ -176,7 +176,7 @@ class CurioRuntime:
             import curio
 
             from ..io.curio import CurioConnection
-        except ImportError:
+        except (ImportError, AttributeError):  # AttributeError: curio 1.6 on CPython 3.12+
             raise AdapterUnavailable("the curio adapter needs curio: pip install 'amqproto[curio]'") from None
         self._curio = curio
         self._connection_class = CurioConnection

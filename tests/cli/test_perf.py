@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 
+from ..optional import needs_curio
 from .helpers import admin_channel, queue_exists, run
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(60)]
@@ -29,7 +30,9 @@ def count(document: dict[str, object], key: str) -> int:
     return value
 
 
-@pytest.mark.parametrize("adapter", ["asyncio", "uvloop", "curio", "blocking"])
+@pytest.mark.parametrize(
+    "adapter", ["asyncio", "uvloop", pytest.param("curio", marks=needs_curio), "blocking"]
+)
 def test_perf_with_confirms_counts_sanely_and_deletes_its_queue(
     adapter: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
