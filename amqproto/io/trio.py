@@ -1,0 +1,349 @@
+"""The trio adapter: :class:`TrioConnection`.
+
+::
+
+    import trio
+    from amqproto.io.trio import TrioConnection
+
+    async def main() -> None:
+        async with TrioConnection("amqp://guest:guest@localhost/%2F") as connection:
+            async with connection.get_channel() as channel:
+                await channel.basic_publish(b"hello", routing_key="queue")
+
+    trio.run(main)
+
+Needs the optional dependency: ``pip install amqproto[trio]``.
+
+Structured concurrency
+----------------------
+The connection's background tasks (the reader, the heartbeat timer, and any
+other the shared implementation spawns) run in a nursery that the
+connection owns: :meth:`TrioConnection.connect` opens it and
+:meth:`TrioConnection.close` cancels what is left in it and closes it, so
+no task of the connection outlives it.  Open and close a connection in the
+same task, properly nested with the cancel scopes around it, which
+``async with TrioConnection(...)`` does by construction.  To put the tasks
+in a nursery of your own instead, pass ``nursery=``.
+
+How the shared code finds the nursery: :class:`TrioBackend` is one object
+for every connection (as each adapter's backend is), so its ``spawn`` takes
+the nursery from a context variable that ``connect`` sets around the shared
+``connect``.  trio gives every task a copy of its parent's context, so a
+task the connection's own tasks spawn later lands in the same nursery.
+
+Cancellation
+------------
+A trio cancel scope around a call (``with trio.move_on_after(1): await
+channel.queue_declare(...)``) or around the iteration of a consumer leaves
+the channel usable, as ``task.cancel()`` does on asyncio: a reply that
+arrives after its caller left is dropped, and a message is never taken from
+a consumer by a reader that was cancelled.  ``close`` runs shielded from
+the cancellation around it (bounded by ``connection_timeout``), so leaving
+a cancelled ``async with`` still closes the connection politely.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextvars
+import ssl
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
+from typing import Any, ClassVar
+
+import trio
+
+from ._async.channel import AsyncChannel, AsyncConsumer, AsyncMessage, ReturnedMessage
+from ._async.connection import AsyncConnection
+from ._backend import AsyncBackend, coalesce
+
+__all__ = [
+    "TrioConnection",
+    "TrioChannel",
+    "TrioConsumer",
+    "TrioMessage",
+    "ReturnedMessage",
+    "TrioBackend",
+]
+
+#: The channel, consumer and message types of this adapter.
+TrioChannel = AsyncChannel
+TrioConsumer = AsyncConsumer
+TrioMessage = AsyncMessage
+
+#: The nursery of the connection being connected (see the module header).
+_current_nursery: contextvars.ContextVar[trio.Nursery] = contextvars.ContextVar("amqproto_trio_nursery")
+
+_STREAM_ERRORS = (trio.BrokenResourceError, trio.ClosedResourceError)
+
+
+def _os_error(error: BaseException) -> OSError:
+    """trio's stream errors as the ``OSError`` the shared code expects (its cause if it is one)."""
+    cause = error.__cause__
+    if isinstance(cause, OSError):  # ssl.SSLError included
+        return cause
+    return OSError(str(error) or type(error).__name__)
+
+
+class _Stream:
+    """A trio ``SocketStream`` (or ``SSLStream``) as an :class:`~amqproto.io.backend.AsyncStream`."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: trio.abc.Stream) -> None:
+        self._stream = stream
+
+    async def read(self, max_bytes: int) -> bytes:
+        try:
+            return bytes(await self._stream.receive_some(max_bytes))
+        except _STREAM_ERRORS as exc:
+            raise _os_error(exc) from exc
+
+    async def write(self, data: bytes) -> None:
+        await self.writelines([data])
+
+    async def writelines(self, buffers: list[bytes | bytearray | memoryview]) -> None:
+        # trio's send_all is not safe to call concurrently: the backend's
+        # write lock serialises callers.  Small buffers are joined; bodies
+        # go out as they are.
+        try:
+            for part in coalesce(buffers):
+                await self._stream.send_all(part)
+        except _STREAM_ERRORS as exc:
+            raise _os_error(exc) from exc
+
+    async def close(self) -> None:
+        # A TLS stream sends close_notify first; never wait long for it.
+        with trio.move_on_after(1.0) as scope:
+            scope.shield = True
+            try:
+                await self._stream.aclose()
+            except (*_STREAM_ERRORS, OSError):
+                pass
+        if scope.cancelled_caught:
+            await trio.aclose_forcefully(self._stream)
+
+    async def abort(self) -> None:
+        await trio.aclose_forcefully(self._stream)
+
+
+class _Waiter:
+    __slots__ = ("_event", "_value", "_error")
+
+    def __init__(self) -> None:
+        self._event = trio.Event()
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    def done(self) -> bool:
+        return self._event.is_set()
+
+    async def set_result(self, value: Any) -> None:
+        if not self._event.is_set():
+            self._value = value
+            self._event.set()
+
+    async def set_exception(self, error: BaseException) -> None:
+        if not self._event.is_set():
+            self._error = error
+            self._event.set()
+
+    async def wait(self) -> Any:
+        await self._event.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+class _Queue:
+    """An unbounded queue: a deque and a parking lot of getters.
+
+    trio never cancels a task that was already unparked, so an item is
+    never left behind by a getter that was woken and then cancelled.
+    """
+
+    __slots__ = ("_items", "_getters")
+
+    def __init__(self) -> None:
+        self._items: collections.deque[Any] = collections.deque()
+        self._getters = trio.lowlevel.ParkingLot()
+
+    async def put(self, item: Any) -> None:
+        self._items.append(item)
+        self._getters.unpark()
+
+    async def get(self) -> Any:
+        items = self._items
+        if items:
+            await trio.lowlevel.checkpoint()
+        while not items:
+            await self._getters.park()
+        return items.popleft()
+
+
+class _Task:
+    """A task in the connection's nursery, inside a cancel scope of its own."""
+
+    __slots__ = ("_scope", "_finished", "_task")
+
+    def __init__(self) -> None:
+        self._scope = trio.CancelScope()
+        self._finished = trio.Event()
+        self._task: trio.lowlevel.Task | None = None
+
+    async def run(self, function: Callable[[], Awaitable[None]]) -> None:
+        self._task = trio.lowlevel.current_task()
+        try:
+            with self._scope:
+                await function()
+        finally:
+            self._finished.set()
+
+    async def cancel(self) -> None:
+        self._scope.cancel()
+        if self._task is trio.lowlevel.current_task():
+            return
+        with trio.CancelScope(shield=True):
+            await self._finished.wait()
+
+
+class TrioBackend:
+    """trio's primitives for :class:`~amqproto.io._async.AsyncConnection`."""
+
+    async def connect(
+        self,
+        host: str,
+        port: int,
+        ssl_context: ssl.SSLContext | None,
+        server_hostname: str | None,
+        timeout: float,
+    ) -> _Stream:
+        stream: trio.abc.Stream
+        try:
+            with trio.fail_after(timeout):
+                # trio sets TCP_NODELAY on the sockets it opens.
+                tcp = await trio.open_tcp_stream(host, port)
+                if ssl_context is None:
+                    return _Stream(tcp)
+                stream = trio.SSLStream(tcp, ssl_context, server_hostname=server_hostname)
+                try:
+                    await stream.do_handshake()
+                except BaseException:
+                    await trio.aclose_forcefully(tcp)
+                    raise
+        except trio.TooSlowError:
+            raise TimeoutError from None
+        except _STREAM_ERRORS as exc:
+            raise _os_error(exc) from exc
+        return _Stream(stream)
+
+    def create_waiter(self) -> _Waiter:
+        return _Waiter()
+
+    def create_queue(self) -> _Queue:
+        return _Queue()
+
+    def core_lock(self) -> nullcontext[None]:
+        return nullcontext()
+
+    def write_lock(self) -> trio.Lock:
+        return trio.Lock()
+
+    async def spawn(self, function: Callable[[], Awaitable[None]]) -> _Task:
+        try:
+            nursery = _current_nursery.get()
+        except LookupError:
+            raise RuntimeError("a TrioConnection's tasks are spawned only while it connects") from None
+        task = _Task()
+        nursery.start_soon(task.run, function)
+        return task
+
+    async def wait_timeout(self, waiter: Any, seconds: float) -> bool:
+        assert isinstance(waiter, _Waiter)
+        with trio.move_on_after(seconds):
+            await waiter._event.wait()
+            return True
+        return False
+
+    def monotonic(self) -> float:
+        return trio.current_time()
+
+    async def wait_for(self, waiter: Any, timeout: float) -> Any:
+        try:
+            with trio.fail_after(timeout):
+                return await waiter.wait()
+        except trio.TooSlowError:
+            raise TimeoutError from None
+
+
+class TrioConnection(AsyncConnection):
+    """An AMQP connection on trio.  See :class:`~amqproto.io._async.AsyncConnection`.
+
+    Takes the same arguments, plus ``nursery``: a nursery of yours to run the
+    connection's background tasks in; by default the connection opens its
+    own in :meth:`connect` and closes it in :meth:`close` (see the module
+    header).
+    """
+
+    backend: ClassVar[AsyncBackend] = TrioBackend()
+
+    def __init__(self, *args: Any, nursery: trio.Nursery | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._given_nursery = nursery
+        self._nursery_manager: AbstractAsyncContextManager[trio.Nursery] | None = None
+        self._nursery: trio.Nursery | None = None
+
+    async def connect(self) -> None:
+        """Open the connection's nursery, the stream and the AMQP handshake.
+
+        Raises what :meth:`AsyncConnection.connect` raises; the nursery is
+        closed again when it does.
+        """
+        if self._nursery is not None:
+            raise RuntimeError("this TrioConnection is already connected")
+        if self._given_nursery is not None:
+            self._nursery = self._given_nursery
+        else:
+            self._nursery_manager = trio.open_nursery()
+            self._nursery = await self._nursery_manager.__aenter__()
+        token = _current_nursery.set(self._nursery)
+        try:
+            await super().connect()
+        except BaseException:
+            await self._leave_nursery()
+            raise
+        finally:
+            _current_nursery.reset(token)
+
+    async def close(self, reply_code: int = 200, reply_text: str = "") -> None:
+        """Close the connection politely, then its nursery.
+
+        Runs shielded from an enclosing cancellation, for at most about
+        ``connection_timeout`` seconds.
+        """
+        try:
+            with trio.CancelScope(shield=True) as scope:
+                scope.deadline = trio.current_time() + self._connection_timeout
+                await super().close(reply_code, reply_text)
+        finally:
+            await self._leave_nursery()
+
+    async def _leave_nursery(self) -> None:
+        """End what is left of the connection's tasks and close its own nursery.
+
+        The nursery is closed as if its body ended normally: an exception of
+        the caller's goes on as it is (not wrapped in an ``ExceptionGroup``);
+        one of a task of the connection (a bug) comes out as trio reports it.
+        """
+        nursery, self._nursery = self._nursery, None
+        manager, self._nursery_manager = self._nursery_manager, None
+        if nursery is None:
+            return
+        stream = self._stream
+        if isinstance(stream, _Stream):  # close() gave up before dropping the stream
+            self._stream = None
+            await stream.abort()
+        if manager is None:
+            return  # the caller's nursery: its tasks of ours ended with close()
+        nursery.cancel_scope.cancel()
+        await manager.__aexit__(None, None, None)
