@@ -1,37 +1,41 @@
-"""The async flavour's primitives for the broker suite: asyncio or curio.
+"""The async flavour's primitives for the broker suite: asyncio, curio, trio or Twisted.
 
 The suite in ``test_broker.py`` runs under whichever library the conftest
-runner picked for its ``connection_class``; these helpers find out which at
-run time.  ``../_sync/helpers.py`` is their hand-written blocking twin
-(threads), with the same names and signatures minus ``async``.
+runner picked for its ``connection_class``; these helpers ask
+:func:`tests.async_runner.library` which.  ``../_sync/helpers.py`` is their
+hand-written blocking twin (threads), with the same names and signatures
+minus ``async``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import curio
+import trio
 
 from amqproto.io._async.connection import AsyncConnection
 from amqproto.io.asyncio import AsyncioConnection
 from amqproto.io.curio import CurioConnection
+from amqproto.io.trio import TrioConnection
+from amqproto.io.twisted import TwistedConnection
+
+from ...async_runner import library
 
 __all__ = ["CONNECTION_CLASSES", "gather", "sleep", "run_blocking"]
 
 T = TypeVar("T")
 
 #: The adapters this flavour of the suite runs against.
-CONNECTION_CLASSES: list[type[AsyncConnection]] = [AsyncioConnection, CurioConnection]
-
-
-def _in_asyncio() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+CONNECTION_CLASSES: list[type[AsyncConnection]] = [
+    AsyncioConnection,
+    CurioConnection,
+    TrioConnection,
+    TwistedConnection,
+]
 
 
 async def gather(*thunks: Callable[[], Awaitable[T]]) -> list[T]:
@@ -49,12 +53,23 @@ async def gather(*thunks: Callable[[], Awaitable[T]]) -> list[T]:
         except Exception as exc:
             errors.append(exc)
 
-    if _in_asyncio():
+    running = library()
+    if running == "asyncio":
         await asyncio.gather(*(run(index, thunk) for index, thunk in enumerate(thunks)))
-    else:
+    elif running == "curio":
         async with curio.TaskGroup() as group:
             for index, thunk in enumerate(thunks):
                 await group.spawn(run, index, thunk)
+    elif running == "trio":
+        async with trio.open_nursery() as nursery:
+            for index, thunk in enumerate(thunks):
+                nursery.start_soon(run, index, thunk)
+    else:
+        from twisted.internet import defer
+
+        await defer.gatherResults(
+            [defer.Deferred.fromCoroutine(run(index, thunk)) for index, thunk in enumerate(thunks)]
+        )
     if errors:
         raise errors[0]
     return results
@@ -62,14 +77,28 @@ async def gather(*thunks: Callable[[], Awaitable[T]]) -> list[T]:
 
 async def sleep(seconds: float) -> None:
     """Sleep without blocking the connection's reader and timer."""
-    if _in_asyncio():
+    running = library()
+    if running == "asyncio":
         await asyncio.sleep(seconds)
-    else:
+    elif running == "curio":
         await curio.sleep(seconds)
+    elif running == "trio":
+        await trio.sleep(seconds)
+    else:
+        from twisted.internet import reactor, task
+
+        await task.deferLater(reactor, seconds)
 
 
 async def run_blocking(function: Callable[..., T], *arguments: Any) -> T:
     """Call a blocking function (rabbitmqctl, pika) in a worker thread."""
-    if _in_asyncio():
+    running = library()
+    if running == "asyncio":
         return await asyncio.to_thread(function, *arguments)
-    return await curio.run_in_thread(function, *arguments)
+    if running == "curio":
+        return await curio.run_in_thread(function, *arguments)
+    if running == "trio":
+        return await trio.to_thread.run_sync(functools.partial(function, *arguments))
+    from twisted.internet import threads
+
+    return await threads.deferToThread(function, *arguments)
