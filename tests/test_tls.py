@@ -9,7 +9,6 @@ where either tool is missing.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import socket
@@ -28,6 +27,10 @@ from amqproto.exceptions import ConnectionLost
 from amqproto.io.asyncio import AsyncioConnection
 from amqproto.io.blocking import BlockingConnection
 from amqproto.io.curio import CurioConnection
+from amqproto.io.trio import TrioConnection
+from amqproto.io.twisted import TwistedConnection
+
+from .async_runner import run
 
 pytestmark = pytest.mark.broker
 
@@ -102,9 +105,13 @@ def tls_broker() -> Iterator[TLSBroker]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def test_asyncio_over_tls(tls_broker: TLSBroker) -> None:
+ASYNC_CONNECTION_CLASSES = {"asyncio": AsyncioConnection, "trio": TrioConnection, "twisted": TwistedConnection}
+
+
+@pytest.mark.parametrize("library", ASYNC_CONNECTION_CLASSES)
+def test_an_async_adapter_over_tls(tls_broker: TLSBroker, library: str) -> None:
     async def main() -> bytes:
-        async with AsyncioConnection(tls_broker.url()) as connection:
+        async with ASYNC_CONNECTION_CLASSES[library](tls_broker.url()) as connection:
             async with connection.get_channel() as channel:
                 queue = (await channel.queue_declare("", exclusive=True)).queue
                 await channel.basic_publish(b"over TLS" * 10000, routing_key=queue)
@@ -112,7 +119,7 @@ def test_asyncio_over_tls(tls_broker: TLSBroker) -> None:
                 assert message is not None
                 return message.body
 
-    assert asyncio.run(main()) == b"over TLS" * 10000
+    assert run(library, main, 30) == b"over TLS" * 10000
 
 
 def test_curio_over_tls(tls_broker: TLSBroker) -> None:
@@ -149,3 +156,12 @@ def test_blocking_over_tls_from_several_threads(tls_broker: TLSBroker) -> None:
 def test_a_broker_certificate_from_another_ca_is_refused(tls_broker: TLSBroker) -> None:
     with pytest.raises(ConnectionLost, match="CERTIFICATE_VERIFY_FAILED"):
         BlockingConnection(tls_broker.url(ca=tls_broker.other_ca)).connect()
+
+
+@pytest.mark.parametrize("library", ["trio", "twisted"])
+def test_trio_and_twisted_refuse_a_certificate_from_another_ca(tls_broker: TLSBroker, library: str) -> None:
+    async def main() -> None:
+        await ASYNC_CONNECTION_CLASSES[library](tls_broker.url(ca=tls_broker.other_ca)).connect()
+
+    with pytest.raises(ConnectionLost, match="CERTIFICATE_VERIFY_FAILED"):
+        run(library, main, 30)
