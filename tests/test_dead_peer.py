@@ -17,6 +17,7 @@ import curio
 import pytest
 
 from amqproto.exceptions import AMQPError, ConnectionClosedError, FrameError, HeartbeatTimeout
+from amqproto.io._async.connection import AsyncConnection
 from amqproto.io.asyncio import AsyncioConnection
 from amqproto.io.blocking import BlockingConnection
 from amqproto.io.curio import CurioConnection
@@ -85,7 +86,7 @@ def _url(proxy: FreezableProxy) -> str:
 
 
 #: The async adapters whose tests here are one function, parametrised.
-ASYNC_CONNECTION_CLASSES = {"asyncio": AsyncioConnection, "trio": TrioConnection, "twisted": TwistedConnection}
+ASYNC_CONNECTION_CLASSES: dict[str, type[AsyncConnection]] = {"asyncio": AsyncioConnection, "trio": TrioConnection, "twisted": TwistedConnection}
 
 
 @pytest.mark.parametrize("library", ASYNC_CONNECTION_CLASSES)

@@ -24,6 +24,7 @@ import curio
 import pytest
 
 from amqproto.exceptions import ConnectionLost
+from amqproto.io._async.connection import AsyncConnection
 from amqproto.io.asyncio import AsyncioConnection
 from amqproto.io.blocking import BlockingConnection
 from amqproto.io.curio import CurioConnection
@@ -105,7 +106,7 @@ def tls_broker() -> Iterator[TLSBroker]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-ASYNC_CONNECTION_CLASSES = {"asyncio": AsyncioConnection, "trio": TrioConnection, "twisted": TwistedConnection}
+ASYNC_CONNECTION_CLASSES: dict[str, type[AsyncConnection]] = {"asyncio": AsyncioConnection, "trio": TrioConnection, "twisted": TwistedConnection}
 
 
 @pytest.mark.parametrize("library", ASYNC_CONNECTION_CLASSES)
