@@ -182,7 +182,9 @@ class _TLS:
     def __init__(self, context: ssl.SSLContext, server_hostname: str | None) -> None:
         self.incoming = ssl.MemoryBIO()
         self.outgoing = ssl.MemoryBIO()
-        self.object = context.wrap_bio(self.incoming, self.outgoing, server_side=False, server_hostname=server_hostname)
+        self.object = context.wrap_bio(
+            self.incoming, self.outgoing, server_side=False, server_hostname=server_hostname
+        )
         self.handshaken = False
 
 
@@ -570,7 +572,9 @@ class TwistedBackend:
         started = time.monotonic()
         protocol = _StreamProtocol(_TLS(ssl_context, server_hostname) if ssl_context is not None else None)
         endpoint = HostnameEndpoint(reactor, host, port, timeout=timeout)
-        connecting = cast("defer.Deferred[None]", endpoint.connect(cast(IProtocolFactory, _OneProtocol(protocol))))
+        connecting = cast(
+            "defer.Deferred[None]", endpoint.connect(cast(IProtocolFactory, _OneProtocol(protocol)))
+        )
         try:
             if not await _wait_until(connecting, timeout):
                 raise TimeoutError
