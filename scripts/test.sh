@@ -13,3 +13,9 @@ echo "== mypy --strict"
 "$PYTHON" -m mypy --strict
 echo "== pytest"
 "$PYTHON" -m pytest "$@"
+# The pytest run above runs Twisted on its default reactor (one reactor
+# thread for the session: tests/async_runner.py); the Twisted tests again on
+# the asyncio reactor.
+echo "== pytest: the Twisted tests on twisted.internet.asyncioreactor"
+AMQPROTO_TEST_REACTOR=asyncio "$PYTHON" -m pytest -q -p no:cacheprovider -k "twisted or Twisted" \
+    tests/integration/_async tests/test_tls.py tests/test_dead_peer.py tests/test_adapter_lifecycle.py tests/test_examples.py
