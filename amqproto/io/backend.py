@@ -66,6 +66,10 @@ Cancellation is the library's own: whatever it raises into a waiting task
 ``CancelledError``) goes through the shared code untouched, which leaves
 the channel usable.
 
+Helpers for streams: :func:`coalesce` joins runs of small buffers (keeping
+bodies as they are), :func:`unsent` is what a partial gather write left,
+:func:`take_chunks` is one read from chunks a transport's callbacks queued.
+
 Test a new backend by adding its connection class to the real-broker
 suite's ``CONNECTION_CLASSES`` (``tests/integration/_async/helpers.py``)
 and teaching ``tests/async_runner.py`` how to run a coroutine on it.
@@ -93,6 +97,7 @@ from ._backend import (
     SyncTask,
     SyncWaiter,
     coalesce,
+    take_chunks,
     unsent,
 )
 
@@ -110,6 +115,7 @@ __all__ = [
     "SyncTask",
     "Buffer",
     "coalesce",
+    "take_chunks",
     "unsent",
     "IOV_MAX",
     "JOIN_BELOW",

@@ -62,7 +62,7 @@ from twisted.python.failure import Failure
 
 from ._async.channel import AsyncChannel, AsyncConsumer, AsyncMessage, ReturnedMessage
 from ._async.connection import AsyncConnection
-from ._backend import AsyncBackend, coalesce
+from ._backend import AsyncBackend, coalesce, take_chunks
 
 __all__ = [
     "TwistedConnection",
@@ -362,18 +362,7 @@ class _Stream:
             reader: defer.Deferred[None] = defer.Deferred(lambda _: setattr(protocol, "reader", None))
             protocol.reader = reader
             await reader
-        chunks = protocol.chunks
-        if len(chunks) == 1 or len(chunks[0]) >= max_bytes:
-            data = chunks.pop(0)
-        else:
-            taken = size = 0
-            for chunk in chunks:
-                if size + len(chunk) > max_bytes:
-                    break
-                size += len(chunk)
-                taken += 1
-            data = b"".join(chunks[:taken])
-            del chunks[:taken]
+        data = take_chunks(protocol.chunks, max_bytes)
         protocol.buffered -= len(data)
         if protocol.paused_reading and protocol.buffered <= _READ_LIMIT // 2:
             protocol.paused_reading = False
