@@ -148,13 +148,13 @@ def test_trio_connection_tasks_live_in_its_nursery_and_end_with_it() -> None:
         here = trio.lowlevel.current_task()
         async with TrioConnection(heartbeat=5):
             (nursery,) = here.child_nurseries
-            assert len(nursery.child_tasks) == 2  # the reader and the heartbeat timer
+            assert len(nursery.child_tasks) == 3  # the reader, the heartbeat timer, the writer
         assert here.child_nurseries == []
 
         # In a nursery of the caller's: the connection's tasks end with close().
         async with trio.open_nursery() as outer:
             async with TrioConnection(heartbeat=5, nursery=outer):
-                assert len(outer.child_tasks) == 2
+                assert len(outer.child_tasks) == 3
             assert len(outer.child_tasks) == 0
 
     trio.run(main)

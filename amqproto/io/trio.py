@@ -16,8 +16,8 @@ Needs the optional dependency: ``pip install amqproto[trio]``.
 
 Structured concurrency
 ----------------------
-The connection's background tasks (the reader, the heartbeat timer, and any
-other the shared implementation spawns) run in a nursery that the
+The connection's background tasks (the reader, the heartbeat timer, the
+stream's writer, and any other the shared implementation spawns) run in a nursery that the
 connection owns: :meth:`TrioConnection.connect` opens it and
 :meth:`TrioConnection.close` cancels what is left in it and closes it, so
 no task of the connection outlives it.  Open and close a connection in the
@@ -85,13 +85,46 @@ def _os_error(error: BaseException) -> OSError:
     return OSError(str(error) or type(error).__name__)
 
 
+#: Queued bytes above which a write waits for the writer task to catch up.
+_COALESCE_LIMIT = 64 * 1024
+#: Seconds ``close()`` waits for queued writes and for TLS's close_notify.
+_CLOSE_TIMEOUT = 1.0
+
+
+def _nursery() -> trio.Nursery:
+    """The nursery of the connection being connected (see the module header)."""
+    try:
+        return _current_nursery.get()
+    except LookupError:
+        raise RuntimeError("a TrioConnection starts its tasks only while it connects") from None
+
+
 class _Stream:
-    """A trio ``SocketStream`` (or ``SSLStream``) as an :class:`~amqproto.io.backend.AsyncStream`."""
+    """A trio ``SocketStream`` (or ``SSLStream``) as an :class:`~amqproto.io.backend.AsyncStream`.
 
-    __slots__ = ("_stream",)
+    Writes are queued, in call order, and sent by a writer task in the
+    connection's nursery: a burst of frames (a loop of publishes) leaves in
+    a few ``send_all`` calls, and a lone request one task switch later.  A
+    write waits only while more than :data:`_COALESCE_LIMIT` bytes are
+    queued; it fails once the writer failed.  Since writes queue
+    synchronously, the adapter needs no write lock
+    (:meth:`TrioBackend.write_lock` is None).  Small buffers are joined;
+    bodies go out as they are.
+    """
 
-    def __init__(self, stream: trio.abc.Stream) -> None:
+    __slots__ = ("_stream", "_pending", "_pending_size", "_wake", "_room", "_error", "_closing", "_writer", "_written")
+
+    def __init__(self, stream: trio.abc.Stream, nursery: trio.Nursery) -> None:
         self._stream = stream
+        self._pending: list[bytes | bytearray | memoryview] = []
+        self._pending_size = 0
+        self._wake = trio.lowlevel.ParkingLot()  # the writer, waiting for writes
+        self._room = trio.lowlevel.ParkingLot()  # writers, waiting for the queue to shrink
+        self._error: OSError | None = None
+        self._closing = False
+        self._writer = trio.CancelScope()
+        self._written = trio.Event()  # the writer ended
+        nursery.start_soon(self._write_forever)
 
     async def read(self, max_bytes: int) -> bytes:
         try:
@@ -103,27 +136,67 @@ class _Stream:
         await self.writelines([data])
 
     async def writelines(self, buffers: list[bytes | bytearray | memoryview]) -> None:
-        # trio's send_all is not safe to call concurrently: the backend's
-        # write lock serialises callers.  Small buffers are joined; bodies
-        # go out as they are.
+        if self._error is not None:
+            raise self._error
+        self._pending += buffers
+        size = self._pending_size
+        for buffer in buffers:
+            size += len(buffer)
+        self._pending_size = size
+        self._wake.unpark()
+        while self._pending_size > _COALESCE_LIMIT and self._error is None:
+            await self._room.park()
+        if self._error is not None:
+            raise self._error
+
+    async def _write_forever(self) -> None:
         try:
-            for part in coalesce(buffers):
-                await self._stream.send_all(part)
-        except _STREAM_ERRORS as exc:
-            raise _os_error(exc) from exc
+            with self._writer:
+                while True:
+                    while not self._pending:
+                        if self._closing:
+                            return
+                        await self._wake.park()
+                    pending, self._pending, self._pending_size = self._pending, [], 0
+                    self._room.unpark_all()  # the next batch may queue while this one is sent
+                    try:
+                        for part in coalesce(pending):
+                            await self._stream.send_all(part)
+                    except (*_STREAM_ERRORS, OSError) as exc:
+                        self._fail(exc if isinstance(exc, OSError) else _os_error(exc))
+                        return
+        finally:
+            # Whatever ended it (closing, an error, a cancelled nursery),
+            # later writes fail rather than queue for nobody.
+            self._fail(OSError("the connection's writer has stopped"))
+            self._written.set()
+
+    def _fail(self, error: OSError) -> None:
+        if self._error is None:
+            self._error = error
+        self._room.unpark_all()
 
     async def close(self) -> None:
-        # A TLS stream sends close_notify first; never wait long for it.
-        with trio.move_on_after(1.0) as scope:
+        # Send what is queued, then close (a TLS stream sends close_notify
+        # first); never wait long for either.
+        self._closing = True
+        self._wake.unpark()
+        with trio.move_on_after(_CLOSE_TIMEOUT) as scope:
             scope.shield = True
+            await self._written.wait()
             try:
                 await self._stream.aclose()
             except (*_STREAM_ERRORS, OSError):
                 pass
+        self._writer.cancel()
+        self._fail(OSError("the connection is closed"))
         if scope.cancelled_caught:
             await trio.aclose_forcefully(self._stream)
 
     async def abort(self) -> None:
+        self._closing = True
+        self._writer.cancel()
+        self._fail(OSError("the connection was aborted"))
         await trio.aclose_forcefully(self._stream)
 
 
@@ -224,7 +297,7 @@ class TrioBackend:
                 # trio sets TCP_NODELAY on the sockets it opens.
                 tcp = await trio.open_tcp_stream(host, port)
                 if ssl_context is None:
-                    return _Stream(tcp)
+                    return _Stream(tcp, _nursery())
                 stream = trio.SSLStream(tcp, ssl_context, server_hostname=server_hostname)
                 try:
                     await stream.do_handshake()
@@ -235,7 +308,7 @@ class TrioBackend:
             raise TimeoutError from None
         except _STREAM_ERRORS as exc:
             raise _os_error(exc) from exc
-        return _Stream(stream)
+        return _Stream(stream, _nursery())
 
     def create_waiter(self) -> _Waiter:
         return _Waiter()
@@ -246,16 +319,13 @@ class TrioBackend:
     def core_lock(self) -> nullcontext[None]:
         return nullcontext()
 
-    def write_lock(self) -> trio.Lock:
-        return trio.Lock()
+    def write_lock(self) -> None:
+        # _Stream.writelines queues synchronously, in call order: no lock needed.
+        return None
 
     async def spawn(self, function: Callable[[], Awaitable[None]]) -> _Task:
-        try:
-            nursery = _current_nursery.get()
-        except LookupError:
-            raise RuntimeError("a TrioConnection's tasks are spawned only while it connects") from None
         task = _Task()
-        nursery.start_soon(task.run, function)
+        _nursery().start_soon(task.run, function)
         return task
 
     async def wait_timeout(self, waiter: Any, seconds: float) -> bool:
