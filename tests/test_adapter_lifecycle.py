@@ -138,6 +138,16 @@ def test_trio_cancel_scopes_leave_the_channel_and_the_consumer_usable() -> None:
                     scope.cancel()
                     await channel.queue_declare(queue, passive=True)
                 assert (await channel.queue_declare(queue, passive=True)).queue == queue
+                # A cancel scope around a consumer's whole block: the consumer ends
+                # (here and at the broker), the channel goes on.
+                with trio.CancelScope() as scope:
+                    async with channel.basic_consume(queue, no_ack=True) as cancelled:
+                        scope.cancel()
+                        async for message in cancelled:
+                            pass
+                async for message in cancelled:
+                    received.append(message.body)  # nothing: it ended
+                assert (await channel.queue_declare(queue, passive=True)).consumer_count == 0
                 return received
 
     assert trio.run(main) == [b"one", b"two"]

@@ -206,10 +206,14 @@ class SyncConsumer:
         if self._ended:
             return
         self._ended = True
-        if self.channel.is_open:
-            self.channel._rpc(lambda core: core.basic_cancel(self.consumer_tag))
-        self.channel._consumers.pop(self.consumer_tag, None)
-        self._end(StopIteration())
+        try:
+            if self.channel.is_open:
+                self.channel._rpc(lambda core: core.basic_cancel(self.consumer_tag))
+        finally:
+            # Also when the wait for cancel-ok is itself cancelled (a trio
+            # cancel scope around the consumer's block): the consumer still ends.
+            self.channel._consumers.pop(self.consumer_tag, None)
+            self._end(StopIteration())
 
     def _end(self, error: BaseException) -> None:
         self._ended = True
