@@ -56,7 +56,7 @@ from typing import Any, ClassVar, Protocol, cast
 from twisted.internet import defer, error
 from twisted.internet.endpoints import HostnameEndpoint
 from twisted.internet.interfaces import IAddress, IProtocolFactory
-from twisted.internet.protocol import ClientFactory
+from twisted.internet.protocol import ClientFactory, connectionDone
 from twisted.internet.protocol import Protocol as TwistedProtocol
 from twisted.python.failure import Failure
 
@@ -244,7 +244,7 @@ class _StreamProtocol(TwistedProtocol):
             self.out.pauseProducing()
         self._wake_reader()
 
-    def connectionLost(self, reason: Failure = error.ConnectionDone()) -> None:  # type: ignore[assignment]
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
         self.eof = self.lost = True
         if self.error is None and not isinstance(reason.value, error.ConnectionDone):
             self.error = OSError(f"the connection was lost: {reason.getErrorMessage()}")
@@ -281,16 +281,23 @@ class _StreamProtocol(TwistedProtocol):
         self._flush_tls(tls)
 
     def wake_after_error(self, error: BaseException) -> None:
+        """Fail the reader's reads from now on (called by a coroutine: wakes it on the next turn)."""
         if self.error is None:
             self.error = error
         self.eof = True
-        self._wake_reader()
+        self._wake_reader(soon=True)
 
-    def _wake_reader(self) -> None:
+    def _wake_reader(self, soon: bool = False) -> None:
+        # From the transport's callbacks the reader runs at once, inside
+        # them, as it would in a Protocol: it is the connection's own task,
+        # and what it wakes in turn waits for the next turn.
         reader = self.reader
         if reader is not None:
             self.reader = None
-            _fire(reader)
+            if soon:
+                _soon(functools.partial(_fire, reader))
+            else:
+                _fire(reader)
 
     def _advance_handshake(self) -> bool:
         """Go on with the TLS handshake; True once it is done."""
@@ -328,7 +335,10 @@ class _StreamProtocol(TwistedProtocol):
             self.eof = True
             self._wake_reader()
         except ssl.SSLError as exc:
-            self.wake_after_error(exc)
+            if self.error is None:
+                self.error = exc
+            self.eof = True
+            self._wake_reader()
             self.out.abortConnection()
         self._flush_tls(tls)  # TLS 1.3 may answer (key updates)
         return b"".join(plain)
