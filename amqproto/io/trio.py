@@ -17,19 +17,22 @@ Needs the optional dependency: ``pip install amqproto[trio]``.
 Structured concurrency
 ----------------------
 The connection's background tasks (the reader, the heartbeat timer, the
-stream's writer, and any other the shared implementation spawns) run in a nursery that the
-connection owns: :meth:`TrioConnection.connect` opens it and
-:meth:`TrioConnection.close` cancels what is left in it and closes it, so
-no task of the connection outlives it.  Open and close a connection in the
-same task, properly nested with the cancel scopes around it, which
+stream's writer, and any other the shared implementation spawns) run in a
+nursery that the connection owns: :meth:`TrioConnection.connect` opens it
+and :meth:`TrioConnection.close` cancels what is left in it and closes it,
+so no task of the connection outlives it.  Open and close a connection in
+the same task, properly nested with the cancel scopes around it, which
 ``async with TrioConnection(...)`` does by construction.  To put the tasks
-in a nursery of your own instead, pass ``nursery=``.
+in a nursery of your own instead, pass ``nursery=``; ``close`` then cancels
+the connection's tasks in it.
 
 How the shared code finds the nursery: :class:`TrioBackend` is one object
-for every connection (as each adapter's backend is), so its ``spawn`` takes
-the nursery from a context variable that ``connect`` sets around the shared
-``connect``.  trio gives every task a copy of its parent's context, so a
-task the connection's own tasks spawn later lands in the same nursery.
+for every connection (as each adapter's backend is), so its ``connect`` and
+``spawn`` take the connection's :class:`_Tasks` (its nursery, and the
+cancel scopes of the tasks started there) from a context variable that
+:meth:`TrioConnection.connect` sets around the shared ``connect``.  trio
+gives every task a copy of its parent's context, so a task that the
+connection's own tasks spawn later lands there too.
 
 Cancellation
 ------------
@@ -71,8 +74,26 @@ TrioChannel = AsyncChannel
 TrioConsumer = AsyncConsumer
 TrioMessage = AsyncMessage
 
-#: The nursery of the connection being connected (see the module header).
-_current_nursery: contextvars.ContextVar[trio.Nursery] = contextvars.ContextVar("amqproto_trio_nursery")
+class _Tasks:
+    """Where a connection's tasks run (its nursery), and their cancel scopes."""
+
+    __slots__ = ("nursery", "scopes")
+
+    def __init__(self, nursery: trio.Nursery) -> None:
+        self.nursery = nursery
+        self.scopes: list[trio.CancelScope] = []
+
+    def start(self, function: Callable[[], Awaitable[None]], scope: trio.CancelScope) -> None:
+        self.scopes.append(scope)
+        self.nursery.start_soon(function)
+
+    def cancel(self) -> None:
+        for scope in self.scopes:
+            scope.cancel()
+
+
+#: The tasks of the connection being connected (see the module header).
+_current_tasks: contextvars.ContextVar[_Tasks] = contextvars.ContextVar("amqproto_trio_tasks")
 
 _STREAM_ERRORS = (trio.BrokenResourceError, trio.ClosedResourceError)
 
@@ -91,10 +112,10 @@ _COALESCE_LIMIT = 64 * 1024
 _CLOSE_TIMEOUT = 1.0
 
 
-def _nursery() -> trio.Nursery:
-    """The nursery of the connection being connected (see the module header)."""
+def _tasks() -> _Tasks:
+    """The tasks of the connection being connected (see the module header)."""
     try:
-        return _current_nursery.get()
+        return _current_tasks.get()
     except LookupError:
         raise RuntimeError("a TrioConnection starts its tasks only while it connects") from None
 
@@ -114,7 +135,7 @@ class _Stream:
 
     __slots__ = ("_stream", "_pending", "_pending_size", "_wake", "_room", "_error", "_closing", "_writer", "_written")
 
-    def __init__(self, stream: trio.abc.Stream, nursery: trio.Nursery) -> None:
+    def __init__(self, stream: trio.abc.Stream, tasks: _Tasks) -> None:
         self._stream = stream
         self._pending: list[bytes | bytearray | memoryview] = []
         self._pending_size = 0
@@ -124,7 +145,7 @@ class _Stream:
         self._closing = False
         self._writer = trio.CancelScope()
         self._written = trio.Event()  # the writer ended
-        nursery.start_soon(self._write_forever)
+        tasks.start(self._write_forever, self._writer)
 
     async def read(self, max_bytes: int) -> bytes:
         try:
@@ -257,23 +278,24 @@ class _Queue:
 class _Task:
     """A task in the connection's nursery, inside a cancel scope of its own."""
 
-    __slots__ = ("_scope", "_finished", "_task")
+    __slots__ = ("_function", "scope", "_finished", "_task")
 
-    def __init__(self) -> None:
-        self._scope = trio.CancelScope()
+    def __init__(self, function: Callable[[], Awaitable[None]]) -> None:
+        self._function = function
+        self.scope = trio.CancelScope()
         self._finished = trio.Event()
         self._task: trio.lowlevel.Task | None = None
 
-    async def run(self, function: Callable[[], Awaitable[None]]) -> None:
+    async def run(self) -> None:
         self._task = trio.lowlevel.current_task()
         try:
-            with self._scope:
-                await function()
+            with self.scope:
+                await self._function()
         finally:
             self._finished.set()
 
     async def cancel(self) -> None:
-        self._scope.cancel()
+        self.scope.cancel()
         if self._task is trio.lowlevel.current_task():
             return
         with trio.CancelScope(shield=True):
@@ -297,7 +319,7 @@ class TrioBackend:
                 # trio sets TCP_NODELAY on the sockets it opens.
                 tcp = await trio.open_tcp_stream(host, port)
                 if ssl_context is None:
-                    return _Stream(tcp, _nursery())
+                    return _Stream(tcp, _tasks())
                 stream = trio.SSLStream(tcp, ssl_context, server_hostname=server_hostname)
                 try:
                     await stream.do_handshake()
@@ -308,7 +330,7 @@ class TrioBackend:
             raise TimeoutError from None
         except _STREAM_ERRORS as exc:
             raise _os_error(exc) from exc
-        return _Stream(stream, _nursery())
+        return _Stream(stream, _tasks())
 
     def create_waiter(self) -> _Waiter:
         return _Waiter()
@@ -324,8 +346,8 @@ class TrioBackend:
         return None
 
     async def spawn(self, function: Callable[[], Awaitable[None]]) -> _Task:
-        task = _Task()
-        _nursery().start_soon(task.run, function)
+        task = _Task(function)
+        _tasks().start(task.run, task.scope)
         return task
 
     async def wait_timeout(self, waiter: Any, seconds: float) -> bool:
@@ -361,7 +383,7 @@ class TrioConnection(AsyncConnection):
         super().__init__(*args, **kwargs)
         self._given_nursery = nursery
         self._nursery_manager: AbstractAsyncContextManager[trio.Nursery] | None = None
-        self._nursery: trio.Nursery | None = None
+        self._tasks: _Tasks | None = None
 
     async def connect(self) -> None:
         """Open the connection's nursery, the stream and the AMQP handshake.
@@ -369,21 +391,21 @@ class TrioConnection(AsyncConnection):
         Raises what :meth:`AsyncConnection.connect` raises; the nursery is
         closed again when it does.
         """
-        if self._nursery is not None:
+        if self._tasks is not None:
             raise RuntimeError("this TrioConnection is already connected")
         if self._given_nursery is not None:
-            self._nursery = self._given_nursery
+            self._tasks = _Tasks(self._given_nursery)
         else:
             self._nursery_manager = trio.open_nursery()
-            self._nursery = await self._nursery_manager.__aenter__()
-        token = _current_nursery.set(self._nursery)
+            self._tasks = _Tasks(await self._nursery_manager.__aenter__())
+        token = _current_tasks.set(self._tasks)
         try:
             await super().connect()
         except BaseException:
             await self._leave_nursery()
             raise
         finally:
-            _current_nursery.reset(token)
+            _current_tasks.reset(token)
 
     async def close(self, reply_code: int = 200, reply_text: str = "") -> None:
         """Close the connection politely, then its nursery.
@@ -405,15 +427,14 @@ class TrioConnection(AsyncConnection):
         the caller's goes on as it is (not wrapped in an ``ExceptionGroup``);
         one of a task of the connection (a bug) comes out as trio reports it.
         """
-        nursery, self._nursery = self._nursery, None
+        tasks, self._tasks = self._tasks, None
         manager, self._nursery_manager = self._nursery_manager, None
-        if nursery is None:
+        if tasks is None:
             return
         stream = self._stream
         if isinstance(stream, _Stream):  # close() gave up before dropping the stream
             self._stream = None
             await stream.abort()
-        if manager is None:
-            return  # the caller's nursery: its tasks of ours ended with close()
-        nursery.cancel_scope.cancel()
-        await manager.__aexit__(None, None, None)
+        tasks.cancel()  # any task that close() did not end (in the caller's nursery too)
+        if manager is not None:
+            await manager.__aexit__(None, None, None)
