@@ -202,6 +202,11 @@ def test_twisted_cancelling_an_iteration_leaves_the_channel_and_the_consumer_usa
                     async for message in consumer:
                         received.append(message.body)
                         break
+                # A call whose Deferred is cancelled before its reply: the channel goes on.
+                call = defer.Deferred.fromCoroutine(channel.queue_declare(queue, passive=True))
+                call.cancel()
+                with pytest.raises(defer.CancelledError):
+                    await call
                 assert (await channel.queue_declare(queue, passive=True)).queue == queue
                 return received
 
