@@ -30,10 +30,8 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import curio
 import trio
 
-from amqproto.io.curio import CurioConnection
 from amqproto.io.trio import TrioConnection
 from amqproto.io.twisted import TwistedConnection
 
@@ -56,7 +54,9 @@ def library_of(connection_class: object) -> str:
     """Which library a connection class runs on."""
     if not isinstance(connection_class, type):
         raise TypeError(f"not a connection class: {connection_class!r}")
-    if issubclass(connection_class, CurioConnection):
+    # By module, not by class: importing amqproto.io.curio imports curio,
+    # which not every Python can.
+    if any(klass.__module__ == "amqproto.io.curio" for klass in connection_class.__mro__):
         return "curio"
     if issubclass(connection_class, TrioConnection):
         return "trio"
@@ -71,6 +71,8 @@ def run(name: str, function: Callable[[], Awaitable[T]], timeout: float) -> T:
     _running = name
     try:
         if name == "curio":
+            import curio
+
             return curio.run(curio.timeout_after(timeout, function()))
         if name == "trio":
 

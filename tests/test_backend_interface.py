@@ -28,7 +28,11 @@ ADAPTERS = {
 
 
 def _methods(protocol: type) -> set[str]:
-    return {name for name, value in vars(protocol).items() if inspect.isfunction(value) and not name.startswith("_")}
+    return {
+        name
+        for name, value in vars(protocol).items()
+        if inspect.isfunction(value) and not name.startswith("_")
+    }
 
 
 def test_the_public_module_names_the_private_ones() -> None:

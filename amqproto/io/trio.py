@@ -74,6 +74,7 @@ TrioChannel = AsyncChannel
 TrioConsumer = AsyncConsumer
 TrioMessage = AsyncMessage
 
+
 class _Tasks:
     """Where a connection's tasks run (its nursery), and their cancel scopes."""
 
@@ -133,7 +134,17 @@ class _Stream:
     bodies go out as they are.
     """
 
-    __slots__ = ("_stream", "_pending", "_pending_size", "_wake", "_room", "_error", "_closing", "_writer", "_written")
+    __slots__ = (
+        "_stream",
+        "_pending",
+        "_pending_size",
+        "_wake",
+        "_room",
+        "_error",
+        "_closing",
+        "_writer",
+        "_written",
+    )
 
     def __init__(self, stream: trio.abc.Stream, tasks: _Tasks) -> None:
         self._stream = stream
