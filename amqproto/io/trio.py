@@ -56,6 +56,7 @@ from typing import Any, ClassVar
 
 import trio
 
+from ..exceptions import LocalProtocolError
 from ._async.channel import AsyncChannel, AsyncConsumer, AsyncMessage, ReturnedMessage
 from ._async.connection import AsyncConnection
 from ._backend import AsyncBackend, coalesce
@@ -394,7 +395,7 @@ class TrioConnection(AsyncConnection):
         super().__init__(*args, **kwargs)
         self._given_nursery = nursery
         self._nursery_manager: AbstractAsyncContextManager[trio.Nursery] | None = None
-        self._tasks: _Tasks | None = None
+        self._trio_tasks: _Tasks | None = None
 
     async def connect(self) -> None:
         """Open the connection's nursery, the stream and the AMQP handshake.
@@ -402,14 +403,16 @@ class TrioConnection(AsyncConnection):
         Raises what :meth:`AsyncConnection.connect` raises; the nursery is
         closed again when it does.
         """
-        if self._tasks is not None:
-            raise RuntimeError("this TrioConnection is already connected")
+        if self._trio_tasks is not None:
+            # Open (or opening) already: the shared connect() would say so too,
+            # but only after this opened a second nursery.
+            raise LocalProtocolError(f"the connection to {self.host}:{self.port} is {self._core.state.value} already")
         if self._given_nursery is not None:
-            self._tasks = _Tasks(self._given_nursery)
+            self._trio_tasks = _Tasks(self._given_nursery)
         else:
             self._nursery_manager = trio.open_nursery()
-            self._tasks = _Tasks(await self._nursery_manager.__aenter__())
-        token = _current_tasks.set(self._tasks)
+            self._trio_tasks = _Tasks(await self._nursery_manager.__aenter__())
+        token = _current_tasks.set(self._trio_tasks)
         try:
             await super().connect()
         except BaseException:
@@ -438,7 +441,7 @@ class TrioConnection(AsyncConnection):
         the caller's goes on as it is (not wrapped in an ``ExceptionGroup``);
         one of a task of the connection (a bug) comes out as trio reports it.
         """
-        tasks, self._tasks = self._tasks, None
+        tasks, self._trio_tasks = self._trio_tasks, None
         manager, self._nursery_manager = self._nursery_manager, None
         if tasks is None:
             return
