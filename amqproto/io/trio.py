@@ -77,21 +77,33 @@ TrioMessage = AsyncMessage
 
 
 class _Tasks:
-    """Where a connection's tasks run (its nursery), and their cancel scopes."""
+    """Where a connection's tasks run (its nursery), with a cancel scope for each."""
 
-    __slots__ = ("nursery", "scopes")
+    __slots__ = ("nursery", "running")
 
     def __init__(self, nursery: trio.Nursery) -> None:
         self.nursery = nursery
-        self.scopes: list[trio.CancelScope] = []
+        self.running: list[tuple[trio.CancelScope, trio.Event]] = []
 
     def start(self, function: Callable[[], Awaitable[None]], scope: trio.CancelScope) -> None:
-        self.scopes.append(scope)
-        self.nursery.start_soon(function)
+        finished = trio.Event()
+        self.running.append((scope, finished))
 
-    def cancel(self) -> None:
-        for scope in self.scopes:
+        async def run() -> None:
+            try:
+                await function()
+            finally:
+                finished.set()
+
+        self.nursery.start_soon(run, name=function)
+
+    async def end(self) -> None:
+        """Cancel every task and wait until each ended."""
+        for scope, _ in self.running:
             scope.cancel()
+        with trio.CancelScope(shield=True):
+            for _, finished in self.running:
+                await finished.wait()
 
 
 #: The tasks of the connection being connected (see the module header).
@@ -449,6 +461,6 @@ class TrioConnection(AsyncConnection):
         if isinstance(stream, _Stream):  # close() gave up before dropping the stream
             self._stream = None
             await stream.abort()
-        tasks.cancel()  # any task that close() did not end (in the caller's nursery too)
+        await tasks.end()  # any task that close() did not end (in the caller's nursery too)
         if manager is not None:
             await manager.__aexit__(None, None, None)
