@@ -1,1 +1,4 @@
-"""I/O adapters that drive the sans-io core: asyncio, curio and blocking sockets."""
+"""I/O adapters that drive the sans-io core: asyncio, curio, trio, Twisted and blocking sockets.
+
+:mod:`amqproto.io.backend` says what another I/O library must provide.
+"""

@@ -352,8 +352,8 @@ class SyncConnection:
         self._callbacks = backend.create_queue()
         self._write_requests = backend.create_queue()
         self._self_ending_tasks = [
-            backend.spawn(self._run_callbacks),
-            backend.spawn(self._write_behind),
+            self._spawn(self._run_callbacks),
+            self._spawn(self._write_behind),
         ]
         last: AMQPError | None = None
         self._connecting = True
@@ -403,7 +403,7 @@ class SyncConnection:
         except (OSError, _ssl.SSLError) as exc:
             raise ConnectionLost(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
         self._stream = stream
-        self._tasks = [backend.spawn(self._read_forever)]
+        self._tasks = [self._spawn(self._read_forever)]
         self._flush()
         remaining = max(timeout - (backend.monotonic() - started), 0.001)
         try:
@@ -429,7 +429,7 @@ class SyncConnection:
         if self._observer is not None and not self._ever_opened:
             self._observe("connection_opened", self)
         if core.heartbeat:
-            self._tasks.append(backend.spawn(self._run_timer))
+            self._tasks.append(self._spawn(self._run_timer))
 
     def close(self, reply_code: int = 200, reply_text: str = "") -> None:
         """Close the connection politely (``connection.close``) and the stream.
@@ -517,6 +517,10 @@ class SyncConnection:
         core = self._core.open_channel()
         self._channels[core.id] = channel
         return core
+
+    def _spawn(self, function: Callable[[], Any]) -> SyncTask:
+        """Start one of the connection's background tasks (an adapter may say where it runs)."""
+        return self.backend.spawn(function)
 
     def _expect_confirm(self, channel_id: int, sequence: int) -> SyncWaiter:
         """A waiter the confirm of publish ``sequence`` on ``channel_id`` settles (under the lock)."""
@@ -968,7 +972,7 @@ class SyncConnection:
             self._observe("connection_lost", self, error)
         for lost_callback in self._lost_callbacks:
             self._call_later("lost", lost_callback, error)
-        self._recovery_task = self.backend.spawn(lambda: self._recover(error))
+        self._recovery_task = self._spawn(lambda: self._recover(error))
 
     def _recover(self, error: AMQPError) -> None:
         """The recovery task: reconnect, going round the URLs, and restore channels, topology, consumers."""
