@@ -17,14 +17,17 @@ Needs the optional dependency: ``pip install amqproto[trio]``.
 Structured concurrency
 ----------------------
 The connection's background tasks (the reader, the heartbeat timer, the
-stream's writer, and any other the shared implementation spawns) run in a
-nursery that the connection owns: :meth:`TrioConnection.connect` opens it
-and :meth:`TrioConnection.close` cancels what is left in it and closes it,
-so no task of the connection outlives it.  Open and close a connection in
-the same task, properly nested with the cancel scopes around it, which
-``async with TrioConnection(...)`` does by construction.  To put the tasks
-in a nursery of your own instead, pass ``nursery=``; ``close`` then cancels
-the connection's tasks in it.
+writer and the callback runner, the stream's writer, the recovery task and
+each recovered generation's reader and timer) run, with ``async with
+TrioConnection(...)``, in a nursery the connection opens around the block:
+:meth:`TrioConnection.close` ends them (each in a cancel scope of its own)
+and leaving the block closes the nursery, so no task of the connection
+outlives it.  ``close()`` itself may then run anywhere inside the block,
+under a cancel scope of the caller's too.  To put the tasks in a nursery of
+your own instead, pass ``nursery=``; ``close`` then ends the connection's
+tasks in it.  A bare ``await connection.connect()`` (no ``async with``, no
+``nursery=``) runs them as trio system tasks, which ``close()`` ends the
+same way: then connect and close may be called from anywhere.
 
 How the shared code finds the nursery: :class:`TrioBackend` is one object
 for every connection (as each adapter's backend is), so its ``connect`` and
@@ -53,6 +56,7 @@ from __future__ import annotations
 
 import collections
 import contextvars
+import logging
 import ssl
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
@@ -74,6 +78,8 @@ __all__ = [
     "TrioBackend",
 ]
 
+logger = logging.getLogger("amqproto")
+
 #: The channel, consumer and message types of this adapter.
 TrioChannel = AsyncChannel
 TrioConsumer = AsyncConsumer
@@ -81,11 +87,18 @@ TrioMessage = AsyncMessage
 
 
 class _Tasks:
-    """Where a connection's tasks run (its nursery), with a cancel scope for each."""
+    """Where a connection's tasks run, with a cancel scope for each.
+
+    In ``nursery`` (the connection's own, or the caller's), or, with none,
+    as trio system tasks: those need no nursery around the connection, so a
+    connection opened by a bare ``connect()`` may be closed anywhere (in
+    another cancel scope, another task).  A system task that raises would
+    crash the whole run, so a failure of one (a bug) is logged instead.
+    """
 
     __slots__ = ("nursery", "running")
 
-    def __init__(self, nursery: trio.Nursery) -> None:
+    def __init__(self, nursery: trio.Nursery | None) -> None:
         self.nursery = nursery
         self.running: list[tuple[trio.CancelScope, trio.Event]] = []
 
@@ -101,7 +114,18 @@ class _Tasks:
             finally:
                 finished.set()
 
-        self.nursery.start_soon(run, name=function)
+        if self.nursery is not None:
+            self.nursery.start_soon(run, name=function)
+            return
+
+        async def run_as_system_task() -> None:
+            try:
+                await run()
+            except Exception:
+                logger.exception("a task of a TrioConnection failed")
+
+        # The spawner's context, not the system nursery's: _current_tasks with it.
+        trio.lowlevel.spawn_system_task(run_as_system_task, name=function, context=contextvars.copy_context())
 
     async def end(self) -> None:
         """Cancel every task and wait until each ended."""
@@ -402,9 +426,9 @@ class TrioConnection(AsyncConnection):
     """An AMQP connection on trio.  See :class:`~amqproto.io._async.AsyncConnection`.
 
     Takes the same arguments, plus ``nursery``: a nursery of yours to run the
-    connection's background tasks in; by default the connection opens its
-    own in :meth:`connect` and closes it in :meth:`close` (see the module
-    header).
+    connection's background tasks in.  By default ``async with`` opens a
+    nursery of the connection's own around its block; a bare
+    :meth:`connect` runs them as trio system tasks (see the module header).
     """
 
     backend: ClassVar[AsyncBackend] = TrioBackend()
@@ -413,36 +437,53 @@ class TrioConnection(AsyncConnection):
         super().__init__(*args, **kwargs)
         self._given_nursery = nursery
         self._nursery_manager: AbstractAsyncContextManager[trio.Nursery] | None = None
+        self._own_nursery: trio.Nursery | None = None
         self._trio_tasks: _Tasks | None = None
 
-    async def connect(self) -> None:
-        """Open the connection's nursery, the stream and the AMQP handshake.
+    async def __aenter__(self) -> TrioConnection:
+        """Open the connection's own nursery (unless given one), then connect."""
+        if self._given_nursery is None and self._nursery_manager is None and self._trio_tasks is None:
+            manager = trio.open_nursery()
+            self._own_nursery = await manager.__aenter__()
+            self._nursery_manager = manager
+        try:
+            await self.connect()
+        except BaseException:
+            await self._leave_nursery()
+            raise
+        return self
 
-        Raises what :meth:`AsyncConnection.connect` raises; the nursery is
-        closed again when it does.
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Close the connection, then its own nursery."""
+        try:
+            await self.close()
+        finally:
+            await self._leave_nursery()
+
+    async def connect(self) -> None:
+        """Open the stream and run the AMQP handshake, the connection's tasks where they belong.
+
+        Raises what :meth:`AsyncConnection.connect` raises; the tasks it
+        started have ended when it does.
         """
         if self._trio_tasks is not None:
             # Open (or opening) already: the shared connect() would say so too,
-            # but only after this opened a second nursery.
+            # but only after this made a second set of tasks.
             raise LocalProtocolError(
                 f"the connection to {self.host}:{self.port} is {self._core.state.value} already"
             )
-        if self._given_nursery is not None:
-            self._trio_tasks = _Tasks(self._given_nursery)
-        else:
-            self._nursery_manager = trio.open_nursery()
-            self._trio_tasks = _Tasks(await self._nursery_manager.__aenter__())
+        self._trio_tasks = _Tasks(self._given_nursery or self._own_nursery)
         token = _current_tasks.set(self._trio_tasks)
         try:
             await super().connect()
         except BaseException:
-            await self._leave_nursery()
+            await self._end_tasks()
             raise
         finally:
             _current_tasks.reset(token)
 
     async def _spawn(self, function: Callable[[], Any]) -> AsyncTask:
-        """Start a task of the connection in its nursery, whichever task asks."""
+        """Start a task of the connection where its tasks run, whichever task asks."""
         tasks = self._trio_tasks
         if tasks is None:
             raise RuntimeError("a TrioConnection starts tasks only while it is connected")
@@ -453,33 +494,40 @@ class TrioConnection(AsyncConnection):
             _current_tasks.reset(token)
 
     async def close(self, reply_code: int = 200, reply_text: str = "") -> None:
-        """Close the connection politely, then its nursery.
+        """Close the connection politely, then end every task of the connection.
 
         Runs shielded from an enclosing cancellation, for at most about
-        ``connection_timeout`` seconds.
+        ``connection_timeout`` seconds; a cancel scope of the caller's
+        around it is fine (the nursery, if the connection owns one, closes
+        when ``async with`` ends).
         """
         try:
             with trio.CancelScope(shield=True) as scope:
                 scope.deadline = trio.current_time() + self._connection_timeout
                 await super().close(reply_code, reply_text)
         finally:
-            await self._leave_nursery()
+            await self._end_tasks()
 
-    async def _leave_nursery(self) -> None:
-        """End what is left of the connection's tasks and close its own nursery.
-
-        The nursery is closed as if its body ended normally: an exception of
-        the caller's goes on as it is (not wrapped in an ``ExceptionGroup``);
-        one of a task of the connection (a bug) comes out as trio reports it.
-        """
+    async def _end_tasks(self) -> None:
+        """End what is left of the connection's tasks (in a caller's nursery too)."""
         tasks, self._trio_tasks = self._trio_tasks, None
-        manager, self._nursery_manager = self._nursery_manager, None
         if tasks is None:
             return
         stream = self._stream
         if isinstance(stream, _Stream):  # close() gave up before dropping the stream
             self._stream = None
             await stream.abort()
-        await tasks.end()  # any task that close() did not end (in the caller's nursery too)
+        await tasks.end()
+
+    async def _leave_nursery(self) -> None:
+        """End the connection's tasks and close its own nursery, if it opened one.
+
+        The nursery is closed as if its body ended normally: an exception of
+        the caller's goes on as it is (not wrapped in an ``ExceptionGroup``);
+        one of a task of the connection (a bug) comes out as trio reports it.
+        """
+        await self._end_tasks()
+        manager, self._nursery_manager = self._nursery_manager, None
+        self._own_nursery = None
         if manager is not None:
             await manager.__aexit__(None, None, None)
