@@ -36,7 +36,7 @@ import trio
 from amqproto.io.trio import TrioConnection
 from amqproto.io.twisted import TwistedConnection
 
-__all__ = ["LIBRARIES", "library", "library_of", "run", "running"]
+__all__ = ["LIBRARIES", "library", "library_of", "run", "running", "session_reactor"]
 
 T = TypeVar("T")
 
@@ -118,6 +118,11 @@ _reactor_lock = threading.Lock()
 def reactor_kind() -> str:
     """``"default"`` or ``"asyncio"``: the reactor the session's Twisted tests run on."""
     return os.environ.get("AMQPROTO_TEST_REACTOR", "default")
+
+
+def session_reactor() -> Any:
+    """The session's reactor, running in its thread: a test about to use Twisted outside :func:`run`."""
+    return _reactor()
 
 
 def _reactor() -> Any:
