@@ -50,8 +50,12 @@ What each piece must do:
   a handle (:class:`AsyncTask`) whose ``cancel()`` stops it and, unless the
   task cancels itself, waits until it stopped.  Where the library has
   structured concurrency, give the tasks a scope that ends with the
-  connection (:mod:`amqproto.io.trio` opens a nursery in ``connect`` and
-  closes it in ``close``).
+  connection (:mod:`amqproto.io.trio` runs them in a nursery that
+  ``async with`` opens; ``close`` cancels each).  Tasks are spawned while
+  connecting and later too (recovery's task, a new generation's reader and
+  timer), from the connection's tasks or a caller's: every spawn goes
+  through the connection's ``_spawn``, which a connection class may
+  override to say where its tasks go, as ``TrioConnection`` does.
 - ``wait_timeout(waiter, seconds)`` waits until the waiter is set or the
   time is up (True if it was set); ``wait_for(waiter, timeout)`` is
   ``waiter.wait()`` raising ``TimeoutError``; ``monotonic()`` is the clock
