@@ -3,7 +3,8 @@
 - A consumer cancelled from another task (or thread) ends its iteration.
 - On trio, a cancel scope around a call or an iteration leaves the channel
   and the consumer usable, and the connection's tasks live in a nursery
-  that ends with it; on Twisted, cancelling the Deferred of an iteration
+  that ends with it, recovery's included; a bare connect() and close() run
+  anywhere; on Twisted, cancelling the Deferred of an iteration
   leaves them usable too.
 - Closing a blocking connection with heartbeats on does not wait for the
   heartbeat timer to wake up: the timer thread ends with the connection.
@@ -20,10 +21,12 @@ import trio
 
 from amqproto.io.asyncio import AsyncioConnection, AsyncioMessage
 from amqproto.io.blocking import BlockingConnection, BlockingMessage
+from amqproto.io.recovery import Recovery
 from amqproto.io.trio import TrioConnection
 from amqproto.io.twisted import TwistedConnection
 
 from .async_runner import run
+from .integration.broker import close_connection_named, unique
 from .optional import HAVE_CURIO, needs_curio
 
 if HAVE_CURIO:  # curio imports on CPython < 3.12 only: see tests/optional.py
@@ -166,6 +169,57 @@ def test_trio_connection_tasks_live_in_its_nursery_and_end_with_it() -> None:
             async with TrioConnection(heartbeat=5, nursery=outer):
                 assert outer.child_tasks
             assert not outer.child_tasks
+
+    trio.run(main)
+
+
+def test_trio_recovery_starts_its_tasks_in_the_connections_nursery() -> None:
+    """The recovery task and the new generation's reader and timer run in the nursery, and end with it."""
+    name = unique("connection")
+
+    def names(nursery: trio.Nursery) -> list[str]:
+        return sorted(task.name for task in nursery.child_tasks)
+
+    async def main() -> None:
+        here = trio.lowlevel.current_task()
+        system_tasks = len(trio.lowlevel.current_root_task().child_nurseries[0].child_tasks)
+        recovered = trio.Event()
+        connection = TrioConnection(
+            heartbeat=5, client_properties={"connection_name": name}, recovery=Recovery(initial_delay=0.05)
+        )
+        connection.add_recovered_callback(recovered.set)
+        async with connection:
+            (nursery,) = here.child_nurseries
+            before = {id(task) for task in nursery.child_tasks}
+            assert any("_read_forever" in task for task in names(nursery))
+            await trio.to_thread.run_sync(close_connection_named, name, "recover in the nursery")
+            with trio.fail_after(30):
+                await recovered.wait()
+            assert connection.is_open
+            after = names(nursery)
+            assert any("_read_forever" in task for task in after), after
+            assert any("_run_timer" in task for task in after), after
+            assert {id(task) for task in nursery.child_tasks} - before  # new tasks, there
+            async with connection.get_channel() as channel:
+                await channel.queue_declare("", exclusive=True)
+        assert here.child_nurseries == []
+        # Nothing ran outside the nursery (as a system task).
+        assert len(trio.lowlevel.current_root_task().child_nurseries[0].child_tasks) == system_tasks
+
+    trio.run(main)
+
+
+def test_trio_connect_and_close_outside_async_with_run_anywhere() -> None:
+    """A bare connect(): the tasks are system tasks, and close() may run under any cancel scope."""
+
+    async def main() -> None:
+        connection = TrioConnection(heartbeat=5)
+        await connection.connect()
+        async with connection.get_channel() as channel:
+            await channel.queue_declare("", exclusive=True)
+        with trio.move_on_after(30):
+            await connection.close()
+        assert not connection.is_open
 
     trio.run(main)
 

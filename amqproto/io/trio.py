@@ -102,7 +102,8 @@ class _Tasks:
         self.nursery = nursery
         self.running: list[tuple[trio.CancelScope, trio.Event]] = []
 
-    def start(self, function: Callable[[], Awaitable[None]], scope: trio.CancelScope) -> None:
+    def start(self, function: Callable[[], Awaitable[None]], scope: trio.CancelScope, name: object) -> None:
+        """Run ``function()`` (named ``name`` for trio's task tree) in ``scope``."""
         finished = trio.Event()
         # Forget the tasks that ended (earlier generations' readers and timers).
         self.running = [task for task in self.running if not task[1].is_set()]
@@ -115,7 +116,7 @@ class _Tasks:
                 finished.set()
 
         if self.nursery is not None:
-            self.nursery.start_soon(run, name=function)
+            self.nursery.start_soon(run, name=name)
             return
 
         async def run_as_system_task() -> None:
@@ -125,7 +126,7 @@ class _Tasks:
                 logger.exception("a task of a TrioConnection failed")
 
         # The spawner's context, not the system nursery's: _current_tasks with it.
-        trio.lowlevel.spawn_system_task(run_as_system_task, name=function, context=contextvars.copy_context())
+        trio.lowlevel.spawn_system_task(run_as_system_task, name=name, context=contextvars.copy_context())
 
     async def end(self) -> None:
         """Cancel every task and wait until each ended."""
@@ -199,7 +200,7 @@ class _Stream:
         self._closing = False
         self._writer = trio.CancelScope()
         self._written = trio.Event()  # the writer ended
-        tasks.start(self._write_forever, self._writer)
+        tasks.start(self._write_forever, self._writer, self._write_forever)
 
     async def read(self, max_bytes: int) -> bytes:
         try:
@@ -401,7 +402,7 @@ class TrioBackend:
 
     async def spawn(self, function: Callable[[], Awaitable[None]]) -> _Task:
         task = _Task(function)
-        _tasks().start(task.run, task.scope)
+        _tasks().start(task.run, task.scope, function)
         return task
 
     async def wait_timeout(self, waiter: Any, seconds: float) -> bool:
