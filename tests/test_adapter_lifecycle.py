@@ -182,7 +182,9 @@ def test_trio_recovery_starts_its_tasks_in_the_connections_nursery() -> None:
 
     async def main() -> None:
         here = trio.lowlevel.current_task()
-        system_tasks = len(trio.lowlevel.current_root_task().child_nurseries[0].child_tasks)
+        root = trio.lowlevel.current_root_task()
+        assert root is not None
+        system_tasks = len(root.child_nurseries[0].child_tasks)
         recovered = trio.Event()
         connection = TrioConnection(
             heartbeat=5, client_properties={"connection_name": name}, recovery=Recovery(initial_delay=0.05)
@@ -204,7 +206,7 @@ def test_trio_recovery_starts_its_tasks_in_the_connections_nursery() -> None:
                 await channel.queue_declare("", exclusive=True)
         assert here.child_nurseries == []
         # Nothing ran outside the nursery (as a system task).
-        assert len(trio.lowlevel.current_root_task().child_nurseries[0].child_tasks) == system_tasks
+        assert len(root.child_nurseries[0].child_tasks) == system_tasks
 
     trio.run(main)
 
