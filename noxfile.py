@@ -4,7 +4,7 @@
 usual way in: it makes the project's ``.venv``, installs ``.[dev]`` there and
 runs ``nox`` from it.  By hand, from that environment::
 
-    .venv/bin/python -m nox -s mypy ruff tests      # what test.sh runs
+    .venv/bin/python -m nox -s mypy ruff tests twisted_asyncio_reactor   # what test.sh runs
     .venv/bin/python -m nox -s tests-3.13 -- tests/wire -x   # one Python, some tests
 
 Sessions:
@@ -17,6 +17,10 @@ Sessions:
   run the whole suite, the real-broker tests included: ``exec`` of generated
   code, ``__class__`` assignment and annotation introspection are exactly
   what changes between CPython versions.  Arguments after ``--`` go to pytest.
+- ``twisted_asyncio_reactor``: the Twisted tests again, under
+  ``twisted.internet.asyncioreactor`` (the ``tests`` sessions run Twisted's
+  default reactor; a process installs one reactor, so this is a second
+  pytest run), once, in nox's own environment: about a minute.
 
 Finding the interpreters: a ``python3.X`` on ``PATH`` that runs is used;
 otherwise the newest ``3.X.*`` that pyenv has installed (pyenv's shims only
@@ -40,7 +44,7 @@ import nox
 ROOT = Path(__file__).resolve().parent
 PYTHONS = ["3.11", "3.12", "3.13"]
 
-nox.options.sessions = ["mypy", "ruff", "tests"]
+nox.options.sessions = ["mypy", "ruff", "tests", "twisted_asyncio_reactor"]
 nox.options.reuse_venv = "yes"
 # Never fetch an interpreter from the network: test the ones on the machine.
 nox.options.download_python = "never"
@@ -114,3 +118,31 @@ def tests(session: nox.Session) -> None:
     if not arguments and session.python != PYTHONS[0]:
         arguments = [f"--ignore={path}" for path in FIRST_PYTHON_ONLY]
     session.run("python", "-m", "pytest", *arguments)
+
+
+
+#: The tests that use Twisted, for :func:`twisted_asyncio_reactor`.
+TWISTED_TESTS = [
+    "tests/integration/_async",
+    "tests/test_tls.py",
+    "tests/test_dead_peer.py",
+    "tests/test_adapter_lifecycle.py",
+    "tests/test_examples.py",
+]
+
+
+@nox.session(python=False)
+def twisted_asyncio_reactor(session: nox.Session) -> None:
+    """The Twisted tests on ``twisted.internet.asyncioreactor`` (see tests/async_runner.py), once."""
+    session.run(
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "twisted or Twisted",
+        *TWISTED_TESTS,
+        env={"AMQPROTO_TEST_REACTOR": "asyncio"},
+    )

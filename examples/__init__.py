@@ -1,7 +1,8 @@
-"""RabbitMQ's six tutorials, ported to amqproto's three adapters.
+"""RabbitMQ's six tutorials, ported to each of amqproto's adapters.
 
-``examples/asyncio``, ``examples/curio`` and ``examples/blocking`` each hold
-the same six scripts: ``hello_world``, ``work_queues``,
+``examples/asyncio``, ``examples/curio``, ``examples/trio``,
+``examples/twisted`` and ``examples/blocking`` each hold the same six
+scripts: ``hello_world``, ``work_queues``,
 ``publish_subscribe``, ``routing``, ``topics`` and ``rpc``
 (https://www.rabbitmq.com/tutorials).  Where a tutorial has two programs (a
 producer and a consumer, a client and a server), the script has both as

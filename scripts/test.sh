@@ -31,7 +31,7 @@ bash scripts/ensure-broker.sh
 
 SESSIONS=(mypy)
 if [ "${AMQPROTO_RUFF:-1}" != 0 ]; then SESSIONS+=(ruff); fi
-SESSIONS+=(tests)
+SESSIONS+=(tests twisted_asyncio_reactor)
 
 NOX_OPTIONS=()
 if [ -n "${CI:-}" ]; then

@@ -9,7 +9,6 @@ pytest timeout turns a hang into a failure.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 import threading
@@ -18,9 +17,13 @@ from collections.abc import Iterator
 import pytest
 
 from amqproto.exceptions import AMQPError, ConnectionClosedError, FrameError, HeartbeatTimeout
+from amqproto.io._async.connection import AsyncConnection
 from amqproto.io.asyncio import AsyncioConnection
 from amqproto.io.blocking import BlockingConnection
+from amqproto.io.trio import TrioConnection
+from amqproto.io.twisted import TwistedConnection
 
+from .async_runner import run
 from .optional import HAVE_CURIO, needs_curio
 
 if HAVE_CURIO:  # curio imports on CPython < 3.12 only: see tests/optional.py
@@ -85,9 +88,18 @@ def _url(proxy: FreezableProxy) -> str:
     return f"amqp://guest:guest@127.0.0.1:{proxy.port}/%2F?heartbeat=1"
 
 
-def test_asyncio_detects_a_silent_broker(proxy: FreezableProxy) -> None:
+#: The async adapters whose tests here are one function, parametrised.
+ASYNC_CONNECTION_CLASSES: dict[str, type[AsyncConnection]] = {
+    "asyncio": AsyncioConnection,
+    "trio": TrioConnection,
+    "twisted": TwistedConnection,
+}
+
+
+@pytest.mark.parametrize("library", ASYNC_CONNECTION_CLASSES)
+def test_an_async_adapter_detects_a_silent_broker(proxy: FreezableProxy, library: str) -> None:
     async def main() -> None:
-        async with AsyncioConnection(_url(proxy)) as connection:
+        async with ASYNC_CONNECTION_CLASSES[library](_url(proxy)) as connection:
             assert connection.core.heartbeat == 1
             async with connection.get_channel() as channel:
                 proxy.freeze()
@@ -96,7 +108,7 @@ def test_asyncio_detects_a_silent_broker(proxy: FreezableProxy) -> None:
                 with pytest.raises(ConnectionClosedError):
                     await channel.queue_declare("", exclusive=True)
 
-    asyncio.run(main())
+    run(library, main, 60)
 
 
 @needs_curio
@@ -131,9 +143,15 @@ def test_blocking_consumer_iteration_fails_when_the_broker_goes_silent(proxy: Fr
 GARBAGE = b"\x09\x00\x00\x00\x00\x00\x00\xce"  # frame type 9 does not exist
 
 
-def test_asyncio_fails_pending_calls_on_garbage_from_the_broker(proxy: FreezableProxy) -> None:
+@pytest.mark.parametrize("library", ASYNC_CONNECTION_CLASSES)
+def test_an_async_adapter_fails_pending_calls_on_garbage_from_the_broker(
+    proxy: FreezableProxy, library: str
+) -> None:
     async def main() -> None:
-        async with AsyncioConnection(_url(proxy)) as connection, connection.get_channel() as channel:
+        async with (
+            ASYNC_CONNECTION_CLASSES[library](_url(proxy)) as connection,
+            connection.get_channel() as channel,
+        ):
             queue = (await channel.queue_declare("", exclusive=True)).queue
             async with channel.basic_consume(queue) as consumer:
                 proxy.inject(GARBAGE)
@@ -144,7 +162,7 @@ def test_asyncio_fails_pending_calls_on_garbage_from_the_broker(proxy: Freezable
             with pytest.raises(ConnectionClosedError, match="unknown frame type 9"):
                 await channel.queue_declare("", exclusive=True)
 
-    asyncio.run(main())
+    run(library, main, 60)
 
 
 def test_blocking_fails_pending_calls_on_garbage_from_the_broker(proxy: FreezableProxy) -> None:

@@ -1,17 +1,20 @@
 """Every example's ``main()`` against the broker, and the demo's.
 
-Each of the six tutorials runs under each adapter (asyncio, curio, blocking)
-with names of its own, and the test checks what ``main()`` returned: which
+Each of the six tutorials runs under each adapter (asyncio, curio, trio,
+Twisted, blocking) with names of its own, and the test checks what ``main()`` returned: which
 messages arrived where, and nothing else.  Then it checks that the example
 cleaned up: its queue or exchange no longer exists.
 """
 
 from __future__ import annotations
 
-import asyncio
 import importlib
+import os
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,15 +23,16 @@ from amqproto import demo
 from amqproto.exceptions import NotFound
 from amqproto.io.blocking import BlockingConnection
 
+from .async_runner import run
 from .optional import HAVE_CURIO, needs_curio
 
 if HAVE_CURIO:  # curio imports on CPython < 3.12 only: see tests/optional.py
-    import curio
+    pass
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(60)]
 
 URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
-ADAPTERS = ("asyncio", pytest.param("curio", marks=needs_curio), "blocking")
+ADAPTERS = ("asyncio", pytest.param("curio", marks=needs_curio), "trio", "twisted", "blocking")
 #: Seconds one example may take before it counts as hung.
 TIMEOUT = 30.0
 
@@ -36,11 +40,9 @@ TIMEOUT = 30.0
 def run_example(adapter: str, name: str, **arguments: Any) -> Any:
     """Import ``examples.<adapter>.<name>`` and run its ``main(**arguments)``."""
     main = importlib.import_module(f"examples.{adapter}.{name}").main
-    if adapter == "asyncio":
-        return asyncio.run(asyncio.wait_for(main(url=URL, **arguments), TIMEOUT))
-    if adapter == "curio":
-        return curio.run(curio.timeout_after, TIMEOUT, main(url=URL, **arguments))
-    return main(url=URL, **arguments)
+    if adapter == "blocking":
+        return main(url=URL, **arguments)
+    return run(adapter, lambda: main(url=URL, **arguments), TIMEOUT)
 
 
 def unique(what: str) -> str:
@@ -153,6 +155,42 @@ def test_rpc_returns_fibonacci_numbers(adapter: str) -> None:
     queue = unique("rpc")
     numbers = [0, 1, 2, 10, 20]
     assert run_example(adapter, "rpc", numbers=numbers, queue=queue) == [0, 1, 1, 55, 6765]
+    assert_gone(queue=queue)
+
+
+#: Runs an example's main() under the asyncio reactor, in a process of its own
+#: (the tests above run Twisted on the session's reactor; see tests/async_runner.py).
+UNDER_ASYNCIO_REACTOR = """
+import sys
+from twisted.internet import asyncioreactor
+asyncioreactor.install()
+from twisted.internet import defer, reactor, task
+from examples.twisted import hello_world
+
+async def main(reactor: object) -> None:
+    received = await hello_world.main(queue=sys.argv[1], bodies=[b"one", b"two"], url=sys.argv[2])
+    assert received == [b"one", b"two"], received
+    assert type(reactor).__name__ == "AsyncioSelectorReactor", reactor
+    print("OK under", type(reactor).__name__)
+
+task.react(lambda reactor: defer.Deferred.fromCoroutine(main(reactor)))
+"""
+
+
+def test_the_twisted_examples_run_under_the_asyncio_reactor() -> None:
+    queue = unique("hello-asyncioreactor")
+    root = Path(__file__).resolve().parent.parent
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-c", UNDER_ASYNCIO_REACTOR, queue, URL],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "OK under AsyncioSelectorReactor" in done.stdout
     assert_gone(queue=queue)
 
 

@@ -9,7 +9,6 @@ where either tool is missing.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import socket
@@ -24,9 +23,13 @@ from pathlib import Path
 import pytest
 
 from amqproto.exceptions import ConnectionLost
+from amqproto.io._async.connection import AsyncConnection
 from amqproto.io.asyncio import AsyncioConnection
 from amqproto.io.blocking import BlockingConnection
+from amqproto.io.trio import TrioConnection
+from amqproto.io.twisted import TwistedConnection
 
+from .async_runner import run
 from .optional import HAVE_CURIO, needs_curio
 
 if HAVE_CURIO:  # curio imports on CPython < 3.12 only: see tests/optional.py
@@ -118,16 +121,27 @@ def tls_broker() -> Iterator[TLSBroker]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def test_asyncio_over_tls(tls_broker: TLSBroker) -> None:
+ASYNC_CONNECTION_CLASSES: dict[str, type[AsyncConnection]] = {
+    "asyncio": AsyncioConnection,
+    "trio": TrioConnection,
+    "twisted": TwistedConnection,
+}
+
+
+@pytest.mark.parametrize("library", ASYNC_CONNECTION_CLASSES)
+def test_an_async_adapter_over_tls(tls_broker: TLSBroker, library: str) -> None:
     async def main() -> bytes:
-        async with AsyncioConnection(tls_broker.url()) as connection, connection.get_channel() as channel:
+        async with (
+            ASYNC_CONNECTION_CLASSES[library](tls_broker.url()) as connection,
+            connection.get_channel() as channel,
+        ):
             queue = (await channel.queue_declare("", exclusive=True)).queue
             await channel.basic_publish(b"over TLS" * 10000, routing_key=queue)
             message = await channel.basic_get(queue, no_ack=True)
             assert message is not None
             return message.body
 
-    assert asyncio.run(main()) == b"over TLS" * 10000
+    assert run(library, main, 30) == b"over TLS" * 10000
 
 
 @needs_curio
@@ -163,3 +177,12 @@ def test_blocking_over_tls_from_several_threads(tls_broker: TLSBroker) -> None:
 def test_a_broker_certificate_from_another_ca_is_refused(tls_broker: TLSBroker) -> None:
     with pytest.raises(ConnectionLost, match="CERTIFICATE_VERIFY_FAILED"):
         BlockingConnection(tls_broker.url(ca=tls_broker.other_ca)).connect()
+
+
+@pytest.mark.parametrize("library", ["trio", "twisted"])
+def test_trio_and_twisted_refuse_a_certificate_from_another_ca(tls_broker: TLSBroker, library: str) -> None:
+    async def main() -> None:
+        await ASYNC_CONNECTION_CLASSES[library](tls_broker.url(ca=tls_broker.other_ca)).connect()
+
+    with pytest.raises(ConnectionLost, match="CERTIFICATE_VERIFY_FAILED"):
+        run(library, main, 30)

@@ -13,8 +13,9 @@ coroutine never suspends, and :func:`_drive` runs it to its end with one
 measured as it is used, one thread per connection, and ``perf`` still has a
 single implementation.
 
-Adding an adapter (trio, twisted, ...) is writing its :class:`Runtime` and
-adding a line to :data:`ADAPTERS`; the factory imports the I/O library only
+Adding an adapter is writing its :class:`Runtime` (a few lines: see
+:class:`TrioRuntime`, :class:`TwistedRuntime`) and adding a line to
+:data:`ADAPTERS`; the factory imports the I/O library only
 when that adapter is chosen, so an optional dependency that is not installed
 costs nothing until then.
 """
@@ -203,6 +204,109 @@ class CurioRuntime:
             raise first_error
 
 
+class TrioRuntime:
+    """The trio adapter."""
+
+    def __init__(self) -> None:
+        try:
+            import trio
+
+            from ..io.trio import TrioConnection
+        except ImportError:
+            raise AdapterUnavailable("the trio adapter needs trio: pip install 'amqproto[trio]'") from None
+        self._trio = trio
+        self._connection_class = TrioConnection
+
+    def connection(self, url: str, name: str, observer: Observer) -> PerfConnection:
+        return self._connection_class(url, client_properties=_client_properties(name), observer=observer)
+
+    def run(self, main: Worker) -> None:
+        self._trio.run(main)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._trio.sleep(seconds)
+
+    async def run_all(self, workers: Sequence[Worker]) -> None:
+        # A nursery cancels the others when one fails, and raises an
+        # ExceptionGroup: collect the errors instead, as the other runtimes do.
+        errors: list[BaseException] = []
+
+        async def run_one(worker: Worker) -> None:
+            try:
+                await worker()
+            except Exception as exc:  # noqa: BLE001 - re-raised once every worker ended
+                errors.append(exc)
+
+        async with self._trio.open_nursery() as nursery:
+            for worker in workers:
+                nursery.start_soon(run_one, worker)
+        if errors:
+            raise errors[0]
+
+
+class TwistedRuntime:
+    """The Twisted adapter, on the installed reactor (Twisted's default unless one was installed).
+
+    ``run`` runs the reactor until ``main()`` ends; a reactor cannot run
+    twice in a process, so where one already runs in another thread (a
+    program embedding ``perf``, the test suite), ``main()`` runs there and
+    ``run`` waits for it.
+    """
+
+    def __init__(self) -> None:
+        try:
+            from twisted.internet import defer
+
+            from ..io.twisted import TwistedConnection
+        except ImportError:
+            raise AdapterUnavailable(
+                "the twisted adapter needs Twisted: pip install 'amqproto[twisted]'"
+            ) from None
+        self._defer = defer
+        self._connection_class = TwistedConnection
+
+    def connection(self, url: str, name: str, observer: Observer) -> PerfConnection:
+        return self._connection_class(url, client_properties=_client_properties(name), observer=observer)
+
+    def run(self, main: Worker) -> None:
+        from twisted.internet import reactor as installed
+        from twisted.internet import threads
+
+        reactor: Any = installed  # the module stands for the installed reactor: untyped
+        defer = self._defer
+        if reactor.running:
+            threads.blockingCallFromThread(reactor, lambda: defer.Deferred.fromCoroutine(main()))
+            return
+        outcome: list[BaseException] = []
+
+        async def top() -> None:
+            try:
+                await main()
+            except BaseException as exc:  # noqa: BLE001 - re-raised once the reactor stopped
+                outcome.append(exc)
+            finally:
+                reactor.stop()
+
+        reactor.callWhenRunning(lambda: defer.Deferred.fromCoroutine(top()))
+        reactor.run()
+        if outcome:
+            raise outcome[0]
+
+    async def sleep(self, seconds: float) -> None:
+        from twisted.internet import reactor, task
+
+        await task.deferLater(reactor, seconds)
+
+    async def run_all(self, workers: Sequence[Worker]) -> None:
+        defer = self._defer
+        results = await defer.DeferredList(
+            [defer.Deferred.fromCoroutine(worker()) for worker in workers], consumeErrors=True
+        )
+        for succeeded, result in results:
+            if not succeeded:
+                result.raiseException()
+
+
 # -- the blocking adapter, behind coroutines that never suspend ---------------
 
 
@@ -338,6 +442,8 @@ ADAPTERS: dict[str, Callable[[], Runtime]] = {
     "asyncio": AsyncioRuntime,
     "uvloop": UvloopRuntime,
     "curio": CurioRuntime,
+    "trio": TrioRuntime,
+    "twisted": TwistedRuntime,
     "blocking": BlockingRuntime,
 }
 

@@ -220,3 +220,23 @@ def unsent(buffers: list[Buffer], sent: int) -> list[Buffer]:
     if sent and rest:
         rest[0] = memoryview(rest[0])[sent:]
     return rest
+
+
+def take_chunks(chunks: list[bytes], max_bytes: int) -> bytes:
+    """Take from the front of ``chunks`` (received, not yet read) what one read returns.
+
+    Whole chunks only, at least one (so a chunk larger than ``max_bytes``
+    comes out whole, uncopied), joined up to ``max_bytes``.  For streams fed
+    by a transport's callbacks (asyncio's, Twisted's).
+    """
+    if len(chunks) == 1 or len(chunks[0]) >= max_bytes:
+        return chunks.pop(0)
+    taken = size = 0
+    for chunk in chunks:
+        if size + len(chunk) > max_bytes:
+            break
+        size += len(chunk)
+        taken += 1
+    data = b"".join(chunks[:taken])
+    del chunks[:taken]
+    return data

@@ -23,7 +23,7 @@ from typing import Any, ClassVar, cast
 
 from ._async.channel import AsyncChannel, AsyncConsumer, AsyncMessage, ReturnedMessage
 from ._async.connection import AsyncConnection
-from ._backend import AsyncBackend, coalesce
+from ._backend import AsyncBackend, coalesce, take_chunks
 
 __all__ = [
     "AsyncioConnection",
@@ -169,19 +169,7 @@ class _Stream:
             reader = self._loop.create_future()
             protocol.reader = reader
             await reader
-        chunks = protocol.chunks
-        if len(chunks) == 1 or len(chunks[0]) >= max_bytes:
-            data = chunks.pop(0)
-        else:
-            taken = 0
-            size = 0
-            for chunk in chunks:
-                if size + len(chunk) > max_bytes:
-                    break
-                size += len(chunk)
-                taken += 1
-            data = b"".join(chunks[:taken])
-            del chunks[:taken]
+        data = take_chunks(protocol.chunks, max_bytes)
         self._unyielded += len(data)
         protocol.buffered -= len(data)
         if protocol.paused_reading and protocol.buffered <= _READ_LIMIT // 2:

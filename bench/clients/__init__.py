@@ -19,6 +19,8 @@ CLIENTS: dict[str, tuple[str, str]] = {
     "amqproto-uvloop": ("bench.clients.amqproto_async", "run_uvloop"),
     "amqproto-uvloop-recovery": ("bench.clients.amqproto_async", "run_uvloop_recovery"),
     "amqproto-curio": ("bench.clients.amqproto_async", "run_curio"),
+    "amqproto-trio": ("bench.clients.amqproto_async", "run_trio"),
+    "amqproto-twisted": ("bench.clients.amqproto_async", "run_twisted"),
     "amqproto-blocking": ("bench.clients.amqproto_blocking", "run"),
     "pika-blocking": ("bench.clients.pika_blocking", "run"),
     "pika-select": ("bench.clients.pika_select", "run"),

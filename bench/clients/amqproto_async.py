@@ -1,4 +1,4 @@
-"""amqproto on asyncio (default loop and uvloop) and on curio."""
+"""amqproto on asyncio (default loop and uvloop), curio, trio and Twisted (default reactor)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from amqproto.schema.properties import BasicProperties
 from ..common import CONTENT_TYPE, HEADERS, Job, Probe
 from ._aio import run_loop, wait_done
 
-__all__ = ["run_asyncio", "run_curio", "run_uvloop", "run_uvloop_recovery"]
+__all__ = ["run_asyncio", "run_curio", "run_trio", "run_twisted", "run_uvloop", "run_uvloop_recovery"]
 
 
 async def _publish(
@@ -149,3 +149,48 @@ def run_curio(job: Job, probe: Probe) -> None:
         await _run(CurioConnection, job, probe, wait, time.perf_counter)
 
     curio.run(main)
+
+
+def run_trio(job: Job, probe: Probe) -> None:
+    import time
+
+    import trio
+
+    from amqproto.io.trio import TrioConnection
+
+    async def wait(probe: Probe) -> None:
+        await trio.to_thread.run_sync(probe.wait)
+
+    async def main() -> None:
+        await _run(TrioConnection, job, probe, wait, time.perf_counter)
+
+    trio.run(main)
+
+
+def run_twisted(job: Job, probe: Probe) -> None:
+    import time
+    from typing import Any
+
+    from twisted.internet import defer, threads
+    from twisted.internet import reactor as installed
+
+    from amqproto.io.twisted import TwistedConnection
+
+    reactor: Any = installed
+    outcome: list[BaseException] = []
+
+    async def wait(probe: Probe) -> None:
+        await threads.deferToThread(probe.wait)
+
+    async def main() -> None:
+        try:
+            await _run(TwistedConnection, job, probe, wait, time.perf_counter)
+        except BaseException as exc:  # noqa: BLE001 (raised again once the reactor stopped)
+            outcome.append(exc)
+        finally:
+            reactor.stop()
+
+    reactor.callWhenRunning(lambda: defer.Deferred.fromCoroutine(main()))
+    reactor.run()
+    if outcome:
+        raise RuntimeError("the Twisted client failed") from outcome[0]

@@ -10,8 +10,9 @@ import uuid
 
 import pytest
 
+from ..async_runner import session_reactor
 from ..optional import needs_curio
-from .helpers import admin_channel, queue_exists, run
+from .helpers import admin_channel, queue_exists, run, run_process
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(60)]
 
@@ -30,15 +31,8 @@ def count(document: dict[str, object], key: str) -> int:
     return value
 
 
-@pytest.mark.parametrize(
-    "adapter", ["asyncio", "uvloop", pytest.param("curio", marks=needs_curio), "blocking"]
-)
-def test_perf_with_confirms_counts_sanely_and_deletes_its_queue(
-    adapter: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    result = run(capsys, "perf", "--duration", "1", "--json", "--confirm", "64", "--adapter", adapter)
-    assert result.code == 0, result.err
-    document = summary(result.out)
+def check_confirmed_run(document: dict[str, object], adapter: str) -> None:
+    """What a ``perf --confirm 64 --json`` run of ``adapter`` must report."""
     published, confirmed, consumed = (count(document, key) for key in ("published", "confirmed", "consumed"))
     assert published >= consumed > 0
     assert confirmed == published
@@ -50,6 +44,28 @@ def test_perf_with_confirms_counts_sanely_and_deletes_its_queue(
     assert 0 <= latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"]
     queue = document["queue"]
     assert isinstance(queue, str) and not queue_exists(queue)
+
+
+@pytest.mark.parametrize(
+    "adapter",
+    ["asyncio", "uvloop", pytest.param("curio", marks=needs_curio), "trio", "twisted", "blocking"],
+)
+def test_perf_with_confirms_counts_sanely_and_deletes_its_queue(
+    adapter: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if adapter == "twisted":
+        # A reactor runs once per process: the suite's, in its thread (perf
+        # then runs its main coroutine there).
+        session_reactor()
+    result = run(capsys, "perf", "--duration", "1", "--json", "--confirm", "64", "--adapter", adapter)
+    assert result.code == 0, result.err
+    check_confirmed_run(summary(result.out), adapter)
+
+
+def test_perf_on_twisted_runs_the_reactor_itself_as_the_top_level() -> None:
+    completed = run_process("perf", "--duration", "1", "--json", "--confirm", "64", "--adapter", "twisted")
+    assert completed.returncode == 0, completed.stderr.decode(errors="replace")
+    check_confirmed_run(summary(completed.stdout.decode()), "twisted")
 
 
 def test_perf_without_confirms_with_several_workers_and_a_progress_line(

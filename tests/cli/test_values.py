@@ -253,8 +253,8 @@ def test_a_malformed_url_is_a_usage_error_that_hides_its_password(capsys: pytest
     assert "amqp://user:***@host:99999/" in err
 
 
-def test_the_adapter_list_has_the_four_adapters() -> None:
-    assert {"asyncio", "uvloop", "curio", "blocking"} <= set(ADAPTERS)
+def test_the_adapter_list_has_the_six_adapters() -> None:
+    assert {"asyncio", "uvloop", "curio", "trio", "twisted", "blocking"} <= set(ADAPTERS)
 
 
 class _Terminal(io.StringIO):

@@ -1,13 +1,13 @@
 """Run the async broker tests under the I/O library of their connection class.
 
-``_async/test_broker.py`` and ``_async/test_faults.py`` hold coroutine tests
-taking a ``connection_class`` fixture
-(:class:`~amqproto.io.asyncio.AsyncioConnection`,
-:class:`~amqproto.io.curio.CurioConnection`, or
-:class:`~tests.integration._async.helpers.UvloopConnection`, the asyncio
-adapter on uvloop).  pytest cannot await them, so
-:func:`pytest_pyfunc_call` runs each one with ``asyncio.run``,
-``uvloop.run`` or ``curio.run``, whichever its connection class needs, within
+``_async/test_broker.py``, ``_async/test_faults.py`` and their siblings hold
+coroutine tests taking a ``connection_class`` fixture (one of
+:data:`~tests.integration._async.helpers.CONNECTION_CLASSES`: asyncio,
+curio, uvloop's :class:`~tests.integration._async.helpers.UvloopConnection`,
+trio, Twisted).  pytest cannot await them, so :func:`pytest_pyfunc_call`
+runs each one with :func:`tests.async_runner.run` (or :func:`run_on_curio`),
+under whichever library its connection class needs (Twisted's reactor lives
+in a thread for the whole session; see that module), within
 :data:`TEST_TIMEOUT` seconds.  (pytest-timeout's SIGALRM cannot be trusted
 with them: it raises in whatever task happens to run, often the
 connection's reader, and the test then waits forever.)  The generated
@@ -22,7 +22,7 @@ test's failure and collects that debris at once.
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import gc
 import inspect
 import sys
@@ -37,8 +37,7 @@ from ..optional import HAVE_CURIO
 if HAVE_CURIO:  # curio imports on CPython < 3.12 only: see tests/optional.py
     import curio
 
-    from amqproto.io.curio import CurioConnection
-
+from ..async_runner import library_of, run, running
 from ._async.helpers import UvloopConnection
 
 #: Seconds an async test may take before it fails.
@@ -55,14 +54,15 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     connection_class = arguments.get("connection_class")
     if connection_class is None:
         raise TypeError(f"{pyfuncitem.name} is a coroutine without a connection_class: no way to run it")
-    if HAVE_CURIO and isinstance(connection_class, type) and issubclass(connection_class, CurioConnection):
-        run_on_curio(lambda: function(**arguments))
+    test = functools.partial(function, **arguments)
+    name = library_of(connection_class)
+    if name == "curio":
+        with running("curio"):
+            run_on_curio(test)
     elif isinstance(connection_class, type) and issubclass(connection_class, UvloopConnection):
-        import uvloop  # only installed where UvloopConnection is in use
-
-        uvloop.run(asyncio.wait_for(function(**arguments), TEST_TIMEOUT))
+        run("uvloop", test, TEST_TIMEOUT)
     else:
-        asyncio.run(asyncio.wait_for(function(**arguments), TEST_TIMEOUT))
+        run(name, test, TEST_TIMEOUT)
     return True
 
 

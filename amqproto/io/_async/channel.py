@@ -237,10 +237,14 @@ class AsyncConsumer:
         if self._ended:
             return
         self._ended = True
-        if self._started and self.channel.is_open:
-            await self.channel._rpc(lambda core: core.basic_cancel(self.consumer_tag), self._timeout)
-        self.channel._consumers.pop(self.consumer_tag, None)
-        await self._end(StopAsyncIteration())
+        try:
+            if self._started and self.channel.is_open:
+                await self.channel._rpc(lambda core: core.basic_cancel(self.consumer_tag), self._timeout)
+        finally:
+            # Also when the wait for cancel-ok is itself cancelled (a trio
+            # cancel scope around the consumer's block): the consumer still ends.
+            self.channel._consumers.pop(self.consumer_tag, None)
+            await self._end(StopAsyncIteration())
 
     async def _end(self, error: BaseException) -> None:
         self._ended = True

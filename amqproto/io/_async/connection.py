@@ -370,8 +370,8 @@ class AsyncConnection:
         self._callbacks = backend.create_queue()
         self._write_requests = backend.create_queue()
         self._self_ending_tasks = [
-            await backend.spawn(self._run_callbacks),
-            await backend.spawn(self._write_behind),
+            await self._spawn(self._run_callbacks),
+            await self._spawn(self._write_behind),
         ]
         last: AMQPError | None = None
         self._connecting = True
@@ -421,7 +421,7 @@ class AsyncConnection:
         except (OSError, _ssl.SSLError) as exc:
             raise ConnectionLost(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
         self._stream = stream
-        self._tasks = [await backend.spawn(self._read_forever)]
+        self._tasks = [await self._spawn(self._read_forever)]
         await self._flush()
         remaining = max(timeout - (backend.monotonic() - started), 0.001)
         try:
@@ -447,9 +447,9 @@ class AsyncConnection:
         if self._observer is not None and not self._ever_opened:
             self._observe("connection_opened", self)
         if core.heartbeat:
-            self._tasks.append(await backend.spawn(self._run_timer))
+            self._tasks.append(await self._spawn(self._run_timer))
         if isinstance(core.auth, RefreshableSecret) and core.auth.secret_lifetime() is not None:
-            self._tasks.append(await backend.spawn(lambda: self._refresh_secret(core)))
+            self._tasks.append(await self._spawn(lambda: self._refresh_secret(core)))
 
     async def _refresh_secret(self, core: Connection) -> None:
         """Hand the broker a fresh secret before the current one expires (``connection.update-secret``)."""
@@ -559,6 +559,10 @@ class AsyncConnection:
         core = self._core.open_channel()
         self._channels[core.id] = channel
         return core
+
+    async def _spawn(self, function: Callable[[], Any]) -> AsyncTask:
+        """Start one of the connection's background tasks (an adapter may say where it runs)."""
+        return await self.backend.spawn(function)
 
     def _expect_confirm(self, channel_id: int, sequence: int) -> AsyncWaiter:
         """A waiter the confirm of publish ``sequence`` on ``channel_id`` settles (under the lock)."""
@@ -917,7 +921,7 @@ class AsyncConnection:
                 if self._unblocked is None:
                     self._unblocked = self.backend.create_waiter()
                     if self._blocked_timeout is not None:
-                        await self.backend.spawn(lambda: self._watch_block(self._core))
+                        await self._spawn(lambda: self._watch_block(self._core))
                 for blocked_callback in self._blocked_callbacks:
                     await self._call_later("blocked", blocked_callback, event.reason)
             elif kind is ConnectionUnblocked:
@@ -1058,7 +1062,7 @@ class AsyncConnection:
             self._observe("connection_lost", self, error)
         for lost_callback in self._lost_callbacks:
             await self._call_later("lost", lost_callback, error)
-        self._recovery_task = await self.backend.spawn(lambda: self._recover(error))
+        self._recovery_task = await self._spawn(lambda: self._recover(error))
 
     async def _recover(self, error: AMQPError) -> None:
         """The recovery task: reconnect, going round the URLs, and restore channels, topology, consumers."""

@@ -238,10 +238,14 @@ class SyncConsumer:
         if self._ended:
             return
         self._ended = True
-        if self._started and self.channel.is_open:
-            self.channel._rpc(lambda core: core.basic_cancel(self.consumer_tag), self._timeout)
-        self.channel._consumers.pop(self.consumer_tag, None)
-        self._end(StopIteration())
+        try:
+            if self._started and self.channel.is_open:
+                self.channel._rpc(lambda core: core.basic_cancel(self.consumer_tag), self._timeout)
+        finally:
+            # Also when the wait for cancel-ok is itself cancelled (a trio
+            # cancel scope around the consumer's block): the consumer still ends.
+            self.channel._consumers.pop(self.consumer_tag, None)
+            self._end(StopIteration())
 
     def _end(self, error: BaseException) -> None:
         self._ended = True

@@ -371,8 +371,8 @@ class SyncConnection:
         self._callbacks = backend.create_queue()
         self._write_requests = backend.create_queue()
         self._self_ending_tasks = [
-            backend.spawn(self._run_callbacks),
-            backend.spawn(self._write_behind),
+            self._spawn(self._run_callbacks),
+            self._spawn(self._write_behind),
         ]
         last: AMQPError | None = None
         self._connecting = True
@@ -422,7 +422,7 @@ class SyncConnection:
         except (OSError, _ssl.SSLError) as exc:
             raise ConnectionLost(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
         self._stream = stream
-        self._tasks = [backend.spawn(self._read_forever)]
+        self._tasks = [self._spawn(self._read_forever)]
         self._flush()
         remaining = max(timeout - (backend.monotonic() - started), 0.001)
         try:
@@ -448,9 +448,9 @@ class SyncConnection:
         if self._observer is not None and not self._ever_opened:
             self._observe("connection_opened", self)
         if core.heartbeat:
-            self._tasks.append(backend.spawn(self._run_timer))
+            self._tasks.append(self._spawn(self._run_timer))
         if isinstance(core.auth, RefreshableSecret) and core.auth.secret_lifetime() is not None:
-            self._tasks.append(backend.spawn(lambda: self._refresh_secret(core)))
+            self._tasks.append(self._spawn(lambda: self._refresh_secret(core)))
 
     def _refresh_secret(self, core: Connection) -> None:
         """Hand the broker a fresh secret before the current one expires (``connection.update-secret``)."""
@@ -560,6 +560,10 @@ class SyncConnection:
         core = self._core.open_channel()
         self._channels[core.id] = channel
         return core
+
+    def _spawn(self, function: Callable[[], Any]) -> SyncTask:
+        """Start one of the connection's background tasks (an adapter may say where it runs)."""
+        return self.backend.spawn(function)
 
     def _expect_confirm(self, channel_id: int, sequence: int) -> SyncWaiter:
         """A waiter the confirm of publish ``sequence`` on ``channel_id`` settles (under the lock)."""
@@ -918,7 +922,7 @@ class SyncConnection:
                 if self._unblocked is None:
                     self._unblocked = self.backend.create_waiter()
                     if self._blocked_timeout is not None:
-                        self.backend.spawn(lambda: self._watch_block(self._core))
+                        self._spawn(lambda: self._watch_block(self._core))
                 for blocked_callback in self._blocked_callbacks:
                     self._call_later("blocked", blocked_callback, event.reason)
             elif kind is ConnectionUnblocked:
@@ -1059,7 +1063,7 @@ class SyncConnection:
             self._observe("connection_lost", self, error)
         for lost_callback in self._lost_callbacks:
             self._call_later("lost", lost_callback, error)
-        self._recovery_task = self.backend.spawn(lambda: self._recover(error))
+        self._recovery_task = self._spawn(lambda: self._recover(error))
 
     def _recover(self, error: AMQPError) -> None:
         """The recovery task: reconnect, going round the URLs, and restore channels, topology, consumers."""

@@ -838,6 +838,10 @@ async def test_closing_the_connection_fails_pending_confirms(connection_class: t
             await sleep(0.2)
             await run_blocking(close_connection_named, name, "closed while publishing")
 
+        # The publish waiting for its confirm fails with the broker's error;
+        # or, when its confirm came just before the close (in one read, say),
+        # it succeeds, truthfully, and the next publish fails because of it.
+        # Either way the error is ConnectionForced: a later call raises it again.
         with pytest.raises(ConnectionForced, match="closed while publishing"):
             await gather(publish_many, close_it)
         assert not connection.is_open

@@ -1,0 +1,1 @@
+"""The tutorials on trio (:class:`amqproto.io.trio.TrioConnection`)."""

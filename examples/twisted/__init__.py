@@ -1,0 +1,1 @@
+"""The tutorials on Twisted (:class:`amqproto.io.twisted.TwistedConnection`), run by its reactor."""

@@ -1,0 +1,91 @@
+"""Tutorial two, "Work queues", on Twisted: distribute tasks among workers.
+
+``new_task`` sends persistent messages to a durable queue.  Each ``worker``
+takes one task at a time (``prefetch_count=1``: fair dispatch), "works" for a
+while per dot in the task, and acks only when done, so a task whose worker
+dies goes to another.  Workers run until their queue is deleted.
+
+https://www.rabbitmq.com/tutorials/tutorial-two-python
+
+Run: ``python -m examples.twisted.work_queues``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from twisted.internet import defer
+from twisted.internet.task import deferLater, react
+
+from amqproto import BasicProperties, DeliveryMode
+from amqproto.exceptions import ConsumerCancelledError
+from amqproto.io.twisted import TwistedConnection
+
+URL = "amqp://guest:guest@localhost:5672/%2F"
+TASKS = ("First message.", "Second message..", "Third message...", "Fourth message....", "Fifth message.....")
+#: How long a worker "works" per dot in a task.
+SECONDS_PER_DOT = 0.05
+
+
+async def sleep(seconds: float) -> None:
+    from twisted.internet import reactor  # imported late: the one the program installed
+
+    await deferLater(reactor, seconds)
+
+
+async def new_task(queue: str, tasks: Sequence[str], url: str = URL) -> None:
+    async with TwistedConnection(url) as connection, connection.get_channel() as channel:
+        await channel.queue_declare(queue, durable=True)
+        for task in tasks:
+            await channel.basic_publish(
+                task.encode(),
+                routing_key=queue,
+                properties=BasicProperties(delivery_mode=DeliveryMode.PERSISTENT),
+            )
+            print(f" [x] Sent {task!r}")
+
+
+async def worker(name: str, queue: str, done: defer.DeferredQueue[tuple[str, str]], url: str = URL) -> None:
+    """Work on tasks from ``queue``, reporting each one to ``done``, until the queue is deleted."""
+    async with TwistedConnection(url) as connection, connection.get_channel() as channel:
+        await channel.queue_declare(queue, durable=True)
+        await channel.basic_qos(prefetch_count=1)
+        try:
+            async with channel.basic_consume(queue) as consumer:
+                async for message in consumer:
+                    task = message.body.decode()
+                    print(f" [{name}] Received {task!r}")
+                    await sleep(task.count(".") * SECONDS_PER_DOT)
+                    await message.ack()
+                    done.put((name, task))
+        except ConsumerCancelledError:
+            print(f" [{name}] The queue was deleted: stopping")
+
+
+async def main(
+    tasks: Sequence[str] = TASKS, queue: str = "task_queue", workers: int = 2, url: str = URL
+) -> list[tuple[str, str]]:
+    """Run ``workers`` workers on ``tasks``; returns ``(worker, task)`` in the order they finished."""
+    done: defer.DeferredQueue[tuple[str, str]] = defer.DeferredQueue()
+    running = [
+        defer.Deferred.fromCoroutine(worker(f"worker {number}", queue, done, url))
+        for number in range(1, workers + 1)
+    ]
+    try:
+        await new_task(queue, tasks, url)
+        finished = [await done.get() for _ in tasks]
+    finally:
+        # Deleting the queue cancels the workers' consumers, which stops them.
+        async with TwistedConnection(url) as connection, connection.get_channel() as channel:
+            await channel.queue_delete(queue)
+        await defer.gatherResults(running)
+    return finished
+
+
+if __name__ == "__main__":
+
+    async def show() -> None:
+        for name, done in await main():
+            print(f"{name} did {done!r}")
+
+    react(lambda reactor: defer.Deferred.fromCoroutine(show()))
