@@ -3,7 +3,7 @@
 A confirming publisher and a consumer share a quorum queue, both with
 recovery on and the cluster's three URLs, each starting on a node of its
 own (the publisher on node 1, the consumer on node 2; the queue's leader
-starts on node 1 too).  The test stops the publisher's node, starts it
+on node 3, which stays up).  The test stops the publisher's node, starts it
 again, then stops the consumer's node, while the two clients keep working
 on their own: no user code reconnects, declares or consumes again.
 
@@ -20,12 +20,20 @@ What must hold:
   consumer, the test's own steps) end when the steps end, whatever they
   found.
 
+Why the leader stays up: with the leader on the publisher's node (1), the
+broker (3.10) sometimes nacked every publish on the recovered connection to
+node 3 for over 30 s after node 1 stopped (one run in about three; tens of
+thousands of ``NackError``, no confirm): the quorum queue's leader election
+on the broker's side, not a recovery the client can hurry.  The failover
+tested here is the client's.
+
 Each test runs once per adapter of its flavour (asyncio, curio and uvloop
 here; ``scripts/unasync.py`` generates the blocking twin in ``../_sync``).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from amqproto.exceptions import ConnectionInterrupted, NackError, OperationTimeout
@@ -52,8 +60,8 @@ class Progress:
     confirmed: set[int] = field(default_factory=set)
     #: Bodies consumed (and acked), redeliveries included once.
     consumed: set[int] = field(default_factory=set)
-    #: Publishes that raised: their outcome is unknown.
-    unsettled: int = 0
+    #: Publishes that raised (their outcome is unknown), by the error's class name.
+    unsettled: Counter[str] = field(default_factory=Counter)
     #: One entry per recovery of each client (its recovered callback).
     publisher_recoveries: list[bool] = field(default_factory=list)
     consumer_recoveries: list[bool] = field(default_factory=list)
@@ -63,7 +71,8 @@ class Progress:
     def summary(self) -> str:
         """Counts for a failure's message."""
         return (
-            f"{len(self.confirmed)} confirmed, {len(self.consumed)} consumed, {self.unsettled} unsettled,"
+            f"{len(self.confirmed)} confirmed, {len(self.consumed)} consumed,"
+            f" unsettled {dict(self.unsettled)},"
             f" {len(self.confirmed - self.consumed)} confirmed and not consumed,"
             f" recoveries: publisher {len(self.publisher_recoveries)},"
             f" consumer {len(self.consumer_recoveries)}"
@@ -81,8 +90,8 @@ async def test_a_publisher_and_a_consumer_fail_over_on_their_own(
 ) -> None:
     queue = unique("failover")
     progress = Progress()
-    async with connection_class(cluster.url(1)) as admin, admin.get_channel() as channel:
-        # Declared on node 1, where its leader starts: stopping node 1 moves the leader too.
+    async with connection_class(cluster.url(3)) as admin, admin.get_channel() as channel:
+        # Declared on node 3, where its leader starts and stays (see the module's docstring).
         await channel.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
     publisher = connection_class([cluster.url(1), cluster.url(3), cluster.url(2)], recovery=FAST)
     consumer = connection_class([cluster.url(2), cluster.url(1), cluster.url(3)], recovery=FAST)
@@ -101,8 +110,8 @@ async def test_a_publisher_and_a_consumer_fail_over_on_their_own(
                 number += 1
                 try:
                     await channel.basic_publish(b"%d" % number, routing_key=queue, timeout=PUBLISH_TIMEOUT)
-                except (ConnectionInterrupted, NackError, OperationTimeout):
-                    progress.unsettled += 1
+                except (ConnectionInterrupted, NackError, OperationTimeout) as exc:
+                    progress.unsettled[type(exc).__name__] += 1
                 else:
                     progress.confirmed.add(number)
 
