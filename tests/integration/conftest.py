@@ -42,6 +42,8 @@ from ._async.helpers import UvloopConnection
 
 #: Seconds an async test may take before it fails.
 TEST_TIMEOUT = 60.0
+#: Seconds a cluster test (``tests/cluster``) may take.
+CLUSTER_TEST_TIMEOUT = 180.0
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -55,18 +57,20 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if connection_class is None:
         raise TypeError(f"{pyfuncitem.name} is a coroutine without a connection_class: no way to run it")
     test = functools.partial(function, **arguments)
+    # A cluster test stops and starts broker nodes (about ten seconds each).
+    limit = CLUSTER_TEST_TIMEOUT if pyfuncitem.get_closest_marker("cluster") else TEST_TIMEOUT
     name = library_of(connection_class)
     if name == "curio":
         with running("curio"):
-            run_on_curio(test)
+            run_on_curio(test, limit)
     elif isinstance(connection_class, type) and issubclass(connection_class, UvloopConnection):
-        run("uvloop", test, TEST_TIMEOUT)
+        run("uvloop", test, limit)
     else:
-        run(name, test, TEST_TIMEOUT)
+        run(name, test, limit)
     return True
 
 
-def run_on_curio(test: Callable[[], Coroutine[Any, Any, object]]) -> None:
+def run_on_curio(test: Callable[[], Coroutine[Any, Any, object]], limit: float = TEST_TIMEOUT) -> None:
     """Run the coroutine ``test()`` with ``curio.run`` within :data:`TEST_TIMEOUT` seconds.
 
     Raises what the test raised; or, when curio's kernel crashed under it,
@@ -76,7 +80,7 @@ def run_on_curio(test: Callable[[], Coroutine[Any, Any, object]]) -> None:
 
     async def main() -> None:
         try:
-            await curio.timeout_after(TEST_TIMEOUT, test())
+            await curio.timeout_after(limit, test())
         except BaseException as exc:
             outcome.append(exc)
             raise
