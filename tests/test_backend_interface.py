@@ -9,22 +9,28 @@ added to the interface is not forgotten in one adapter.
 from __future__ import annotations
 
 import inspect
+from types import ModuleType
+from typing import Any
 
 import pytest
 
 from amqproto.io import asyncio as asyncio_adapter
 from amqproto.io import backend
-from amqproto.io import curio as curio_adapter
 from amqproto.io import trio as trio_adapter
 from amqproto.io import twisted as twisted_adapter
 from amqproto.io._async.connection import AsyncConnection
 
-ADAPTERS = {
+from .optional import HAVE_CURIO
+
+ADAPTERS: dict[str, tuple[Any, ModuleType]] = {
     "asyncio": (asyncio_adapter.AsyncioConnection, asyncio_adapter),
-    "curio": (curio_adapter.CurioConnection, curio_adapter),
     "trio": (trio_adapter.TrioConnection, trio_adapter),
     "twisted": (twisted_adapter.TwistedConnection, twisted_adapter),
 }
+if HAVE_CURIO:  # curio 1.6 imports on CPython < 3.12 only: see tests/optional.py
+    from amqproto.io import curio as curio_adapter
+
+    ADAPTERS["curio"] = (curio_adapter.CurioConnection, curio_adapter)
 
 
 def _methods(protocol: type) -> set[str]:
