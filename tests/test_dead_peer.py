@@ -1,17 +1,14 @@
 """A broker that goes silent is detected by heartbeats, for every adapter.
 
-The connection runs through a TCP proxy to the real broker.  Once the proxy
-freezes (it keeps the sockets open but forwards nothing either way), the
-next call must fail with :class:`~amqproto.exceptions.HeartbeatTimeout`
+The connection runs through a TCP proxy to the real broker
+(:class:`tests.faultproxy.FaultProxy`).  Once the proxy freezes (it keeps
+the sockets open but forwards nothing either way), the next call must fail with :class:`~amqproto.exceptions.HeartbeatTimeout`
 after about two heartbeat intervals instead of hanging.  The suite-wide
 pytest timeout turns a hang into a failure.
 """
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -24,6 +21,7 @@ from amqproto.io.trio import TrioConnection
 from amqproto.io.twisted import TwistedConnection
 
 from .async_runner import run
+from .faultproxy import FaultProxy
 from .optional import HAVE_CURIO, needs_curio
 
 if HAVE_CURIO:  # curio imports on CPython < 3.12 only: see tests/optional.py
@@ -33,59 +31,15 @@ if HAVE_CURIO:  # curio imports on CPython < 3.12 only: see tests/optional.py
 
 pytestmark = pytest.mark.broker
 
-BROKER = ("127.0.0.1", 5672)
-
-
-class FreezableProxy:
-    """Forwards one TCP connection to the broker until :meth:`freeze`."""
-
-    def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self._listener.getsockname()[1]
-        self._frozen = threading.Event()
-        self._sockets: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def freeze(self) -> None:
-        self._frozen.set()
-
-    def inject(self, data: bytes) -> None:
-        """Send ``data`` to the client as if the broker had sent it."""
-        self._sockets[0].sendall(data)
-
-    def close(self) -> None:
-        for sock in [self._listener, *self._sockets]:
-            with contextlib.suppress(OSError):
-                sock.close()
-
-    def _accept(self) -> None:
-        try:
-            client, _ = self._listener.accept()
-        except OSError:
-            return
-        upstream = socket.create_connection(BROKER)
-        self._sockets += [client, upstream]
-        threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
-        threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
-
-    def _pump(self, source: socket.socket, target: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                if not self._frozen.is_set():
-                    target.sendall(data)
-        except OSError:
-            pass
-
 
 @pytest.fixture
-def proxy() -> Iterator[FreezableProxy]:
-    proxy = FreezableProxy()
-    yield proxy
-    proxy.close()
+def proxy() -> Iterator[FaultProxy]:
+    with FaultProxy() as proxy:
+        yield proxy
 
 
-def _url(proxy: FreezableProxy) -> str:
-    return f"amqp://guest:guest@127.0.0.1:{proxy.port}/%2F?heartbeat=1"
+def _url(proxy: FaultProxy) -> str:
+    return proxy.url("heartbeat=1")
 
 
 #: The async adapters whose tests here are one function, parametrised.
@@ -97,7 +51,7 @@ ASYNC_CONNECTION_CLASSES: dict[str, type[AsyncConnection]] = {
 
 
 @pytest.mark.parametrize("library", ASYNC_CONNECTION_CLASSES)
-def test_an_async_adapter_detects_a_silent_broker(proxy: FreezableProxy, library: str) -> None:
+def test_an_async_adapter_detects_a_silent_broker(proxy: FaultProxy, library: str) -> None:
     async def main() -> None:
         async with ASYNC_CONNECTION_CLASSES[library](_url(proxy)) as connection:
             assert connection.core.heartbeat == 1
@@ -112,7 +66,7 @@ def test_an_async_adapter_detects_a_silent_broker(proxy: FreezableProxy, library
 
 
 @needs_curio
-def test_curio_detects_a_silent_broker(proxy: FreezableProxy) -> None:
+def test_curio_detects_a_silent_broker(proxy: FaultProxy) -> None:
     async def main() -> None:
         async with CurioConnection(_url(proxy)) as connection, connection.get_channel() as channel:
             proxy.freeze()
@@ -122,7 +76,7 @@ def test_curio_detects_a_silent_broker(proxy: FreezableProxy) -> None:
     curio.run(main)
 
 
-def test_blocking_detects_a_silent_broker(proxy: FreezableProxy) -> None:
+def test_blocking_detects_a_silent_broker(proxy: FaultProxy) -> None:
     with BlockingConnection(_url(proxy)) as connection, connection.get_channel() as channel:
         proxy.freeze()
         with pytest.raises(HeartbeatTimeout, match="no data from the broker"):
@@ -130,7 +84,7 @@ def test_blocking_detects_a_silent_broker(proxy: FreezableProxy) -> None:
         assert not connection.is_open
 
 
-def test_blocking_consumer_iteration_fails_when_the_broker_goes_silent(proxy: FreezableProxy) -> None:
+def test_blocking_consumer_iteration_fails_when_the_broker_goes_silent(proxy: FaultProxy) -> None:
     with BlockingConnection(_url(proxy)) as connection, connection.get_channel() as channel:
         queue = channel.queue_declare("", exclusive=True).queue
         # The failure ends the consumer, so leaving its block sends no cancel.
@@ -145,7 +99,7 @@ GARBAGE = b"\x09\x00\x00\x00\x00\x00\x00\xce"  # frame type 9 does not exist
 
 @pytest.mark.parametrize("library", ASYNC_CONNECTION_CLASSES)
 def test_an_async_adapter_fails_pending_calls_on_garbage_from_the_broker(
-    proxy: FreezableProxy, library: str
+    proxy: FaultProxy, library: str
 ) -> None:
     async def main() -> None:
         async with (
@@ -165,7 +119,7 @@ def test_an_async_adapter_fails_pending_calls_on_garbage_from_the_broker(
     run(library, main, 60)
 
 
-def test_blocking_fails_pending_calls_on_garbage_from_the_broker(proxy: FreezableProxy) -> None:
+def test_blocking_fails_pending_calls_on_garbage_from_the_broker(proxy: FaultProxy) -> None:
     with BlockingConnection(_url(proxy)) as connection, connection.get_channel() as channel:
         queue = channel.queue_declare("", exclusive=True).queue
         with channel.basic_consume(queue) as consumer:
