@@ -8,9 +8,10 @@ connections
     Opens ``--connections`` (1,000) :class:`~amqproto.io.asyncio.AsyncioConnection`\\ s
     with two open channels each, in one process, with heartbeats on
     (``--heartbeat``, 5 s, so that heartbeat frames flow both ways during
-    the idle window).  If the broker refuses a connection (RabbitMQ accepts
-    about 90 % of its file-descriptor limit in sockets: about 800 with the
-    usual soft limit of 1024), the figures are for those it accepted, and
+    the idle window), to the local broker or to ``--url``.  If the broker
+    refuses a connection (RabbitMQ accepts about 90 % of its
+    file-descriptor limit in sockets: about 800 with the usual soft limit
+    of 1024), the figures are for those it accepted, and
     ``refused`` says why.  **Memory per connection** is the growth of the
     process's resident set (``/proc/self/statm``, after ``gc.collect()``)
     from before the first to after the last, divided by their number; one
@@ -82,16 +83,18 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def _open(heartbeat: int) -> tuple[AsyncioConnection, list[Any]]:
-    connection = AsyncioConnection(URL, heartbeat=heartbeat)
+async def _open(url: str, heartbeat: int) -> tuple[AsyncioConnection, list[Any]]:
+    connection = AsyncioConnection(url, heartbeat=heartbeat)
     await connection.__aenter__()
     channels = [await connection.channel(), await connection.channel()]
     return connection, channels
 
 
-async def measure_connections(count: int, heartbeat: int, idle: float) -> dict[str, Any]:
+async def measure_connections(
+    count: int, heartbeat: int, idle: float, url: str = URL
+) -> dict[str, Any]:
     """Memory per connection (2 channels each) and idle CPU with heartbeats: see the module doc."""
-    opened: list[tuple[AsyncioConnection, list[Any]]] = [await _open(heartbeat)]  # warm-up, not counted
+    opened: list[tuple[AsyncioConnection, list[Any]]] = [await _open(url, heartbeat)]  # warm-up, not counted
     try:
         gc.collect()
         before = _rss_bytes()
@@ -99,7 +102,9 @@ async def measure_connections(count: int, heartbeat: int, idle: float) -> dict[s
         refused: BaseException | None = None
         for start in range(0, count, _OPEN_AT_ONCE):
             batch = min(_OPEN_AT_ONCE, count - start)
-            outcomes = await asyncio.gather(*(_open(heartbeat) for _ in range(batch)), return_exceptions=True)
+            outcomes = await asyncio.gather(
+                *(_open(url, heartbeat) for _ in range(batch)), return_exceptions=True
+            )
             opened += [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
             refused = next((outcome for outcome in outcomes if isinstance(outcome, BaseException)), None)
             if refused is not None:
@@ -196,7 +201,9 @@ async def measure_consumers(consumers: int, messages: int) -> dict[str, Any]:
 async def _measure(args: argparse.Namespace) -> dict[str, Any]:
     figures: dict[str, Any] = {"loop": args.loop}
     if args.connections:
-        figures["connections"] = await measure_connections(args.connections, args.heartbeat, args.idle)
+        figures["connections"] = await measure_connections(
+            args.connections, args.heartbeat, args.idle, args.url
+        )
     figures["consumers"] = [await measure_consumers(n, args.messages) for n in args.consumers]
     fewest, most = min(args.consumers, default=0), max(args.consumers, default=0)
     if fewest != most:
@@ -224,6 +231,13 @@ def main(argv: list[str] | None = None, *, verbose: bool = True) -> dict[str, An
     )
     parser.add_argument("--messages", type=int, default=20_000, help="deliveries per consumer count")
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
+    parser.add_argument(
+        "--url",
+        default=URL,
+        help="the broker for the connections part (default: the local one); e.g. a node of "
+        "scripts/cluster.sh, whose file-descriptor limit is the shell's, to open more connections "
+        "than the default node accepts",
+    )
     args = parser.parse_args(argv)
     if args.loop == "uvloop":
         try:

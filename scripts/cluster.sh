@@ -37,6 +37,10 @@ set -euo pipefail
 
 BASE_DIR=${AMQPROTO_CLUSTER_DIR:-${TMPDIR:-/tmp}/amqproto-cluster}
 TIMEOUT=${CLUSTER_TIMEOUT:-120}
+# Each node's file-descriptor limit.  runuser's PAM session resets the soft
+# limit to 1024, with which RabbitMQ accepts about 830 sockets; the scale
+# benchmark (bench/scale.py --url) opens 1,000 connections to node 1.
+NODE_NOFILE=${AMQPROTO_CLUSTER_NOFILE:-4096}
 NODES=(1 2 3)
 RABBITMQ_BIN=/usr/lib/rabbitmq/bin
 RABBITMQ_HOME_DIR=/var/lib/rabbitmq
@@ -139,7 +143,7 @@ launch() {  # launch N: start node N in the background (does not wait)
             RABBITMQ_PID_FILE="$dir/node.pid" \
             RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
             ERL_EPMD_ADDRESS=127.0.0.1 \
-            setsid "$RABBITMQ_BIN/rabbitmq-server" &
+            setsid prlimit --nofile="$NODE_NOFILE" "$RABBITMQ_BIN/rabbitmq-server" &
     )
 }
 
