@@ -627,7 +627,12 @@ class SyncConnection:
                 if start:
                     self._watching_confirms = True
             if start:
-                self._spawn(self._watch_confirms)
+                try:
+                    self._spawn(self._watch_confirms)
+                except BaseException:
+                    with self._lock:
+                        self._watching_confirms = False
+                    raise
         waiter.wait()
 
     def _forget_confirm(self, channel_id: int, sequence: int) -> None:
@@ -721,7 +726,7 @@ class SyncConnection:
         try:
             return self.backend.wait_for(waiter, seconds)
         except TimeoutError:
-            raise OperationTimeout(f"{what}: no answer from the broker in {seconds} s") from None
+            raise _no_answer(what, seconds) from None
 
     def _flush(self) -> bool:
         """Write everything the core queued, in order; True if there was anything."""
@@ -876,28 +881,33 @@ class SyncConnection:
         backend = self.backend
         deadlines = self._confirm_deadlines
         waiters = self._confirm_waiters
-        while True:
-            with self._lock:
-                if not deadlines or self._error is not None:
-                    self._watching_confirms = False
-                    return
-                key = next(iter(deadlines))
-                deadline, seconds, waiter = deadlines[key]
-                delay = deadline - backend.monotonic()
-                if delay <= _TIMER_SLACK:
-                    del deadlines[key]
-                    if waiters.get(key) is waiter:
-                        del waiters[key]
-                        waiter.set_exception(
-                            OperationTimeout(
-                                f"the confirm of publish {key[1]}: no answer from the broker in {seconds} s"
-                            )
-                        )
-                    continue
-            if backend.wait_timeout(self._closed, delay):
+        try:
+            while True:
                 with self._lock:
-                    self._watching_confirms = False
-                return
+                    if not deadlines or self._error is not None:
+                        self._watching_confirms = False
+                        return
+                    key = next(iter(deadlines))
+                    deadline, seconds, waiter = deadlines[key]
+                    delay = deadline - backend.monotonic()
+                    if delay <= _TIMER_SLACK:
+                        del deadlines[key]
+                        if waiters.get(key) is waiter:
+                            del waiters[key]
+                            waiter.set_exception(
+                                _no_answer(f"the confirm of publish {key[1]}", seconds)
+                            )
+                        continue
+                if backend.wait_timeout(self._closed, delay):
+                    with self._lock:
+                        self._watching_confirms = False
+                    return
+        except BaseException:
+            # Cancelled (its connection's tasks went) or failed: the next
+            # watched publish starts another, rather than none ever again.
+            with self._lock:
+                self._watching_confirms = False
+            raise
 
     def _run_callbacks(self) -> None:
         """The callback runner: user callbacks one at a time, outside every lock."""
@@ -1302,6 +1312,11 @@ class SyncConnection:
         for close_callback in self._close_callbacks:
             self._call_later("close", close_callback, cause)
         self._callbacks.put(None)  # the runner ends once it has run them
+
+
+def _no_answer(what: str, seconds: float) -> OperationTimeout:
+    """The error of a wait for the broker that ran out of time."""
+    return OperationTimeout(f"{what}: no answer from the broker in {seconds} s")
 
 
 def _seconds(name: str, value: float) -> float:
