@@ -819,12 +819,17 @@ class Channel:
                 settled = tuple(unconfirmed)
                 unconfirmed.clear()
                 return settled
-            count = 0
-            for tag in unconfirmed:
-                if tag > delivery_tag:
-                    break
-                count += 1
-            return tuple(unconfirmed.popleft() for _ in range(count))
+            # One pass: the deque is in publish order, so the settled publishes
+            # are a prefix of it (all of it, as a rule, when acks keep up).
+            if not unconfirmed or unconfirmed[-1] <= delivery_tag:
+                settled = tuple(unconfirmed)
+                unconfirmed.clear()
+                return settled
+            prefix = []
+            popleft = unconfirmed.popleft
+            while unconfirmed[0] <= delivery_tag:  # stops at the last, which is above it
+                prefix.append(popleft())
+            return tuple(prefix)
         if unconfirmed and unconfirmed[0] == delivery_tag:
             unconfirmed.popleft()
             return (delivery_tag,)

@@ -66,6 +66,10 @@ class Job:
     #: and timestamp per message.  Only the clients in
     #: ``bench.run.PROPERTIES_CLIENTS`` implement it.
     properties: bool = False
+    #: Confirm through the natural API (confirm): one task per message whose
+    #: publish awaits its own confirm, at most :attr:`window` in flight.
+    #: Only the clients in ``bench.run.NATURAL_CLIENTS`` implement it.
+    natural: bool = False
     url: str = URL
 
     def to_dict(self) -> dict[str, Any]:

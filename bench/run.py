@@ -53,6 +53,8 @@ class Scenario:
     properties: bool = False
     #: The clients that implement the scenario; empty for every client.
     clients: tuple[str, ...] = ()
+    #: Confirm through the natural API (see bench.common.Job.natural).
+    natural: bool = False
 
 
 #: The clients that publish with properties (Job.properties).
@@ -62,6 +64,26 @@ PROPERTIES_CLIENTS = (
     "amqproto-curio",
     "amqproto-blocking",
     "pika-select",
+)
+
+#: The clients of confirm-natural-32B: amqproto's async adapters with one
+#: task per ``await channel.basic_publish(...)``; pika's SelectConnection
+#: with its windowed confirms (as in confirm-32B: its callback API has no
+#: per-message form); aiormq and aio-pika, whose confirm-32B is already one
+#: task per publish.  The blocking clients have no natural streaming form
+#: (a publish that waits for its confirm is one in flight per thread; a
+#: pool of 500 threads is not how anyone writes it), so they are left out.
+NATURAL_CLIENTS = (
+    "amqproto-asyncio",
+    "amqproto-uvloop",
+    "amqproto-curio",
+    "amqproto-trio",
+    "amqproto-twisted",
+    "pika-select",
+    "aiormq-asyncio",
+    "aiormq-uvloop",
+    "aio-pika-asyncio",
+    "aio-pika-uvloop",
 )
 
 SCENARIOS: dict[str, Scenario] = {
@@ -95,6 +117,16 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "confirm-32B", "confirm", 32, 20_000, "publish with confirms, sliding window of 500 unconfirmed"
+        ),
+        Scenario(
+            "confirm-natural-32B",
+            "confirm",
+            32,
+            20_000,
+            "publish with confirms through the natural API: one task per message awaiting its own "
+            "confirm, at most 500 in flight (pika-select: its windowed confirms)",
+            clients=NATURAL_CLIENTS,
+            natural=True,
         ),
         Scenario(
             "consume-32B",
@@ -208,6 +240,7 @@ def run_all(
                     count=count,
                     queue=f"bench.{scenario.name}",
                     properties=scenario.properties,
+                    natural=scenario.natural,
                 )
                 started = time.monotonic()
                 report = _run_worker(job, timeout=600)
@@ -520,6 +553,14 @@ TARGETS = [
         "amqproto-uvloop",
         "pika-select",
         1.0,
+        "speedup",
+    ),
+    Target(
+        "natural confirms, uvloop ≥ 2× pika SelectConnection",
+        "confirm-natural-32B",
+        "amqproto-uvloop",
+        "pika-select",
+        2.0,
         "speedup",
     ),
     Target(

@@ -47,6 +47,23 @@ def test_one_tiny_run_reports(kind: str, count: int, properties: bool) -> None:
         assert report["latency_median_us"] <= report["latency_p99_us"]
 
 
+def test_a_tiny_natural_confirm_run_reports() -> None:
+    """confirm-natural-32B's path: a task per awaited publish, at most ``window`` in flight."""
+    job = Job(
+        client="amqproto-asyncio",
+        scenario="smoke-confirm-natural",
+        kind="confirm",
+        size=32,
+        count=50,
+        queue="bench.smoke.confirm-natural",
+        window=10,
+        natural=True,
+    )
+    report = run_job(job)
+    assert report["count"] == 50
+    assert report["cpu_us_per_msg"] > 0
+
+
 def test_the_report_renders() -> None:
     scenario = SCENARIOS["publish-32B"]
     result = {

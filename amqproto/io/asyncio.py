@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import ssl
 import time
 from collections.abc import Awaitable, Callable
@@ -289,6 +290,12 @@ class _Waiter:
         return await self._future
 
 
+def _wake(woken: asyncio.Future[None], *_: object) -> None:
+    """End a :meth:`AsyncioBackend.wait_timeout` (its timer fired, or its waiter was set)."""
+    if not woken.done():
+        woken.set_result(None)
+
+
 def _consume_exception(future: asyncio.Future[Any]) -> None:
     if not future.cancelled():
         future.exception()
@@ -391,20 +398,38 @@ class AsyncioBackend:
         return _Task(asyncio.ensure_future(function()))
 
     async def wait_timeout(self, waiter: Any, seconds: float) -> bool:
+        # The heartbeat timer and the confirm watcher sleep here, once per
+        # deadline on every connection: one timer handle and one callback,
+        # where asyncio.wait builds a set, a waiting future, a timer handle
+        # and callbacks on every call.  The waiter's own future is never
+        # cancelled: others may wait on it too.
         assert isinstance(waiter, _Waiter)
-        done, _ = await asyncio.wait({waiter._future}, timeout=seconds)
-        return bool(done)
+        future = waiter._future
+        if future.done():
+            return True
+        loop = asyncio.get_running_loop()
+        woken = loop.create_future()
+        wake = functools.partial(_wake, woken)
+        timer = loop.call_later(seconds, wake)
+        future.add_done_callback(wake)
+        try:
+            await woken
+        finally:
+            timer.cancel()
+            future.remove_done_callback(wake)
+        return future.done()
 
     def monotonic(self) -> float:
         return time.monotonic()
 
     async def wait_for(self, waiter: Any, timeout: float) -> Any:
-        # Shielded: a timeout (or a cancel) must not cancel the waiter's future
-        # itself, which other tasks may be waiting on too (the unblocked and
-        # recovered waiters are shared).
+        # Through wait_timeout: a timeout (or a cancel) must not cancel the
+        # waiter's future itself, which other tasks may be waiting on too
+        # (the unblocked and recovered waiters are shared).
         assert isinstance(waiter, _Waiter)
-        async with asyncio.timeout(timeout):
-            return await asyncio.shield(waiter._future)
+        if not await self.wait_timeout(waiter, timeout):
+            raise TimeoutError
+        return waiter._future.result()
 
 
 class AsyncioConnection(AsyncConnection):

@@ -1,4 +1,11 @@
-"""amqproto on asyncio (default loop and uvloop), curio, trio and Twisted (default reactor)."""
+"""amqproto on asyncio (default loop and uvloop), curio, trio and Twisted (default reactor).
+
+The natural confirm scenario (``Job.natural``) publishes the way an
+aio-pika user writes it: one task per message, each awaiting its own
+``basic_publish`` (which returns once the broker acked it), at most
+``job.window`` in flight behind a semaphore.  Each library spawns and
+limits tasks its own way: see the ``Streams`` functions below.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +17,32 @@ from amqproto.io._async.connection import AsyncConnection
 from amqproto.schema.properties import BasicProperties
 
 from ..common import CONTENT_TYPE, HEADERS, Job, Probe
-from ._aio import run_loop, wait_done
+from ._aio import Window, run_loop, wait_done
+
+#: Runs ``count`` tasks of ``publish_one()``, at most ``window`` at once, and
+#: returns once all ended (raising the first error).
+Streams = Callable[[Callable[[], Awaitable[object]], int, int], Awaitable[None]]
 
 __all__ = ["run_asyncio", "run_curio", "run_trio", "run_twisted", "run_uvloop", "run_uvloop_recovery"]
 
 
 async def _publish(
-    channel: AsyncChannel, job: Job, probe: Probe, wait: Callable[[Probe], Awaitable[None]]
+    channel: AsyncChannel,
+    job: Job,
+    probe: Probe,
+    wait: Callable[[Probe], Awaitable[None]],
+    streams: Streams | None = None,
 ) -> None:
     body = b"x" * job.size
     queue = job.queue
     publish = channel.basic_publish
+    if job.kind == "confirm" and job.natural:
+        assert streams is not None
+        await channel.confirm_select()
+        probe.start()
+        await streams(lambda: publish(body, "", queue), job.count, job.window)
+        probe.stop()
+        return
     if job.kind == "confirm":
         await channel.confirm_select()
         probe.start()
@@ -99,13 +121,14 @@ async def _run(
     wait: Callable[[Probe], Awaitable[None]],
     clock: Callable[[], float],
     recovery: bool = False,
+    streams: Streams | None = None,
 ) -> None:
     async with (
         connection_class(job.url, recovery=recovery) as connection,
         connection.get_channel() as channel,
     ):
         if job.kind in ("publish", "confirm"):
-            await _publish(channel, job, probe, wait)
+            await _publish(channel, job, probe, wait, streams)
         elif job.kind == "consume":
             await _consume(channel, job, probe)
         elif job.kind == "rpc":
@@ -114,12 +137,24 @@ async def _run(
             raise ValueError(job.kind)
 
 
+async def _asyncio_streams(publish_one: Callable[[], Awaitable[object]], count: int, window: int) -> None:
+    tasks = Window(window)
+    for _ in range(count):
+        await tasks.submit(publish_one())  # type: ignore[arg-type]
+    await tasks.drain()
+
+
 def _asyncio(job: Job, probe: Probe, uvloop: bool, recovery: bool = False) -> None:
     import time
 
     from amqproto.io.asyncio import AsyncioConnection
 
-    run_loop(lambda: _run(AsyncioConnection, job, probe, wait_done, time.perf_counter, recovery), uvloop)
+    run_loop(
+        lambda: _run(
+            AsyncioConnection, job, probe, wait_done, time.perf_counter, recovery, _asyncio_streams
+        ),
+        uvloop,
+    )
 
 
 def run_asyncio(job: Job, probe: Probe) -> None:
@@ -145,8 +180,28 @@ def run_curio(job: Job, probe: Probe) -> None:
     async def wait(probe: Probe) -> None:
         await curio.run_in_thread(probe.wait)
 
+    async def streams(publish_one: Callable[[], Awaitable[object]], count: int, window: int) -> None:
+        semaphore = curio.Semaphore(window)
+        errors: list[BaseException] = []
+
+        async def one() -> None:
+            try:
+                await publish_one()
+            except Exception as exc:  # noqa: BLE001 (raised below)
+                errors.append(exc)
+            finally:
+                await semaphore.release()
+
+        for _ in range(count):
+            await semaphore.acquire()
+            await curio.spawn(one, daemon=True)
+        for _ in range(window):
+            await semaphore.acquire()
+        if errors:
+            raise errors[0]
+
     async def main() -> None:
-        await _run(CurioConnection, job, probe, wait, time.perf_counter)
+        await _run(CurioConnection, job, probe, wait, time.perf_counter, streams=streams)
 
     curio.run(main)
 
@@ -161,8 +216,22 @@ def run_trio(job: Job, probe: Probe) -> None:
     async def wait(probe: Probe) -> None:
         await trio.to_thread.run_sync(probe.wait)
 
+    async def streams(publish_one: Callable[[], Awaitable[object]], count: int, window: int) -> None:
+        semaphore = trio.Semaphore(window)
+
+        async def one() -> None:
+            try:
+                await publish_one()
+            finally:
+                semaphore.release()
+
+        async with trio.open_nursery() as nursery:
+            for _ in range(count):
+                await semaphore.acquire()
+                nursery.start_soon(one)
+
     async def main() -> None:
-        await _run(TrioConnection, job, probe, wait, time.perf_counter)
+        await _run(TrioConnection, job, probe, wait, time.perf_counter, streams=streams)
 
     trio.run(main)
 
@@ -182,9 +251,29 @@ def run_twisted(job: Job, probe: Probe) -> None:
     async def wait(probe: Probe) -> None:
         await threads.deferToThread(probe.wait)
 
+    async def streams(publish_one: Callable[[], Awaitable[object]], count: int, window: int) -> None:
+        semaphore = defer.DeferredSemaphore(window)
+        errors: list[BaseException] = []
+
+        async def one() -> None:
+            try:
+                await publish_one()
+            except Exception as exc:  # noqa: BLE001 (raised below)
+                errors.append(exc)
+            finally:
+                semaphore.release()
+
+        for _ in range(count):
+            await semaphore.acquire()
+            defer.Deferred.fromCoroutine(one())
+        for _ in range(window):
+            await semaphore.acquire()
+        if errors:
+            raise errors[0]
+
     async def main() -> None:
         try:
-            await _run(TwistedConnection, job, probe, wait, time.perf_counter)
+            await _run(TwistedConnection, job, probe, wait, time.perf_counter, streams=streams)
         except BaseException as exc:  # noqa: BLE001 (raised again once the reactor stopped)
             outcome.append(exc)
         finally:

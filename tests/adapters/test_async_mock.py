@@ -305,6 +305,53 @@ async def ack_then_close_session(wait: bool, chunk_size: int | None) -> list[obj
     return seen
 
 
+def test_streaming_publishes_arm_no_timer_each_and_one_watcher_bounds_them() -> None:
+    """Publishes waiting with the default ``call_timeout`` never call ``wait_for`` (a timer each).
+
+    One confirm watcher task is spawned for the whole stream (and serves the
+    next one), and a multiple ack settles its publishes and their deadlines.
+    """
+
+    async def test() -> None:
+        broker = MockBroker()
+        connection, stream = await open_connection(broker)
+        channel = await connection.channel()
+        await channel.confirm_select()
+        backend: Any = connection.backend
+        calls = {"wait_for": 0, "spawn": 0}
+        wait_for, spawn = backend.wait_for, backend.spawn
+
+        async def counting_wait_for(waiter: Any, timeout: float) -> Any:
+            calls["wait_for"] += 1
+            return await wait_for(waiter, timeout)
+
+        async def counting_spawn(function: Any) -> Any:
+            calls["spawn"] += 1
+            return await spawn(function)
+
+        backend.wait_for, backend.spawn = counting_wait_for, counting_spawn
+        publishes = [asyncio.ensure_future(channel.basic_publish(b"m", routing_key="q")) for _ in range(50)]
+        await stream.wait_until(broker.sent(BasicPublish, 50))
+        await turns_until(lambda: len(connection._confirm_deadlines) == 50)
+        assert calls == {"wait_for": 0, "spawn": 1}
+        broker.send(MethodFrame(channel.id, BasicAck(30, multiple=True)))
+        assert [await publish for publish in publishes[:30]] == list(range(1, 31))
+        assert len(connection._confirm_deadlines) == 20
+        broker.send(MethodFrame(channel.id, BasicAck(50, multiple=True)))
+        assert [await publish for publish in publishes[30:]] == list(range(31, 51))
+        assert not connection._confirm_deadlines and not connection._confirm_waiters
+        # The watcher still sleeps until the first deadline it saw: the next
+        # stream needs no new one.
+        more = [asyncio.ensure_future(channel.basic_publish(b"m", routing_key="q")) for _ in range(5)]
+        await stream.wait_until(broker.sent(BasicPublish, 55))
+        broker.send(MethodFrame(channel.id, BasicAck(55, multiple=True)))
+        assert [await publish for publish in more] == list(range(51, 56))
+        assert calls == {"wait_for": 0, "spawn": 1}
+        await connection.close()
+
+    run(test)
+
+
 @pytest.mark.parametrize("chunk_size", CHUNKINGS)
 def test_an_ack_and_a_channel_close_in_one_chunk_fail_the_window_with_what_is_unconfirmed(
     chunk_size: int | None,

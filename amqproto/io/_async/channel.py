@@ -908,6 +908,7 @@ class AsyncChannel:
         """
         connection = self._connection
         waiter = None
+        watched = True
         if connection._recovering:
             await connection._until_usable(timeout)
         if connection._unblocked is not None:
@@ -925,12 +926,12 @@ class AsyncChannel:
             if sequence is not None:
                 self._unconfirmed_count += 1
                 if wait:
-                    waiter = connection._expect_confirm(core.id, sequence)
+                    waiter, watched = connection._expect_confirm(core.id, sequence, timeout)
         await connection._flush()
         if waiter is not None:
             assert sequence is not None
             try:
-                await connection._wait(waiter, timeout, f"the confirm of publish {sequence}")
+                await connection._wait_confirm(waiter, sequence, timeout, watched)
             except OperationTimeout as exc:
                 with connection._lock:
                     connection._forget_confirm(core.id, sequence)

@@ -96,8 +96,16 @@ class AsyncSession(Protocol):
     def _attach(self, channel: AsyncChannelEvents) -> Channel:
         """Open a core channel whose events go to ``channel`` (under the lock)."""
 
-    def _expect_confirm(self, channel_id: int, sequence: int) -> AsyncWaiter:
-        """A waiter the confirm of publish ``sequence`` settles (under the lock)."""
+    def _expect_confirm(
+        self, channel_id: int, sequence: int, timeout: float | None
+    ) -> tuple[AsyncWaiter, bool]:
+        """A waiter the confirm of publish ``sequence`` settles, and whether the confirm watcher
+        bounds its wait (under the lock); pass both to :meth:`_wait_confirm`."""
+
+    async def _wait_confirm(
+        self, waiter: AsyncWaiter, sequence: int, timeout: float | None, watched: bool
+    ) -> None:
+        """Wait for the confirm of publish ``sequence`` for at most ``timeout`` seconds."""
 
     def _forget_confirm(self, channel_id: int, sequence: int) -> None:
         """Drop the waiter of publish ``sequence`` (under the lock)."""

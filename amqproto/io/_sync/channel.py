@@ -909,6 +909,7 @@ class SyncChannel:
         """
         connection = self._connection
         waiter = None
+        watched = True
         if connection._recovering:
             connection._until_usable(timeout)
         if connection._unblocked is not None:
@@ -926,12 +927,12 @@ class SyncChannel:
             if sequence is not None:
                 self._unconfirmed_count += 1
                 if wait:
-                    waiter = connection._expect_confirm(core.id, sequence)
+                    waiter, watched = connection._expect_confirm(core.id, sequence, timeout)
         connection._flush()
         if waiter is not None:
             assert sequence is not None
             try:
-                connection._wait(waiter, timeout, f"the confirm of publish {sequence}")
+                connection._wait_confirm(waiter, sequence, timeout, watched)
             except OperationTimeout as exc:
                 with connection._lock:
                     connection._forget_confirm(core.id, sequence)

@@ -97,8 +97,16 @@ class SyncSession(Protocol):
     def _attach(self, channel: SyncChannelEvents) -> Channel:
         """Open a core channel whose events go to ``channel`` (under the lock)."""
 
-    def _expect_confirm(self, channel_id: int, sequence: int) -> SyncWaiter:
-        """A waiter the confirm of publish ``sequence`` settles (under the lock)."""
+    def _expect_confirm(
+        self, channel_id: int, sequence: int, timeout: float | None
+    ) -> tuple[SyncWaiter, bool]:
+        """A waiter the confirm of publish ``sequence`` settles, and whether the confirm watcher
+        bounds its wait (under the lock); pass both to :meth:`_wait_confirm`."""
+
+    def _wait_confirm(
+        self, waiter: SyncWaiter, sequence: int, timeout: float | None, watched: bool
+    ) -> None:
+        """Wait for the confirm of publish ``sequence`` for at most ``timeout`` seconds."""
 
     def _forget_confirm(self, channel_id: int, sequence: int) -> None:
         """Drop the waiter of publish ``sequence`` (under the lock)."""

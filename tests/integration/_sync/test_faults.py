@@ -367,6 +367,78 @@ def test_the_connections_call_timeout_bounds_calls_that_pass_none(
                 assert connection.is_open
 
 
+def test_publishes_bounded_by_the_call_timeout_time_out_alone_and_the_others_are_confirmed(
+    connection_class: type[SyncConnection],
+) -> None:
+    """Publishes waiting with the connection's ``call_timeout`` share one deadline watcher.
+
+    No timer each (see the connection module's header), yet the publish the
+    broker never confirms raises ``OperationTimeout`` naming itself, those it
+    acks (before and after it) return, and a publish after the time-out
+    (which starts the watcher again) is bounded and confirmed as well.
+    """
+
+    def script(broker: FakeBroker) -> None:
+        channel = broker.expect(BasicPublish, 3)[0][0].channel
+        broker.send(ack(channel, 1), ack(channel, 3))
+        broker.expect(BasicPublish, 4)
+        broker.send(ack(channel, 4))
+
+    with FakeBroker(script) as broker:
+        with connect(connection_class, broker, call_timeout=0.5) as connection:
+            with connection.get_channel() as channel:
+                channel.confirm_select()
+
+                def publish() -> int | OperationTimeout | None:
+                    try:
+                        return channel.basic_publish(b"m", routing_key="q")
+                    except OperationTimeout as exc:
+                        return exc
+
+                outcomes = bounded(HANG_BOUND, lambda: gather(publish, publish, publish))
+                assert sorted(outcome for outcome in outcomes if isinstance(outcome, int)) == [1, 3]
+                timed_out = [outcome for outcome in outcomes if isinstance(outcome, OperationTimeout)]
+                assert [error.unconfirmed for error in timed_out] == [(2,)]
+                assert channel.basic_publish(b"m", routing_key="q") == 4
+                assert connection.is_open and channel.is_open
+
+
+def test_a_publish_with_a_shorter_timeout_than_those_before_it_times_out_first(
+    connection_class: type[SyncConnection],
+) -> None:
+    """A deadline earlier than one the watcher already has gets its own timer.
+
+    The first publish waits with the connection's ``call_timeout`` (10 s); the
+    second, made while the first still waits, with ``timeout=0.3``: it must
+    raise first, or the broker never acks the first and the first times out.
+    """
+
+    def script(broker: FakeBroker) -> None:
+        channel = broker.expect(BasicPublish, 2)[0][0].channel
+        broker.serve_until(broker.proceed.is_set, what="the second publish's timeout")
+        broker.send(ack(channel, 1))
+
+    with FakeBroker(script) as broker:
+        with connect(connection_class, broker) as connection:
+            with connection.get_channel() as channel:
+                channel.confirm_select()
+
+                def first() -> Any:
+                    return channel.basic_publish(b"m", routing_key="q")
+
+                def second() -> Any:
+                    run_blocking(broker.wait_received, BasicPublish, 1)
+                    try:
+                        channel.basic_publish(b"m", routing_key="q", timeout=0.3)
+                    except OperationTimeout as exc:
+                        return exc.unconfirmed
+                    finally:
+                        broker.proceed.set()
+                    return None
+
+                assert bounded(HANG_BOUND, lambda: gather(first, second)) == [1, (2,)]
+
+
 def test_a_consumer_with_an_inactivity_timeout(connection_class: type[SyncConnection]) -> None:
     def script(broker: FakeBroker) -> None:
         command, consume = broker.expect(BasicConsume)[0]
