@@ -131,7 +131,7 @@ from .schema.properties import BasicProperties
 from .schema.types import FieldTable
 from .wire._introspect import slots_twin
 from .wire.codec import encode_method_frame
-from .wire.frames import ContentBodyFrame, ContentHeaderFrame, Frame, MethodFrame
+from .wire.frames import ContentBodyFrame, ContentBodyParts, ContentHeaderFrame, Frame, MethodFrame
 from .wire.publish import Output, encode_publish_content, encode_publish_method
 
 __all__ = ["Channel", "ChannelPort", "Request"]
@@ -179,7 +179,7 @@ class _IncomingContent:
         self.method = method
         self.properties: BasicProperties | None = None
         self.body_size = 0
-        self.chunks: list[bytes] = []
+        self.chunks: list[bytes | memoryview] = []
         self.received = 0
 
 
@@ -543,7 +543,7 @@ class Channel:
     # parts.  Not for applications: frames reach a channel through
     # Connection.receive_data.
 
-    def receive_frame(self, frame: Frame, events: list[Event]) -> None:
+    def receive_frame(self, frame: Frame | ContentBodyParts, events: list[Event]) -> None:
         """Process one frame on this channel's id, appending the events it completes.
 
         When the channel closes, its :class:`~amqproto.events.ChannelClosed`
@@ -560,6 +560,8 @@ class Channel:
             self._handle_method(frame.method, events)  # type: ignore[union-attr]
         elif kind is ContentHeaderFrame:
             self._handle_header(frame, events)  # type: ignore[arg-type]
+        elif kind is ContentBodyParts:
+            self._handle_body_parts(frame, events)  # type: ignore[arg-type]
         else:
             msg = f"{kind.__name__} on channel {self.id}"
             raise UnexpectedFrame(msg)
@@ -893,6 +895,28 @@ class Channel:
             self._complete(incoming, payload, events)
             return
         incoming.chunks.append(payload)
+        incoming.received = received
+        if received == incoming.body_size:
+            self._complete(incoming, b"".join(incoming.chunks), events)
+
+    def _handle_body_parts(self, frame: ContentBodyParts, events: list[Event]) -> None:
+        """A large body frame, as views of the received bytes: kept uncopied until the body is whole.
+
+        The body is then joined once from every part, so that the join is
+        the only copy of a large body between the socket read and the event.
+        """
+        incoming = self._incoming
+        if incoming is None or incoming.properties is None:
+            msg = f"content body on channel {self.id} without a content header before it"
+            raise UnexpectedFrame(msg)
+        received = incoming.received + frame.size
+        if received > incoming.body_size:
+            msg = (
+                f"content body of {received}+ bytes on channel {self.id}; "
+                f"the header announced {incoming.body_size}"
+            )
+            raise UnexpectedFrame(msg)
+        incoming.chunks += frame.parts
         incoming.received = received
         if received == incoming.body_size:
             self._complete(incoming, b"".join(incoming.chunks), events)

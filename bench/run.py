@@ -136,6 +136,20 @@ SCENARIOS: dict[str, Scenario] = {
             "consume a pre-filled queue, prefetch 1000, ack multiple every 100",
         ),
         Scenario(
+            "consume-64KiB",
+            "consume",
+            64 * 1024,
+            2_000,
+            "consume a pre-filled queue, prefetch 1000, ack multiple every 100",
+        ),
+        Scenario(
+            "consume-1MiB",
+            "consume",
+            1 << 20,
+            200,
+            "consume a pre-filled queue, prefetch 1000, ack multiple every 100",
+        ),
+        Scenario(
             "rpc-32B", "rpc", 32, 2_000, "request/reply round trips through the broker (after 200 warm-up)"
         ),
         Scenario("codec", "codec", 0, 0, "encode/decode only, no broker (bench/codec.py)"),
@@ -631,6 +645,30 @@ TARGETS = [
         3.0,
         "rss_mib",
     ),
+]
+
+#: Large bodies (issue 14 §4): every adapter at least as fast as py-amqp,
+#: publishing and consuming.
+_LARGE_BODY_ADAPTERS = (
+    ("asyncio", "amqproto-asyncio"),
+    ("uvloop", "amqproto-uvloop"),
+    ("curio", "amqproto-curio"),
+    ("trio", "amqproto-trio"),
+    ("twisted", "amqproto-twisted"),
+    ("blocking", "amqproto-blocking"),
+)
+TARGETS += [
+    Target(
+        f"{kind} {size}, {adapter} ≥ py-amqp",
+        f"{kind}-{size.replace(' ', '')}",
+        client,
+        "py-amqp",
+        1.0,
+        "speedup",
+    )
+    for kind in ("publish", "consume")
+    for size in ("64 KiB", "1 MiB")
+    for adapter, client in _LARGE_BODY_ADAPTERS
 ]
 
 _CODEC_TARGETS = [

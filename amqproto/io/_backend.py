@@ -187,7 +187,8 @@ class SyncBackend(Protocol):
 #: The most buffers one ``sendmsg`` is given (Linux's ``IOV_MAX``).
 IOV_MAX = 1024
 #: Buffers smaller than this are joined before they are written; larger ones
-#: (message bodies) are written as they are, uncopied.
+#: (message bodies) are written as they are, uncopied.  The same for received
+#: chunks (see take_chunks).
 JOIN_BELOW = 16 * 1024
 
 
@@ -226,14 +227,19 @@ def take_chunks(chunks: list[bytes], max_bytes: int) -> bytes:
     """Take from the front of ``chunks`` (received, not yet read) what one read returns.
 
     Whole chunks only, at least one (so a chunk larger than ``max_bytes``
-    comes out whole, uncopied), joined up to ``max_bytes``.  For streams fed
-    by a transport's callbacks (asyncio's, Twisted's).
+    comes out whole, uncopied), joined up to ``max_bytes``.  Only small
+    chunks are joined, for fewer calls into the decoder; a large one
+    (:data:`JOIN_BELOW` or more: a large body's, mostly) comes out alone,
+    uncopied, since the decoder keeps large body frames as views of what it
+    is fed (joining them here would copy a large body once more).  For
+    streams fed by a transport's callbacks (asyncio's, Twisted's).
     """
-    if len(chunks) == 1 or len(chunks[0]) >= max_bytes:
+    first = len(chunks[0])
+    if len(chunks) == 1 or first >= max_bytes or first >= JOIN_BELOW:
         return chunks.pop(0)
     taken = size = 0
     for chunk in chunks:
-        if size + len(chunk) > max_bytes:
+        if size + len(chunk) > max_bytes or len(chunk) >= JOIN_BELOW:
             break
         size += len(chunk)
         taken += 1

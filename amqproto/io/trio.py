@@ -67,7 +67,7 @@ import trio
 from ..exceptions import LocalProtocolError
 from ._async.channel import AsyncChannel, AsyncConsumer, AsyncMessage, ReturnedMessage
 from ._async.connection import AsyncConnection
-from ._backend import AsyncBackend, AsyncTask, coalesce
+from ._backend import IOV_MAX, AsyncBackend, AsyncTask, coalesce, unsent
 
 __all__ = [
     "TrioConnection",
@@ -141,6 +141,8 @@ class _Tasks:
 _current_tasks: contextvars.ContextVar[_Tasks] = contextvars.ContextVar("amqproto_trio_tasks")
 
 _STREAM_ERRORS = (trio.BrokenResourceError, trio.ClosedResourceError)
+#: Whether trio's sockets have ``sendmsg`` (not on Windows).
+_HAS_SENDMSG = hasattr(trio.socket.SocketType, "sendmsg")
 
 
 def _os_error(error: BaseException) -> OSError:
@@ -180,6 +182,7 @@ class _Stream:
 
     __slots__ = (
         "_stream",
+        "_socket",
         "_pending",
         "_pending_size",
         "_wake",
@@ -192,6 +195,8 @@ class _Stream:
 
     def __init__(self, stream: trio.abc.Stream, tasks: _Tasks) -> None:
         self._stream = stream
+        # A plain TCP stream's socket, for gather writes (TLS has no sendmsg).
+        self._socket = stream.socket if isinstance(stream, trio.SocketStream) and _HAS_SENDMSG else None
         self._pending: list[bytes | bytearray | memoryview] = []
         self._pending_size = 0
         self._wake = trio.lowlevel.ParkingLot()  # the writer, waiting for writes
@@ -236,8 +241,18 @@ class _Stream:
                     pending, self._pending, self._pending_size = self._pending, [], 0
                     self._room.unpark_all()  # the next batch may queue while this one is sent
                     try:
-                        for part in coalesce(pending):
-                            await self._stream.send_all(part)
+                        parts = coalesce(pending)
+                        if self._socket is None or len(parts) == 1:
+                            for part in parts:
+                                await self._stream.send_all(part)
+                        else:
+                            # One gather write per batch, as the blocking and
+                            # curio adapters do: a large body's frames would
+                            # otherwise cost a send (and a checkpoint) each
+                            # for their framing octets.
+                            socket = self._socket
+                            while parts:
+                                parts = unsent(parts, await socket.sendmsg(parts[:IOV_MAX]))
                     except (*_STREAM_ERRORS, OSError) as exc:
                         self._fail(exc if isinstance(exc, OSError) else _os_error(exc))
                         return

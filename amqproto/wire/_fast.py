@@ -57,6 +57,14 @@ the general path; it never asserts at import.
    which the generated one calls for an instance of a subclass.  Fallback:
    a class whose twin cannot exist keeps its dataclass ``__init__``.
 
+10. **Large body frames as views** (``FrameDecoder(body_views_from=...)``,
+    :class:`~amqproto.wire.frames.ContentBodyParts`): the payload of a large
+    body frame comes out as views of the ``bytes`` it arrived in, one per
+    chunk it straddles, which the channel joins once per message; an
+    incomplete frame waits as the pieces it arrived in, not copied into a
+    buffer.  General path: a :class:`~amqproto.wire.frames.ContentBodyFrame`
+    whose payload is a copy (``body_views_from=None``, the default).
+
 ``python -m amqproto.wire --dump NAME`` shows the generated code of 1 and 3
 to 6.
 """

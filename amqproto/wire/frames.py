@@ -65,6 +65,7 @@ __all__ = [
     "HeartbeatFrame",
     "ProtocolHeaderFrame",
     "Frame",
+    "ContentBodyParts",
     "encode_frame",
     "encode_content_frames",
     "FrameDecoder",
@@ -118,6 +119,29 @@ class ProtocolHeaderFrame:
 
 
 Frame: TypeAlias = MethodFrame | ContentHeaderFrame | ContentBodyFrame | HeartbeatFrame | ProtocolHeaderFrame
+
+
+@dataclass(frozen=True, slots=True)
+class ContentBodyParts:
+    """A large body frame's payload as views of the bytes it arrived in, uncopied.
+
+    Only a decoder given ``body_views_from`` produces these (the core's,
+    see :class:`FrameDecoder`), in place of a :class:`ContentBodyFrame`: one
+    view when the frame arrived within one chunk, one per chunk when it
+    straddled several (a chunk wholly inside the frame is a part itself).
+    The views are of the ``bytes`` objects fed to the decoder, which
+    nothing can change, so they stay valid; the channel joins
+    a message's parts into its body once, and that join is the only copy a
+    large body goes through after the socket read.  Not one of
+    :data:`Frame`'s types: it never leaves the core.
+    """
+
+    channel: int
+    #: The ``bytes`` fed to the decoder, or views of them.
+    parts: tuple[bytes | memoryview, ...]
+    #: The payload's length, the sum of the parts' lengths.
+    size: int
+
 
 #: The bytes of a heartbeat frame.
 HEARTBEAT_FRAME_BYTES = b"\x08\x00\x00\x00\x00\x00\x00\xce"
@@ -325,6 +349,22 @@ for _frame_class in (MethodFrame, ContentHeaderFrame, ContentBodyFrame, Protocol
 del _frame_class
 
 
+def _trim(pieces: list[bytes | memoryview], low: int, high: int) -> tuple[bytes | memoryview, ...]:
+    """Octets ``low`` to ``high`` of what ``pieces`` hold end to end: the pieces, or views of them."""
+    parts: list[bytes | memoryview] = []
+    position = 0
+    for piece in pieces:
+        size = len(piece)
+        first = max(low - position, 0)
+        last = min(high - position, size)
+        if first == 0 and last == size:
+            parts.append(piece)
+        elif first < last:
+            parts.append(memoryview(piece)[first:last])
+        position += size
+    return tuple(parts)
+
+
 def _frame_too_large(size: int, frame_max: int) -> FrameError:
     return FrameError(f"frame of {size + FRAME_HEADER_SIZE} bytes exceeds frame_max {frame_max}")
 
@@ -336,25 +376,51 @@ class FrameDecoder:
         frame_max: The largest frame accepted, framing included; 0 means no
             limit.  Until tuning it is the spec's minimum, 4096; set
             :attr:`frame_max` once ``connection.tune`` has been negotiated.
+        body_views_from: Body frames with a payload of at least this many
+            octets come out as :class:`ContentBodyParts` (views of the fed
+            bytes) instead of :class:`ContentBodyFrame` (a copy); None, the
+            default, for never.  The core's own decoder sets it.
+
+    Buffering.  Whole frames are decoded straight from the ``bytes`` fed;
+    what is left, the start of one frame, is kept as it arrived, a list of
+    pieces (views of the fed chunks), not copied into a growing buffer.
+    Once the rest of that frame arrives its pieces are joined (one copy of
+    that frame only) and decoded alone, and decoding goes on in the new
+    chunk where that frame ends; a large body frame is not even joined, its
+    pieces becoming a :class:`ContentBodyParts`.  So each frame is still
+    decoded from a buffer that ends where it ends, and no octet of a large
+    body is copied on its way through.
     """
 
-    def __init__(self, frame_max: int = FRAME_MIN_SIZE) -> None:
+    def __init__(self, frame_max: int = FRAME_MIN_SIZE, *, body_views_from: int | None = None) -> None:
         #: The largest frame accepted (framing octets included); 0 = no limit.
         self.frame_max = frame_max
         #: The error that stopped decoding; raised again by every later :meth:`feed`.
         self.error: AMQPError | None = None
-        self._buffer = bytearray()
+        # Above any payload size when off: one comparison per body frame.
+        self._views_from = 1 << 33 if body_views_from is None else body_views_from
+        # The incomplete frame: its pieces as they arrived, their total size,
+        # and (once its 7-octet header is in) its whole length, framing
+        # included, with whether it is a large body frame and its channel.
+        self._pending: list[bytes | memoryview] = []
+        self._pending_size = 0
+        self._needed = 0
+        self._pending_view = False
+        self._pending_channel = 0
 
     @property
     def buffered(self) -> int:
         """How many bytes wait for the rest of their frame."""
-        return len(self._buffer)
+        return self._pending_size
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[Frame]:
         """Add bytes; return every frame now complete, in order.
 
         Frames decoded before a malformed one are returned; the error is
-        raised by the next call (and every one after it).
+        raised by the next call (and every one after it).  With
+        ``body_views_from`` set, large body frames come as
+        :class:`ContentBodyParts` (see the class): only the core, which
+        handles them, sets it.
 
         Raises:
             FrameError: a bad frame type, frame-end octet, a frame larger than
@@ -364,35 +430,84 @@ class FrameDecoder:
         """
         if self.error is not None:
             raise self.error
-        buffer = self._buffer
-        source: bytes | bytearray
-        if not buffer and type(data) is bytes:
-            source = data  # the common case: decode straight from what arrived
-        else:
-            buffer += data
-            source = buffer
-        frames: list[Frame] = []
+        if type(data) is not bytes:
+            # Views must be of bytes nobody changes: a caller's bytearray or
+            # memoryview may be reused for the next read.
+            data = bytes(data)
+        # Frames, and ContentBodyParts when body_views_from is set.
+        frames: list[Any] = []
         try:
-            offset = self._decode_into(source, frames)
+            offset = self._resume(data, frames) if self._pending else 0
+            if offset < 0:
+                return frames  # all of it went to the incomplete frame
+            offset = self._decode_into(data, frames, offset)
+            rest = len(data) - offset
+            if rest:
+                self._keep(data, offset, rest)
         except AMQPError as exc:
             self.error = exc
-            buffer.clear()
+            self._pending = []
+            self._pending_size = 0
             if not frames:
                 raise
-            return frames
-        if source is buffer:
-            del buffer[:offset]
-        elif offset < len(source):
-            buffer += memoryview(source)[offset:]
         return frames
 
-    def _decode_into(self, buf: bytes | bytearray, frames: list[Frame]) -> int:
-        """Decode whole frames from ``buf`` into ``frames``; return where the rest starts.
+    def _keep(self, data: bytes, offset: int, rest: int) -> None:
+        """Keep ``data[offset:]``, the start of a frame, until the rest arrives."""
+        self._pending = [memoryview(data)[offset:]]
+        self._pending_size = rest
+        self._needed = 0
+        if rest >= 7:
+            self._read_pending_header(data[offset : offset + 7])
+
+    def _read_pending_header(self, header: bytes) -> None:
+        """Learn the incomplete frame's length from its header (checked, else raised)."""
+        frame_type, channel, size = _unpack_frame_header(header, 0)
+        if frame_type == 0x41:  # a protocol header: 8 octets, not a frame
+            self._needed = 8
+            self._pending_view = False
+            return
+        # The whole decoder's checks (frame type, frame_max) on the header alone:
+        # it raises, or stops at the missing payload.
+        self._decode_into(header, [], 0)
+        self._needed = FRAME_HEADER_SIZE + size
+        self._pending_view = frame_type == 3 and size >= self._views_from
+        self._pending_channel = channel
+
+    def _resume(self, data: bytes, frames: list[Any]) -> int:
+        """Complete the incomplete frame from ``data``; where decoding goes on in it, or -1."""
+        pending = self._pending
+        have = self._pending_size
+        if not self._needed:
+            if have + len(data) < 7:
+                pending.append(data)
+                self._pending_size = have + len(data)
+                return -1
+            self._read_pending_header(b"".join(pending) + data[: 7 - have])
+        take = self._needed - have
+        if len(data) < take:
+            pending.append(data)
+            self._pending_size = have + len(data)
+            return -1
+        pending.append(memoryview(data)[:take])
+        self._pending = []
+        self._pending_size = 0
+        if self._pending_view:
+            if data[take - 1] != 0xCE:
+                raise FrameError(f"frame ends with 0x{data[take - 1]:02x}, not the frame-end octet 0xce")
+            parts = _trim(pending, 7, self._needed - 1)
+            frames.append(ContentBodyParts(self._pending_channel, parts, self._needed - FRAME_HEADER_SIZE))
+        else:
+            frame = b"".join(pending)
+            self._decode_into(frame, frames, 0)
+        return take
+
+    def _decode_into(self, buf: bytes, frames: list[Any], offset: int) -> int:
+        """Decode whole frames from ``buf[offset:]`` into ``frames``; return where the rest starts.
 
         The compiled payload decoders let malformed input surface as whatever
         Python raises; this is where it becomes an ``AMQPSyntaxError``.
         """
-        offset = 0
         length = len(buf)
         frame_max = self.frame_max
         # The largest payload allowed: one comparison per frame.
@@ -404,8 +519,7 @@ class FrameDecoder:
         frame: Any
         # Where the last 21-octet frame start (see below) fits.
         last_start = length - 21
-        # Body payloads are slices of buf: bytes already, or to be copied.
-        copy_payload = type(buf) is not bytes
+        views_from = self._views_from
         method_twin = _METHOD_FRAME_TWIN
         body_twin = _BODY_FRAME_TWIN
         try:
@@ -462,10 +576,12 @@ class FrameDecoder:
                     else:
                         frame = MethodFrame(channel, decoder(buf[start:end], 4, size))
                 elif frame_type == 3:
-                    if body_twin is not None:
+                    if size >= views_from:
+                        frame = ContentBodyParts(channel, (memoryview(buf)[start:end],), size)
+                    elif body_twin is not None:
                         frame = body_twin()
                         frame.channel = channel
-                        frame.payload = bytes(buf[start:end]) if copy_payload else buf[start:end]
+                        frame.payload = buf[start:end]
                         frame.__class__ = ContentBodyFrame
                     else:  # bytes() of a bytes slice is that slice, not a copy
                         frame = ContentBodyFrame(channel, bytes(buf[start:end]))

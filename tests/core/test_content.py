@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tracemalloc
+from typing import cast
+
 import pytest
 
 from amqproto import BasicProperties, ConnectionState
@@ -106,6 +109,65 @@ def test_delivery_assembled_from_header_and_body_frames(chunk: int | None) -> No
     body = b"0123456789" * 1000
     events = broker.send(*content_frames(1, DELIVER, body, PROPS, chunk=chunk))
     assert events == [MessageDelivered(channel_id=1, method=DELIVER, properties=PROPS, body=body)]
+
+
+def _large_delivery_chunks(body: bytes, chunk: int) -> list[bytes]:
+    """A delivery of ``body`` in frames of frame_max (131072), cut into reads of ``chunk`` octets."""
+    stream = encode(content_frames(1, DELIVER, body, PROPS, chunk=131072 - 8))
+    return [stream[i : i + chunk] for i in range(0, len(stream), chunk)]
+
+
+@pytest.mark.parametrize("chunk", [997, 16384, 65536, 100_003, 262144, 4 << 20])
+def test_large_body_is_copied_once_after_the_read(chunk: int) -> None:
+    """A 1 MiB body in eight frames and many reads: the join into the body is its only copy.
+
+    Before the body frames came out as views of the reads, a body cost a
+    copy into the decoder's buffer, one per frame payload and one for the
+    join: a peak of two bodies or more, and the frame copies now gone.
+    """
+    connection, broker = open_connection()
+    open_channel(connection, broker)
+    body = bytes(range(256)) * 4096  # 1 MiB
+    chunks = _large_delivery_chunks(body, chunk)
+    events = []
+    tracemalloc.start()
+    try:
+        for data in chunks:
+            events += connection.receive_data(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert events == [MessageDelivered(channel_id=1, method=DELIVER, properties=PROPS, body=body)]
+    assert type(cast(MessageDelivered, events[0]).body) is bytes
+    # The body itself, and bookkeeping: a view object for some of the reads
+    # (the decoder's frames and lists, at most a few KiB).
+    assert len(body) <= peak < len(body) + 16 * 1024 + 200 * len(chunks)
+
+
+def test_large_body_parts_are_views_of_the_reads() -> None:
+    connection, broker = open_connection()
+    channel = open_channel(connection, broker)
+    body = bytes(range(256)) * 4096
+    chunks = _large_delivery_chunks(body, 100_003)
+    for data in chunks[:-1]:
+        assert connection.receive_data(data) == []
+    incoming = channel._incoming
+    assert incoming is not None and incoming.chunks
+    for part in incoming.chunks:
+        read = part.obj if type(part) is memoryview else part
+        assert any(read is data for data in chunks)
+    (event,) = connection.receive_data(chunks[-1])
+    assert cast(MessageDelivered, event).body == body
+
+
+def test_large_body_larger_than_announced_is_a_violation() -> None:
+    connection, broker = open_connection()
+    open_channel(connection, broker)
+    frames = content_frames(1, DELIVER, b"x" * 20_000, PROPS, chunk=10_000)
+    frames[1] = ContentHeaderFrame(1, 15_000, PROPS)
+    with pytest.raises(UnexpectedFrame, match="announced 15000"):
+        connection.receive_data(encode(frames))
+    assert state(connection) is ConnectionState.CLOSING
 
 
 def test_delivery_arriving_frame_by_frame() -> None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
+import itertools
 import struct
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from amqproto.exceptions import FrameError
 from amqproto.schema import BasicProperties, Method
 from amqproto.schema.methods import METHODS
 from amqproto.wire import (
@@ -207,7 +209,7 @@ def test_6_timestamps_decode_as_fromtimestamp_does(seconds: list[int]) -> None:
 
 def test_the_seam_lists_every_trick() -> None:
     assert _fast.__doc__ is not None
-    for number in range(1, 10):
+    for number in range(1, 11):
         assert f"\n{number}. **" in _fast.__doc__
     assert fields_of(BasicProperties)  # the twins are built from the same field list
 
@@ -402,3 +404,98 @@ def test_encode_frame_encodes_as_the_general_encoders_do(frame: Any) -> None:
     else:
         expected = b"\x08\x00\x00\x00\x00\x00\x00\xce"
     assert encode_frame(frame) == expected
+
+
+# -- 10. large body frames as views ---------------------------------------------------
+
+
+def _split(data: bytes, cuts: list[int]) -> list[bytes]:
+    """``data`` cut at the given offsets (each taken modulo its length), as separate bytes."""
+    points = sorted({cut % (len(data) + 1) for cut in cuts} | {0, len(data)})
+    return [data[a:b] for a, b in itertools.pairwise(points)]
+
+
+def _joined(frame: Any) -> Any:
+    if type(frame) is frames_module.ContentBodyParts:
+        assert frame.size == sum(len(part) for part in frame.parts)
+        return ContentBodyFrame(frame.channel, b"".join(frame.parts))
+    return frame
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.one_of(frames(), st.builds(ContentBodyFrame, st.integers(0, 0xFFFF), st.binary(max_size=3000))),
+        max_size=8,
+    ),
+    st.lists(st.integers(0, 1 << 16), max_size=12),
+    st.integers(0, 2000),
+)
+def test_10_body_views_decode_what_copies_decode(stream: list[Any], cuts: list[int], views_from: int) -> None:
+    data = b"".join(encode_frame(frame) for frame in stream)
+    chunks = _split(data, cuts)
+    general = FrameDecoder(frame_max=0)
+    views = FrameDecoder(frame_max=0, body_views_from=views_from)
+    expected: list[Any] = []
+    got: list[Any] = []
+    for chunk in chunks:
+        expected += general.feed(chunk)
+        decoded: list[Any] = views.feed(chunk)
+        for frame in decoded:
+            if type(frame) is frames_module.ContentBodyParts:
+                assert frame.size >= views_from
+                # Views of what was fed, never of a copy.
+                for part in frame.parts:
+                    read = part.obj if type(part) is memoryview else part
+                    assert any(read is c for c in chunks)
+            elif type(frame) is ContentBodyFrame:
+                assert len(frame.payload) < views_from
+        got += [_joined(frame) for frame in decoded]
+    assert got == expected == stream
+    assert views.buffered == general.buffered == 0
+
+
+def test_10_an_incomplete_large_body_frame_is_kept_uncopied() -> None:
+    payload = bytes(range(256)) * 1024  # 256 KiB
+    data = encode_frame(ContentBodyFrame(3, payload))
+    decoder = FrameDecoder(frame_max=0, body_views_from=4096)
+    chunks = [data[:5], data[5:70_000], data[70_000:200_000], data[200_000:]]
+    assert decoder.feed(chunks[0]) == []
+    assert decoder.feed(chunks[1]) == []
+    assert decoder.feed(chunks[2]) == []
+    assert decoder.buffered == 200_000
+    (frame,) = cast(list[Any], decoder.feed(chunks[3]))
+    assert type(frame) is frames_module.ContentBodyParts
+    assert frame.channel == 3 and frame.size == len(payload)
+    # The first 5 octets were framing, the last one the frame end; the chunk
+    # in the middle is a part itself.
+    parts: list[Any] = list(frame.parts)
+    assert [type(part) for part in parts] == [memoryview, bytes, memoryview]
+    assert parts[0].obj is chunks[1] and parts[1] is chunks[2] and parts[2].obj is chunks[3]
+    assert b"".join(frame.parts) == payload
+
+
+@pytest.mark.parametrize("views_from", [None, 4096])
+def test_10_a_large_frame_with_a_bad_end_is_refused(views_from: int | None) -> None:
+    data = bytearray(encode_frame(ContentBodyFrame(1, b"x" * 10_000)))
+    data[-1] = 0
+    decoder = FrameDecoder(frame_max=0, body_views_from=views_from)
+    assert decoder.feed(bytes(data[:6000])) == []
+    with pytest.raises(FrameError, match="frame-end"):
+        decoder.feed(bytes(data[6000:]))
+    with pytest.raises(FrameError):
+        decoder.feed(b"")
+
+
+@pytest.mark.parametrize("split", [3, 7, 100])
+def test_10_a_frame_above_frame_max_is_refused_from_its_header(split: int) -> None:
+    header = struct.pack(">BHI", 3, 1, 1 << 20)
+    decoder = FrameDecoder(frame_max=131072, body_views_from=4096)
+    if split < 7:
+        assert decoder.feed(header[:split]) == []
+        with pytest.raises(FrameError, match="exceeds frame_max"):
+            decoder.feed(header[split:] + b"x" * 100)
+    else:
+        with pytest.raises(FrameError, match="exceeds frame_max"):
+            decoder.feed(header + b"x" * (split - 7))
+    assert decoder.buffered == 0
