@@ -2,8 +2,9 @@
 
 The connection runs through a TCP proxy to the real broker
 (:class:`tests.faultproxy.FaultProxy`).  Once the proxy freezes (it keeps
-the sockets open but forwards nothing either way), the next call must fail with :class:`~amqproto.exceptions.HeartbeatTimeout`
-after about two heartbeat intervals instead of hanging.  The suite-wide
+the sockets open but forwards nothing either way), the next call must
+fail with :class:`~amqproto.exceptions.HeartbeatTimeout` after about two
+heartbeat intervals instead of hanging.  The suite-wide
 pytest timeout turns a hang into a failure.
 """
 
