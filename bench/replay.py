@@ -67,6 +67,7 @@ from amqproto.schema import (
     ConnectionStartOk,
     ConnectionTune,
 )
+from amqproto.schema.types import FieldTable
 from amqproto.wire import FrameDecoder, MethodFrame, encode_content_frames, encode_frame
 
 __all__ = ["delivery_stream", "replay_core", "replay_adapter", "CONSUMER_TAG", "QUEUE"]
@@ -77,7 +78,10 @@ CHANNEL = 1
 BODY = b"x" * 32
 READ_SIZE = 256 * 1024
 ACK_EVERY = 100
-SERVER_PROPERTIES = {"product": "replay", "capabilities": {"publisher_confirms": True, "basic.nack": True}}
+SERVER_PROPERTIES: FieldTable = {
+    "product": "replay",
+    "capabilities": {"publisher_confirms": True, "basic.nack": True},
+}
 
 
 def delivery_stream(count: int, first_tag: int = 1) -> bytes:
@@ -216,7 +220,7 @@ def replay_adapter(count: int, uvloop: bool = False) -> int:
     from amqproto.io.asyncio import AsyncioBackend, AsyncioConnection
 
     class _ReplayBackend(AsyncioBackend):
-        async def connect(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        async def connect(self, *args: Any, **kwargs: Any) -> Any:
             return _Peer(count)
 
     class _ReplayConnection(AsyncioConnection):
