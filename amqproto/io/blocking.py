@@ -36,6 +36,7 @@ import socket
 import ssl
 import threading
 import time
+from _thread import allocate_lock as _allocate_lock
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -152,28 +153,63 @@ class _TLSStream:
 
 
 class _Waiter:
-    __slots__ = ("_event", "_value", "_error")
+    """A one-shot result for a waiting thread: a lock, held from birth until the result is set.
+
+    Cheaper than a ``threading.Event``, which is a ``Condition`` (itself a
+    lock and a list of waiters) and allocates yet another lock per wait:
+    here the hand-off from the reader thread to the caller is one lock's
+    release and acquire, on the path of every reply and every delivery a
+    caller waits for.  The first ``set_result``/``set_exception`` wins:
+    it pops the one token of ``_claim`` (atomic, from any thread; later
+    sets find it empty and return).  A wait that got the lock releases it
+    at once, so the waiter stays set: every later wait returns at once, as
+    an ``Event``'s does.
+    """
+
+    __slots__ = ("_lock", "_claim", "_value", "_error")
 
     def __init__(self) -> None:
-        self._event = threading.Event()
+        lock = _allocate_lock()
+        lock.acquire()
+        self._lock = lock
+        self._claim = [True]
         self._value: Any = None
         self._error: BaseException | None = None
 
     def done(self) -> bool:
-        return self._event.is_set()
+        return not self._claim
 
     def set_result(self, value: Any) -> None:
-        if not self._event.is_set():
-            self._value = value
-            self._event.set()
+        try:
+            self._claim.pop()
+        except IndexError:
+            return  # set already
+        self._value = value
+        self._lock.release()
 
     def set_exception(self, error: BaseException) -> None:
-        if not self._event.is_set():
-            self._error = error
-            self._event.set()
+        try:
+            self._claim.pop()
+        except IndexError:
+            return
+        self._error = error
+        self._lock.release()
+
+    def wait_set(self, timeout: float | None) -> bool:
+        """Wait until set, at most ``timeout`` seconds (``None``: no limit); whether it was set."""
+        lock = self._lock
+        if timeout is None:
+            acquired = lock.acquire()
+        elif timeout > 0:
+            acquired = lock.acquire(True, min(timeout, threading.TIMEOUT_MAX))
+        else:
+            acquired = lock.acquire(False)
+        if acquired:
+            lock.release()
+        return acquired
 
     def wait(self, timeout: float | None = None) -> Any:
-        if not self._event.wait(timeout):
+        if not self.wait_set(timeout):
             raise TimeoutError
         if self._error is not None:
             raise self._error
@@ -252,7 +288,7 @@ class ThreadingBackend:
 
     def wait_timeout(self, waiter: Any, seconds: float) -> bool:
         assert isinstance(waiter, _Waiter)
-        return waiter._event.wait(seconds)
+        return waiter.wait_set(seconds)
 
     def monotonic(self) -> float:
         return time.monotonic()

@@ -65,6 +65,17 @@ the general path; it never asserts at import.
     buffer.  General path: a :class:`~amqproto.wire.frames.ContentBodyFrame`
     whose payload is a copy (``body_views_from=None``, the default).
 
+11. **Deliveries in one step** (``frames._FUSE_DELIVERIES``): when
+    :class:`~amqproto.wire.frames.FrameDecoder` decodes a ``basic.deliver``
+    whose content header and single, whole body frame follow it in the
+    buffer, on its channel and well formed, it decodes the three in one
+    pass of its loop instead of three; a content header without properties
+    is one shared frame per body size and channel
+    (``frames._EMPTY_HEADERS``: frozen, and its properties are the shared
+    empty ones).  Anything else about the two frames, and the loop decodes
+    them, or refuses them, one by one.  General path: the loop frame by
+    frame, taken with ``_FUSE_DELIVERIES`` false.
+
 ``python -m amqproto.wire --dump NAME`` shows the generated code of 1 and 3
 to 6.
 """

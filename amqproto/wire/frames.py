@@ -305,6 +305,17 @@ _HEARTBEAT = HeartbeatFrame()
 _HEADER_DECODERS: dict[int, Callable[..., Any]] = {}
 _HEADER_DECODERS_MAX = 64
 
+#: basic.deliver's class and method ids, as the loop reads them (one long).
+_DELIVER_INDEX = 60 << 16 | 60
+#: Whether the loop decodes a delivery's header and body with its method (trick 11).
+_FUSE_DELIVERIES = True
+#: Content headers without properties, by body size and channel
+#: (``body_size << 16 | channel``): frozen, with the shared empty
+#: properties, so one instance serves every delivery of that size.  Bounded:
+#: past this many sizes, the others are decoded each time.
+_EMPTY_HEADERS: dict[int, ContentHeaderFrame] = {}
+_EMPTY_HEADERS_MAX = 256
+
 
 def _header_decoder(flags: int) -> Callable[..., Any]:
     """The decoder of content headers with these property flags; compiled and cached if there is room.
@@ -522,6 +533,10 @@ class FrameDecoder:
         views_from = self._views_from
         method_twin = _METHOD_FRAME_TWIN
         body_twin = _BODY_FRAME_TWIN
+        # No delivery is basic.deliver when trick 11 is off (the tests' general path).
+        deliver_index = _DELIVER_INDEX if _FUSE_DELIVERIES else -1
+        empty_headers = _EMPTY_HEADERS
+        body_start = body_end = 0
         try:
             while True:
                 # One unpack reads the frame header *and* what a method or a
@@ -575,6 +590,64 @@ class FrameDecoder:
                         frame.__class__ = MethodFrame
                     else:
                         frame = MethodFrame(channel, decoder(buf[start:end], 4, size))
+                    append(frame)
+                    offset = end + 1
+                    if index != deliver_index or offset > last_start:
+                        continue
+                    # A delivery (trick 11 of amqproto.wire._fast): its content
+                    # header and single body frame, when both are here and
+                    # plain, decoded without going round the loop twice.  Any
+                    # doubt, and the loop decodes them (or refuses them) the
+                    # general way.  The variables the error handler below
+                    # reads describe the header while it is decoded.
+                    frame_type, frame_channel, size, index, body_size, flags = _unpack_frame_start(
+                        buf, offset
+                    )
+                    start = offset + 7
+                    end = start + size
+                    body_start = end + 8
+                    if (
+                        frame_type != 2
+                        or frame_channel != channel
+                        or not 14 <= size <= max_size
+                        or index >> 16 != 60
+                        or body_start > length
+                        or buf[end] != 0xCE
+                    ):
+                        continue
+                    frame_type, frame_channel, body_end = _unpack_frame_header(buf, end + 1)
+                    if (
+                        frame_type != 3
+                        or frame_channel != channel
+                        or body_end != body_size
+                        or body_end > max_size
+                        or body_end >= views_from  # a large body: trick 10's views
+                    ):
+                        continue
+                    body_end += body_start
+                    if body_end >= length or buf[body_end] != 0xCE:
+                        continue
+                    frame_type = 2
+                    if flags == 0 and size == 14 and (frame := empty_headers.get(body_size << 16 | channel)):
+                        pass  # immutable, with the shared empty properties: one per size and channel
+                    else:
+                        header_decoder = header_decoders.get(flags)
+                        if header_decoder is None:
+                            continue
+                        frame = header_decoder(buf[start:end], 14, size, channel, body_size)
+                        if flags == 0 and len(empty_headers) < _EMPTY_HEADERS_MAX:
+                            empty_headers[body_size << 16 | channel] = frame
+                    append(frame)
+                    if body_twin is not None:
+                        frame = body_twin()
+                        frame.channel = channel
+                        frame.payload = buf[body_start:body_end]
+                        frame.__class__ = ContentBodyFrame
+                    else:
+                        frame = ContentBodyFrame(channel, bytes(buf[body_start:body_end]))
+                    append(frame)
+                    offset = body_end + 1
+                    continue
                 elif frame_type == 3:
                     if size >= views_from:
                         frame = ContentBodyParts(channel, (memoryview(buf)[start:end],), size)

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amqproto.exceptions import FrameError
-from amqproto.schema import BasicProperties, Method
+from amqproto.exceptions import AMQPError, FrameError
+from amqproto.schema import BasicDeliver, BasicProperties, Method
 from amqproto.schema.methods import METHODS
 from amqproto.wire import (
     ContentBodyFrame,
@@ -499,3 +499,109 @@ def test_10_a_frame_above_frame_max_is_refused_from_its_header(split: int) -> No
         with pytest.raises(FrameError, match="exceeds frame_max"):
             decoder.feed(header + b"x" * (split - 7))
     assert decoder.buffered == 0
+
+
+# -- 11. deliveries in one step ------------------------------------------------------
+
+
+def _deliveries() -> st.SearchStrategy[list[Any]]:
+    """Runs of deliveries as a broker sends them, with some of the ways they can go wrong."""
+    deliver = st.builds(
+        BasicDeliver,
+        st.text(max_size=20),
+        st.integers(0, 2**64 - 1),
+        st.booleans(),
+        st.text(max_size=5),
+        st.text(max_size=20),
+    )
+    channel = st.sampled_from([1, 2])
+    plain = st.builds(
+        lambda ch, method, props, body: [
+            MethodFrame(ch, method),
+            ContentHeaderFrame(ch, len(body), props),
+            *([ContentBodyFrame(ch, body)] if body else []),
+        ],
+        channel,
+        deliver,
+        st.one_of(st.just(BasicProperties()), properties()),
+        st.sampled_from([b"", b"x", b"y" * 32, b"z" * 300]),
+    )
+    odd = st.builds(
+        lambda ch, other, method, size, body: [
+            MethodFrame(ch, method),
+            ContentHeaderFrame(other, size, BasicProperties()),
+            ContentBodyFrame(ch, body),
+        ],
+        channel,
+        channel,
+        deliver,
+        st.integers(0, 400),
+        st.binary(max_size=300),
+    )
+    return st.lists(st.one_of(plain, odd, frames().map(lambda frame: [frame])), max_size=8).map(
+        lambda runs: [frame for run in runs for frame in run]
+    )
+
+
+def _decode_all(data: bytes, cuts: list[int], frame_max: int = 0) -> tuple[list[Any], str | None]:
+    decoder = FrameDecoder(frame_max=frame_max)
+    decoded: list[Any] = []
+    previous = 0
+    try:
+        for cut in [*sorted(cut % (len(data) + 1) for cut in cuts), len(data)]:
+            decoded += decoder.feed(data[previous:cut])
+            previous = cut
+        decoded += decoder.feed(b"")  # raises the error that stopped the last feed, if any
+    except AMQPError as exc:
+        return decoded, f"{type(exc).__name__}: {exc}"
+    return decoded, None
+
+
+@settings(max_examples=200, deadline=None)
+@given(_deliveries(), st.lists(st.integers(0, 10_000), max_size=4), st.sampled_from([0, 4096, 131072]))
+def test_10_deliveries_decode_as_frame_by_frame(stream: list[Any], cuts: list[int], frame_max: int) -> None:
+    data = b"".join(encode_frame(frame) for frame in stream)
+    fast = _decode_all(data, cuts, frame_max)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(frames_module, "_FUSE_DELIVERIES", False)
+        general = _decode_all(data, cuts, frame_max)
+    assert fast == general
+    assert [type(frame) for frame in fast[0]] == [type(frame) for frame in general[0]]
+    if fast[1] is None:
+        assert fast[0] == stream
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda header: header[:-1] + b"\x00",  # the header's frame-end octet
+        lambda header: header[:7] + b"\x00\x3d" + header[9:],  # class 61
+        lambda header: header[:19] + b"\x80\x00" + header[21:],  # content type flagged, absent
+        lambda header: header[:3] + b"\xff\xff\xff\xff" + header[7:],  # beyond frame_max
+    ],
+)
+def test_10_a_damaged_header_after_a_delivery_fails_as_frame_by_frame(damage: Any) -> None:
+    method = encode_frame(MethodFrame(1, BasicDeliver("tag", 1, False, "", "q")))
+    header = damage(encode_frame(ContentHeaderFrame(1, 3, BasicProperties())))
+    data = method + header + encode_frame(ContentBodyFrame(1, b"abc")) + b"\x00" * 64
+    fast = _decode_all(data, [], 131072)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(frames_module, "_FUSE_DELIVERIES", False)
+        general = _decode_all(data, [], 131072)
+    assert fast == general
+    assert fast[1] is not None and fast[0] == [MethodFrame(1, BasicDeliver("tag", 1, False, "", "q"))]
+
+
+def test_10_a_header_without_properties_is_shared_and_equal() -> None:
+    data = b"".join(
+        encode_frame(frame)
+        for tag in (1, 2)
+        for frame in (
+            MethodFrame(1, BasicDeliver("tag", tag, False, "", "q")),
+            ContentHeaderFrame(1, 3, BasicProperties()),
+            ContentBodyFrame(1, b"abc"),
+        )
+    )
+    decoded = FrameDecoder(0).feed(data)
+    assert decoded[1] == decoded[4] == ContentHeaderFrame(1, 3, BasicProperties())
+    assert decoded[1] is decoded[4]
