@@ -36,6 +36,7 @@ from amqproto.wire import (
     encode_table,
 )
 from amqproto.wire import frames as frames_module
+from amqproto.wire import table as table_module
 from amqproto.wire._compile import compile_function, indent
 from amqproto.wire._introspect import fields_of
 from amqproto.wire.table import timestamp_to_datetime
@@ -184,6 +185,76 @@ def test_5_inlined_table_loops_equal_the_table_coders(table: dict[str, Any]) -> 
     (frame,) = FrameDecoder(frame_max=0).feed(header)  # through a per-flags decoder
     assert isinstance(frame, ContentHeaderFrame)
     assert frame.properties.headers == decode_table(encoded)[0]
+
+
+# -- 10. small encodings from tables ----------------------------------------------------
+
+
+def _plain_table(table: dict[str, Any]) -> bytes:
+    """A table encoded the general way: every value through ``_encode_tagged``'s struct packers."""
+    data = b"".join(
+        bytes((len(name.encode()),)) + name.encode() + table_module._encode_tagged(value)
+        for name, value in table.items()
+    )
+    return struct.pack(">I", len(data)) + data
+
+
+#: Values at and around the ends of the tables: strings of 0, 255 and 256
+#: bytes (multi-byte characters among them), ints either side of 0 and 256.
+_EDGE_VALUES = (
+    st.sampled_from([0, 1, 255, 256, -1, -256, 2**31 - 1, -(2**31), 2**31, True, False])
+    | st.text(max_size=300)
+    | st.integers(0, 255).map(lambda n: "é" * (n // 2) + "x" * (n % 2))
+    | st.integers(250, 260).map(lambda n: "x" * n)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _EDGE_VALUES, max_size=5) | field_tables())
+def test_10_small_encodings_from_tables_equal_the_packers(table: dict[str, Any]) -> None:
+    expected = _plain_table(table)
+    assert encode_table(table) == expected
+    _, encoded = encode_properties(BasicProperties(headers=table))  # the inlined loop
+    assert encoded == expected
+    assert decode_table(expected)[0] == table
+
+
+def test_10_a_table_of_256_bytes_or_more_packs_its_size() -> None:
+    for size in (250, 251, 252, 253):  # an S value of n bytes takes 1 + 1 + 1 + 4 + n
+        table = {"k": "x" * size}
+        assert encode_table(table) == _plain_table(table)
+        assert encode_properties(BasicProperties(headers=table))[1] == _plain_table(table)
+
+
+@pytest.mark.parametrize("cls", ALL_METHODS, ids=lambda cls: cls.__name__)
+def test_10_method_encoders_equal_a_struct_packing(cls: type[Method]) -> None:
+    # Every bit set and every bit clear: the bits octet and the frame end from
+    # the table must be what packing them gives.
+    for bits in (False, True):
+        values = {}
+        for field in dataclasses.fields(cls):
+            wire = {spec.name: spec.wire for spec in fields_of(cls)}[field.name]
+            if wire.__name__ == "Bit":
+                values[field.name] = bits
+        method = _with_bits(cls, values)
+        frame = encode_method_frame(3, method)
+        (decoded,) = FrameDecoder(frame_max=0).feed(frame)
+        assert isinstance(decoded, MethodFrame) and decoded.method == method
+        assert frame[-1] == 0xCE
+
+
+def _with_bits(cls: type[Method], bits: dict[str, bool]) -> Method:
+    """An instance of ``cls`` with its defaults (or zero values) and ``bits`` set."""
+    arguments: dict[str, Any] = {}
+    for field in dataclasses.fields(cls):
+        if field.name in bits:
+            arguments[field.name] = bits[field.name]
+        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            wire = {spec.name: spec for spec in fields_of(cls)}[field.name]
+            arguments[field.name] = {"ShortStr": "q", "LongStr": "x", "Table": {}}.get(wire.wire.__name__, 1)
+            if wire.python_type is bytes:
+                arguments[field.name] = b"x"
+    return cls(**arguments)
 
 
 # -- 6. the timestamp minute cache -----------------------------------------------------
