@@ -150,7 +150,7 @@ def encode_frame(frame: Frame) -> bytes:
     if kind is ContentBodyFrame:
         payload = frame.payload  # type: ignore[union-attr]
         try:
-            return _pack_frame_header(3, frame.channel, len(payload)) + payload + _FRAME_END_BYTES
+            return _pack_frame_header(3, frame.channel, len(payload)) + payload + _FRAME_END_BYTES  # type: ignore[union-attr]
         except struct.error:
             return _encode_body_frame(frame)  # type: ignore[arg-type]  # names what is wrong
     for frame_class, encoder in _FRAME_ENCODERS.items():
