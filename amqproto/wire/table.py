@@ -213,30 +213,29 @@ def _encode_table(table: FieldTable) -> bytes:
     The content-property encoders inline this loop (see ``codec._INLINE_TABLE_ENCODE``).
     """
     parts: list[bytes] = []
-    append = parts.append
     names = _ENCODED_NAMES
     for name, value in table.items():
         try:  # free in 3.11 when nothing is raised; a subscript is cheaper than .get
-            append(names[name])
+            parts.append(names[name])
         except KeyError:
-            append(_encode_name(name))
+            parts.append(_encode_name(name))
         kind = type(value)
         if kind is str:
             raw = value.encode()  # type: ignore[union-attr]
             size = len(raw)
-            append(TAGGED_STRING_SIZES[size] if size < SMALL else _tagged_len(b"S", size))
-            append(raw)
+            parts.append(TAGGED_STRING_SIZES[size] if size < SMALL else _tagged_len(b"S", size))
+            parts.append(raw)
         elif kind is bool:
-            append(b"t\x01" if value else b"t\x00")
+            parts.append(b"t\x01" if value else b"t\x00")
         elif kind is int:
             if 0 <= value < SMALL:  # type: ignore[operator]
-                append(TAGGED_SMALL_INTS[value])  # type: ignore[index]
+                parts.append(TAGGED_SMALL_INTS[value])  # type: ignore[index]
             elif -0x8000_0000 <= value <= 0x7FFF_FFFF:  # type: ignore[operator]
-                append(_tagged_i32(b"I", value))
+                parts.append(_tagged_i32(b"I", value))
             else:
-                append(_tagged_i64(b"l", value))  # struct.error past 64 bits
+                parts.append(_tagged_i64(b"l", value))  # struct.error past 64 bits
         else:
-            append(_encode_tagged(value))
+            parts.append(_encode_tagged(value))
     data = b"".join(parts)
     size = len(data)
     return (LONGS[size] if size < SMALL else _pack_long(size)) + data
