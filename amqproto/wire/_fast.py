@@ -76,8 +76,17 @@ the general path; it never asserts at import.
     them, or refuses them, one by one.  General path: the loop frame by
     frame, taken with ``_FUSE_DELIVERIES`` false.
 
-``python -m amqproto.wire --dump NAME`` shows the generated code of 1 and 3
-to 6.
+12. **Small encodings from tables** (``table.LONGS``,
+    ``table.TAGGED_STRING_SIZES``, ``table.TAGGED_SMALL_INTS``,
+    ``codec._OCTET_THEN_FRAME_END``): a field table's size, a string value's
+    tag and size and a small int value (all under 256), and a method's last
+    octet of bits with the frame end, are indexed from precomputed tuples; a
+    tuple index costs about a sixth of a ``struct`` pack.  General path: the
+    ``struct`` packers (``table._encode_tagged`` for a value).  Larger values
+    take the general path.
+
+``python -m amqproto.wire --dump NAME`` shows the generated code of 1, 3
+to 6 and 12.
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ from ..schema.properties import BasicProperties
 from ._fast import install_fast_init, slots_twin
 from .codec import (
     CONTENT_ENCODERS,
+    END_THEN_BODY_HEADER,
     FRAME_HEADER,
     HEADER_FRAME,
     HEADER_FRAME_ENCODER,
@@ -171,7 +172,11 @@ def encode_frame(frame: Frame) -> bytes:
         except RAW_ENCODE_ERRORS:
             return encode_header_frame(channel, body_size, properties)  # names what is wrong
     if kind is ContentBodyFrame:
-        return _encode_body_frame(frame)  # type: ignore[arg-type]
+        payload = frame.payload  # type: ignore[union-attr]
+        try:
+            return _pack_frame_header(3, frame.channel, len(payload)) + payload + _FRAME_END_BYTES  # type: ignore[union-attr]
+        except struct.error:
+            return _encode_body_frame(frame)  # type: ignore[arg-type]  # names what is wrong
     for frame_class, encoder in _FRAME_ENCODERS.items():
         if isinstance(frame, frame_class):
             return encoder(frame)
@@ -294,7 +299,7 @@ _unpack_frame_start = struct.Struct(">BHIIQH").unpack_from
 #: The frame header and the first 4 payload octets (a method's ids).
 _unpack_frame_and_ids = struct.Struct(">BHII").unpack_from
 _unpack_flags = struct.Struct(">H").unpack_from
-_END_THEN_BODY_HEADER = struct.Struct(">BBHI")
+_END_THEN_BODY_HEADER = END_THEN_BODY_HEADER
 _SMALL_BODY = 4096
 
 _HEARTBEAT = HeartbeatFrame()

@@ -26,7 +26,7 @@ import struct
 from ..exceptions import EncodeError
 from ..schema.methods import BasicPublish
 from ..schema.properties import BasicProperties
-from .codec import FRAME_HEADER, HEADER_FRAME, encode_method_frame, encode_properties
+from .codec import END_THEN_BODY_HEADER, FRAME_HEADER, HEADER_FRAME, encode_method_frame, encode_properties
 
 __all__ = ["COPY_LIMIT", "encode_publish_content", "encode_publish_method"]
 
@@ -43,6 +43,7 @@ _pack_bare_header_and_body = _BARE_HEADER_AND_BODY.pack
 _pack_bare_header = _BARE_HEADER.pack
 _pack_header = HEADER_FRAME.pack
 _pack_frame_header = FRAME_HEADER.pack
+_pack_end_then_body_header = END_THEN_BODY_HEADER.pack
 _FRAME_END = b"\xce"
 
 Output = list[bytes | bytearray | memoryview]
@@ -88,6 +89,22 @@ def encode_publish_content(
             if not size:
                 output.append(method_frame + _pack_bare_header(2, channel, 14, _CLASS_ID, 0, 0, 0, 0xCE))
                 return
+            if size <= chunk and size < COPY_LIMIT:
+                # The common case, a small message: one buffer, one join
+                # (each "+" would copy everything before it).
+                output.append(
+                    b"".join(
+                        (
+                            method_frame,
+                            _pack_bare_header_and_body(
+                                2, channel, 14, _CLASS_ID, 0, size, 0, 0xCE, 3, channel, size
+                            ),
+                            body,
+                            _FRAME_END,
+                        )
+                    )
+                )
+                return
             head = method_frame + _pack_bare_header_and_body(
                 2, channel, 14, _CLASS_ID, 0, size, 0, 0xCE, 3, channel, min(size, chunk)
             )
@@ -98,16 +115,17 @@ def encode_publish_content(
                 size = len(encoded)
                 msg = f"content properties of {size} bytes do not fit in a frame (frame_max {frame_max})"
                 raise EncodeError(msg)
-            head = (
-                method_frame
-                + _pack_header(2, channel, 14 + len(encoded), _CLASS_ID, 0, size, flags)
-                + encoded
-                + _FRAME_END
-            )
+            header = _pack_header(2, channel, 14 + len(encoded), _CLASS_ID, 0, size, flags)
             if not size:
-                output.append(head)
+                output.append(b"".join((method_frame, header, encoded, _FRAME_END)))
                 return
-            head += _pack_frame_header(3, channel, min(size, chunk))
+            if size <= chunk and size < COPY_LIMIT:
+                # The common case, as above: one buffer, one join.
+                framing = _pack_end_then_body_header(0xCE, 3, channel, size)
+                output.append(b"".join((method_frame, header, encoded, framing, body, _FRAME_END)))
+                return
+            framing = _pack_end_then_body_header(0xCE, 3, channel, min(size, chunk))
+            head = b"".join((method_frame, header, encoded, framing))
     except struct.error as exc:
         raise EncodeError(f"channel {channel} or body size {size} is out of range") from exc
     if size <= chunk:

@@ -38,6 +38,7 @@ from amqproto.wire import (
     encode_table,
 )
 from amqproto.wire import frames as frames_module
+from amqproto.wire import table as table_module
 from amqproto.wire._compile import compile_function, indent
 from amqproto.wire._introspect import fields_of
 from amqproto.wire.table import timestamp_to_datetime
@@ -186,6 +187,67 @@ def test_5_inlined_table_loops_equal_the_table_coders(table: dict[str, Any]) -> 
     (frame,) = FrameDecoder(frame_max=0).feed(header)  # through a per-flags decoder
     assert isinstance(frame, ContentHeaderFrame)
     assert frame.properties.headers == decode_table(encoded)[0]
+
+
+# -- 12. small encodings from tables ----------------------------------------------------
+
+
+def _plain_table(table: dict[str, Any]) -> bytes:
+    """A table encoded the general way: every value through ``_encode_tagged``'s struct packers."""
+    data = b"".join(
+        bytes((len(name.encode()),)) + name.encode() + table_module._encode_tagged(value)
+        for name, value in table.items()
+    )
+    return struct.pack(">I", len(data)) + data
+
+
+#: Values at and around the ends of the tables: strings of 0, 255 and 256
+#: bytes (multi-byte characters among them), ints either side of 0 and 256.
+_EDGE_VALUES = (
+    st.sampled_from([0, 1, 255, 256, -1, -256, 2**31 - 1, -(2**31), 2**31, True, False])
+    | st.text(max_size=300)
+    | st.integers(0, 255).map(lambda n: "é" * (n // 2) + "x" * (n % 2))
+    | st.integers(250, 260).map(lambda n: "x" * n)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _EDGE_VALUES, max_size=5) | field_tables())
+def test_12_small_encodings_from_tables_equal_the_packers(table: dict[str, Any]) -> None:
+    expected = _plain_table(table)
+    assert encode_table(table) == expected
+    _, encoded = encode_properties(BasicProperties(headers=table))  # the inlined loop
+    assert encoded == expected
+    assert decode_table(expected)[0] == table
+
+
+def test_12_a_table_of_256_bytes_or_more_packs_its_size() -> None:
+    for size in (250, 251, 252, 253):  # an S value of n bytes takes 1 + 1 + 1 + 4 + n
+        table = {"k": "x" * size}
+        assert encode_table(table) == _plain_table(table)
+        assert encode_properties(BasicProperties(headers=table))[1] == _plain_table(table)
+
+
+@pytest.mark.parametrize("cls", ALL_METHODS, ids=lambda cls: cls.__name__)
+def test_12_method_encoders_equal_a_struct_packing(cls: type[Method]) -> None:
+    # Every bit set, then every bit clear: the octet of bits and the frame
+    # end from the table must decode to the method (and end the frame).
+    for bits in (False, True):
+        method = _with_bits(cls, bits)
+        frame = encode_method_frame(3, method)
+        (decoded,) = FrameDecoder(frame_max=0).feed(frame)
+        assert isinstance(decoded, MethodFrame) and decoded.method == method
+        assert frame[-1] == 0xCE
+
+
+def _with_bits(cls: type[Method], bits: bool) -> Method:
+    """An instance of ``cls``: every bit set to ``bits``, other fields small values."""
+    samples: dict[str, Any] = {"Bit": bits, "ShortStr": "q", "LongStr": "x", "Table": {}}
+    arguments: dict[str, Any] = {}
+    for spec in fields_of(cls):
+        value = samples.get(spec.wire.__name__, 1)
+        arguments[spec.name] = b"x" if spec.python_type is bytes else value
+    return cls(**arguments)
 
 
 # -- 6. the timestamp minute cache -----------------------------------------------------
@@ -559,7 +621,7 @@ def _decode_all(data: bytes, cuts: list[int], frame_max: int = 0) -> tuple[list[
 
 @settings(max_examples=200, deadline=None)
 @given(_deliveries(), st.lists(st.integers(0, 10_000), max_size=4), st.sampled_from([0, 4096, 131072]))
-def test_10_deliveries_decode_as_frame_by_frame(stream: list[Any], cuts: list[int], frame_max: int) -> None:
+def test_11_deliveries_decode_as_frame_by_frame(stream: list[Any], cuts: list[int], frame_max: int) -> None:
     data = b"".join(encode_frame(frame) for frame in stream)
     fast = _decode_all(data, cuts, frame_max)
     with pytest.MonkeyPatch.context() as patch:
@@ -580,7 +642,7 @@ def test_10_deliveries_decode_as_frame_by_frame(stream: list[Any], cuts: list[in
         lambda header: header[:3] + b"\xff\xff\xff\xff" + header[7:],  # beyond frame_max
     ],
 )
-def test_10_a_damaged_header_after_a_delivery_fails_as_frame_by_frame(damage: Any) -> None:
+def test_11_a_damaged_header_after_a_delivery_fails_as_frame_by_frame(damage: Any) -> None:
     method = encode_frame(MethodFrame(1, BasicDeliver("tag", 1, False, "", "q")))
     header = damage(encode_frame(ContentHeaderFrame(1, 3, BasicProperties())))
     data = method + header + encode_frame(ContentBodyFrame(1, b"abc")) + b"\x00" * 64
@@ -592,7 +654,7 @@ def test_10_a_damaged_header_after_a_delivery_fails_as_frame_by_frame(damage: An
     assert fast[1] is not None and fast[0] == [MethodFrame(1, BasicDeliver("tag", 1, False, "", "q"))]
 
 
-def test_10_a_header_without_properties_is_shared_and_equal() -> None:
+def test_11_a_header_without_properties_is_shared_and_equal() -> None:
     data = b"".join(
         encode_frame(frame)
         for tag in (1, 2)
