@@ -630,6 +630,14 @@ TARGETS = [
         "cpu_us",
     ),
     Target(
+        "client CPU per consumed 32 B message ≤ 3 µs (uvloop)",
+        "consume-32B",
+        "amqproto-uvloop",
+        "",
+        3.0,
+        "cpu_us",
+    ),
+    Target(
         "peak RSS growth publishing 200 × 1 MiB < 3 MiB (uvloop)",
         "publish-1MiB",
         "amqproto-uvloop",
