@@ -192,7 +192,9 @@ def test_trio_recovery_starts_its_tasks_in_the_connections_nursery() -> None:
         connection.add_recovered_callback(recovered.set)
         async with connection:
             (nursery,) = here.child_nurseries
-            before = {id(task) for task in nursery.child_tasks}
+            # The tasks themselves, not their id()s: an ended task's id may
+            # be reused by a new one.  (Tasks compare by identity.)
+            before = set(nursery.child_tasks)
             assert any("_read_forever" in task for task in names(nursery))
             await trio.to_thread.run_sync(close_connection_named, name, "recover in the nursery")
             with trio.fail_after(30):
@@ -201,7 +203,7 @@ def test_trio_recovery_starts_its_tasks_in_the_connections_nursery() -> None:
             after = names(nursery)
             assert any("_read_forever" in task for task in after), after
             assert any("_run_timer" in task for task in after), after
-            assert {id(task) for task in nursery.child_tasks} - before  # new tasks, there
+            assert set(nursery.child_tasks) - before  # new tasks, there
             async with connection.get_channel() as channel:
                 await channel.queue_declare("", exclusive=True)
         assert here.child_nurseries == []
