@@ -11,6 +11,8 @@
 #   3. nox (noxfile.py): mypy --strict once, ruff check once, then pytest on
 #      each of CPython 3.11, 3.12 and 3.13 found on the machine, each in its
 #      own environment under .nox/.  Under CI (CI set) a missing one fails.
+#      The tests that drive a private cluster and Celery workers
+#      (tests_services, on 3.11) run beside them, in a second nox process.
 #
 # Arguments go to pytest (`bash scripts/test.sh tests/wire -x`).
 # AMQPROTO_RUFF=0 leaves out the ruff step.  Fails on any failure.
@@ -39,4 +41,27 @@ if [ -n "${CI:-}" ]; then
     NOX_OPTIONS+=(--error-on-missing-interpreters)
 fi
 
-exec "$VENV_PYTHON" -m nox "${NOX_OPTIONS[@]}" --sessions "${SESSIONS[@]}" -- "$@"
+if [ "$#" -gt 0 ]; then
+    # Some tests, on each Python: the services' tests only if named.
+    exec "$VENV_PYTHON" -m nox "${NOX_OPTIONS[@]}" --sessions "${SESSIONS[@]}" -- "$@"
+fi
+
+# The whole suite.  tests_services (the cluster's and Celery's tests, which
+# mostly wait for other processes) runs beside the other sessions; its output
+# is shown once it ends.  Either failing fails the run.
+SERVICES_LOG=.nox/tests_services.log
+mkdir -p .nox
+"$VENV_PYTHON" -m nox "${NOX_OPTIONS[@]}" --sessions tests_services >"$SERVICES_LOG" 2>&1 &
+SERVICES_PID=$!
+status=0
+"$VENV_PYTHON" -m nox "${NOX_OPTIONS[@]}" --sessions "${SESSIONS[@]}" || status=$?
+services_status=0
+wait "$SERVICES_PID" || services_status=$?
+echo "== tests_services (ran beside the sessions above)"
+cat "$SERVICES_LOG"
+if [ "$services_status" -ne 0 ]; then
+    echo "== tests_services failed (exit $services_status)"
+fi
+if [ "$status" -ne 0 ] || [ "$services_status" -ne 0 ]; then
+    exit 1
+fi
