@@ -41,7 +41,8 @@ def _redis_answers() -> bool:
     except ImportError:
         return False
     try:
-        return bool(redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping())
+        with redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1) as client:
+            return bool(client.ping())
     except redis.RedisError:
         return False
 
@@ -101,6 +102,21 @@ def _client(backend: str, queue: str) -> Any:
     return make_app(backend, queue)
 
 
+def _close_client(app: Any) -> None:
+    """Close a client app, and its Redis result consumer for good.
+
+    Celery's ``AsyncResult.__del__`` unsubscribes from the Redis backend's
+    pubsub, reconnecting it if it was closed; a result the garbage collector
+    finalizes after ``app.close()`` would so leave a socket open, and its
+    ``ResourceWarning`` would fail whichever test happened to be running.
+    """
+    consumer = getattr(app.backend, "result_consumer", None)
+    if consumer is not None and hasattr(consumer, "subscribed_to"):
+        consumer.stop()
+        consumer.subscribed_to.clear()
+    app.close()
+
+
 def _delete_queue(queue: str) -> None:
     from kombu.connection import Connection
 
@@ -133,7 +149,7 @@ def worker(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[t
         yield app, process
     finally:
         process.stop()
-        app.close()
+        _close_client(app)
         _delete_queue(queue)
 
 
@@ -190,5 +206,5 @@ def test_killed_worker_task_is_redelivered(tmp_path: Path) -> None:
     finally:
         first.kill()
         second.stop()
-        app.close()
+        _close_client(app)
         _delete_queue(queue)
