@@ -160,15 +160,18 @@ def _traced_peak(call: Callable[[], object]) -> tuple[int, int]:
 
 
 def test_allocator_hint_once_per_size_class(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The block that raises glibc's thresholds: four times the body, freed at once, once per size class."""
+    """The block that raises glibc's thresholds: 4x the body, 1 MiB at least, freed at once, once a class."""
     monkeypatch.setattr(_heap, "_covered", _heap.SMALLEST - 1)
+    mib = 1 << 20
     assert _traced_peak(lambda: make_room_for_body(_heap.SMALLEST - 1))[1] < 1024  # too small: nothing
-    left, peak = _traced_peak(lambda: make_room_for_body(1 << 20))
-    assert left < 1024 and 4 << 20 <= peak < (4 << 20) + 1024
-    assert _traced_peak(lambda: make_room_for_body(1 << 20))[1] < 1024  # covered already
-    assert _traced_peak(lambda: make_room_for_body((1 << 20) + 1))[1] >= 8 << 20  # the next class
+    left, peak = _traced_peak(lambda: make_room_for_body(_heap.SMALLEST))
+    assert left < 1024 and mib <= peak < mib + 1024  # the floor
+    assert _traced_peak(lambda: make_room_for_body(mib // 4))[1] < 1024  # covered already
+    assert 4 * mib <= _traced_peak(lambda: make_room_for_body(mib))[1] < 4 * mib + 1024
+    assert _traced_peak(lambda: make_room_for_body(mib))[1] < 1024
+    assert 8 * mib <= _traced_peak(lambda: make_room_for_body(mib + 1))[1] < 8 * mib + 1024  # the next class
     # The largest block covers every larger body.
-    assert 16 << 20 <= _traced_peak(lambda: make_room_for_body(64 << 20))[1] < (16 << 20) + 1024
+    assert 16 * mib <= _traced_peak(lambda: make_room_for_body(64 * mib))[1] < 16 * mib + 1024
     assert _traced_peak(lambda: make_room_for_body(1 << 40))[1] < 1024
 
 
