@@ -33,7 +33,7 @@ glibc stops adapting them then.
 
 from __future__ import annotations
 
-__all__ = ["SMALLEST", "make_room_for_body"]
+__all__ = ["SMALLEST", "covered", "make_room_for_body"]
 
 #: Bodies below this size leave the thresholds alone.
 SMALLEST = 64 * 1024
@@ -44,23 +44,24 @@ _LARGEST_BLOCK = 16 * 1024 * 1024
 #: The block freed for each body size: this many times the body.
 _BLOCK_PER_BODY = 4
 
-#: Bodies up to this size are covered by a block freed already.
-_covered = SMALLEST - 1
+#: Bodies up to this size are covered by a block freed already: callers on a
+#: hot path compare with it before calling :func:`make_room_for_body`.
+covered = SMALLEST - 1
 
 
 def make_room_for_body(size: int) -> None:
     """Make the allocator keep freed memory for bodies of ``size`` octets (see the module).
 
-    Cheap to call for every large body: past the first of a size class it
-    is one comparison.
+    Past the first body of a size class this is one comparison, which a
+    caller on a hot path makes itself (``size > covered``) to save the call.
     """
-    global _covered
-    if size <= _covered:
+    global covered
+    if size <= covered:
         return
     block = _SMALLEST_BLOCK
     while block < size * _BLOCK_PER_BODY and block < _LARGEST_BLOCK:
         block *= 2
     # Bodies up to a quarter of the block are covered; past the largest
     # block, every size is (nothing more to raise).
-    _covered = block // _BLOCK_PER_BODY if block < _LARGEST_BLOCK else 1 << 62
+    covered = block // _BLOCK_PER_BODY if block < _LARGEST_BLOCK else 1 << 62
     bytes(block)  # allocated untouched, freed at once: glibc raises its thresholds

@@ -49,7 +49,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from ._heap import make_room_for_body
+from . import _heap
 from ._state import CHANNEL_TRANSITIONS, DISCARD, ChannelInput, ChannelState, ChannelStateMachine
 from .events import (
     ChannelClosed,
@@ -169,17 +169,6 @@ class ChannelPort(Protocol):
 
     def check_can_send(self) -> None:
         """Raise :class:`~amqproto.exceptions.ConnectionClosedError` unless a channel frame may go out now."""
-
-
-def _join_body(chunks: list[bytes | memoryview], size: int) -> bytes:
-    """A body received in several frames, joined: its one copy after the socket reads.
-
-    The allocator is told first to keep memory freed for bodies this large
-    (:func:`~amqproto._heap.make_room_for_body`), so that consuming large
-    bodies one after another does not page-fault on every one.
-    """
-    make_room_for_body(size)
-    return b"".join(chunks)
 
 
 class _IncomingContent:
@@ -909,7 +898,9 @@ class Channel:
         incoming.chunks.append(payload)
         incoming.received = received
         if received == incoming.body_size:
-            self._complete(incoming, _join_body(incoming.chunks, received), events)
+            if received > _heap.covered:
+                _heap.make_room_for_body(received)  # the join then reuses freed memory (see _heap)
+            self._complete(incoming, b"".join(incoming.chunks), events)
 
     def _handle_body_parts(self, frame: ContentBodyParts, events: list[Event]) -> None:
         """A large body frame, as views of the received bytes: kept uncopied until the body is whole.
@@ -931,7 +922,9 @@ class Channel:
         incoming.chunks += frame.parts
         incoming.received = received
         if received == incoming.body_size:
-            self._complete(incoming, _join_body(incoming.chunks, received), events)
+            if received > _heap.covered:
+                _heap.make_room_for_body(received)  # the join then reuses freed memory (see _heap)
+            self._complete(incoming, b"".join(incoming.chunks), events)
 
     def _complete(self, incoming: _IncomingContent, body: bytes, events: list[Event]) -> None:
         self._incoming = None

@@ -161,7 +161,7 @@ def _traced_peak(call: Callable[[], object]) -> tuple[int, int]:
 
 def test_allocator_hint_once_per_size_class(monkeypatch: pytest.MonkeyPatch) -> None:
     """The block that raises glibc's thresholds: 4x the body, 1 MiB at least, freed at once, once a class."""
-    monkeypatch.setattr(_heap, "_covered", _heap.SMALLEST - 1)
+    monkeypatch.setattr(_heap, "covered", _heap.SMALLEST - 1)
     mib = 1 << 20
     assert _traced_peak(lambda: make_room_for_body(_heap.SMALLEST - 1))[1] < 1024  # too small: nothing
     left, peak = _traced_peak(lambda: make_room_for_body(_heap.SMALLEST))
@@ -178,7 +178,8 @@ def test_allocator_hint_once_per_size_class(monkeypatch: pytest.MonkeyPatch) -> 
 def test_body_in_many_frames_is_joined_after_the_allocator_hint(monkeypatch: pytest.MonkeyPatch) -> None:
     """Both joins (body frames as bytes, and as views) tell the allocator the body's size first."""
     sizes: list[int] = []
-    monkeypatch.setattr("amqproto.channel.make_room_for_body", sizes.append)
+    monkeypatch.setattr(_heap, "covered", -1)  # every body past it: the hint is called
+    monkeypatch.setattr(_heap, "make_room_for_body", sizes.append)
     connection, broker = open_connection()
     open_channel(connection, broker)
     small_frames = content_frames(1, DELIVER, b"s" * 3000, PROPS, chunk=1000)  # payloads below the views
