@@ -49,6 +49,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from . import _heap
 from ._state import CHANNEL_TRANSITIONS, DISCARD, ChannelInput, ChannelState, ChannelStateMachine
 from .events import (
     ChannelClosed,
@@ -897,6 +898,8 @@ class Channel:
         incoming.chunks.append(payload)
         incoming.received = received
         if received == incoming.body_size:
+            if received > _heap.covered:
+                _heap.make_room_for_body(received)  # the join then reuses freed memory (see _heap)
             self._complete(incoming, b"".join(incoming.chunks), events)
 
     def _handle_body_parts(self, frame: ContentBodyParts, events: list[Event]) -> None:
@@ -919,6 +922,8 @@ class Channel:
         incoming.chunks += frame.parts
         incoming.received = received
         if received == incoming.body_size:
+            if received > _heap.covered:
+                _heap.make_room_for_body(received)  # the join then reuses freed memory (see _heap)
             self._complete(incoming, b"".join(incoming.chunks), events)
 
     def _complete(self, incoming: _IncomingContent, body: bytes, events: list[Event]) -> None:

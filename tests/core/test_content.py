@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import tracemalloc
+from collections.abc import Callable
 from typing import cast
 
 import pytest
 
-from amqproto import BasicProperties, ConnectionState
+from amqproto import BasicProperties, ConnectionState, _heap
+from amqproto._heap import make_room_for_body
 from amqproto.events import ConnectionClosed, MessageDelivered, MessageReturned, ReplyReceived
 from amqproto.exceptions import CommandInvalid, ResourceError, UnexpectedFrame
 from amqproto.schema import (
@@ -130,6 +132,9 @@ def test_large_body_is_copied_once_after_the_read(chunk: int) -> None:
     body = bytes(range(256)) * 4096  # 1 MiB
     chunks = _large_delivery_chunks(body, chunk)
     events = []
+    # The allocator hint a body this large gets once per process (a block
+    # allocated untouched and freed at once, tested below) is no copy.
+    make_room_for_body(len(body))
     tracemalloc.start()
     try:
         for data in chunks:
@@ -142,6 +147,47 @@ def test_large_body_is_copied_once_after_the_read(chunk: int) -> None:
     # The body itself, and bookkeeping: a view object for some of the reads
     # (the decoder's frames and lists, at most a few KiB).
     assert len(body) <= peak < len(body) + 16 * 1024 + 200 * len(chunks)
+
+
+def _traced_peak(call: Callable[[], object]) -> tuple[int, int]:
+    """The memory ``call()`` left allocated and its peak, traced."""
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+
+def test_allocator_hint_once_per_size_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The block that raises glibc's thresholds: 4x the body, 1 MiB at least, freed at once, once a class."""
+    monkeypatch.setattr(_heap, "covered", _heap.SMALLEST - 1)
+    mib = 1 << 20
+    assert _traced_peak(lambda: make_room_for_body(_heap.SMALLEST - 1))[1] < 1024  # too small: nothing
+    left, peak = _traced_peak(lambda: make_room_for_body(_heap.SMALLEST))
+    assert left < 1024 and mib <= peak < mib + 1024  # the floor
+    assert _traced_peak(lambda: make_room_for_body(mib // 4))[1] < 1024  # covered already
+    assert 4 * mib <= _traced_peak(lambda: make_room_for_body(mib))[1] < 4 * mib + 1024
+    assert _traced_peak(lambda: make_room_for_body(mib))[1] < 1024
+    assert 8 * mib <= _traced_peak(lambda: make_room_for_body(mib + 1))[1] < 8 * mib + 1024  # the next class
+    # The largest block covers every larger body.
+    assert 16 * mib <= _traced_peak(lambda: make_room_for_body(64 * mib))[1] < 16 * mib + 1024
+    assert _traced_peak(lambda: make_room_for_body(1 << 40))[1] < 1024
+
+
+def test_body_in_many_frames_is_joined_after_the_allocator_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both joins (body frames as bytes, and as views) tell the allocator the body's size first."""
+    sizes: list[int] = []
+    monkeypatch.setattr(_heap, "covered", -1)  # every body past it: the hint is called
+    monkeypatch.setattr(_heap, "make_room_for_body", sizes.append)
+    connection, broker = open_connection()
+    open_channel(connection, broker)
+    small_frames = content_frames(1, DELIVER, b"s" * 3000, PROPS, chunk=1000)  # payloads below the views
+    body = bytes(range(256)) * 4096
+    events = broker.send(*small_frames)
+    events += connection.receive_data(b"".join(_large_delivery_chunks(body, 65536)))
+    assert [cast(MessageDelivered, event).body for event in events] == [b"s" * 3000, body]
+    assert sizes == [3000, len(body)]
 
 
 def test_large_body_parts_are_views_of_the_reads() -> None:
