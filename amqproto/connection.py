@@ -172,6 +172,11 @@ if (
     is not ConnectionState.OPEN
 ):
     raise ImportError("the delivery fast path assumes that a channel frame leaves an open connection open")
+if (
+    CONNECTION_TRANSITIONS[(ConnectionState.OPEN, ConnectionInput.SEND_CHANNEL_FRAME)]
+    is not ConnectionState.OPEN
+):
+    raise ImportError("check_can_send's fast path assumes that sending leaves an open connection open")
 
 
 # Members read for every frame received or sent, bound to module names: an
@@ -203,6 +208,10 @@ class _ChannelPort:
         """Feed ``SEND_CHANNEL_FRAME``: raise :class:`ConnectionClosedError` unless the connection is open."""
         machine = self._machine
         state = machine.state
+        if state is _OPEN:
+            # Every publish comes here: an open connection stays open (the
+            # table says so, checked at import), without the table's lookup.
+            return
         try:
             machine.process(_SEND_CHANNEL_FRAME)
         except ConnectionClosedError:

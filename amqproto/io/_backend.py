@@ -77,7 +77,8 @@ class AsyncWaiter(Protocol):
 
     async def set_exception(self, error: BaseException) -> None: ...
 
-    async def wait(self) -> Any: ...
+    def wait(self) -> Awaitable[Any]:
+        """What to await for the value (a coroutine, or the library's own future)."""
 
 
 class AsyncQueue(Protocol):

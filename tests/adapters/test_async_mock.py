@@ -861,3 +861,87 @@ def test_a_call_that_times_out_drops_its_late_reply_and_the_channel_goes_on(late
         await connection.close()
 
     run(test)
+
+
+# -- writing behind: publishes awaiting their confirms together ----------------------
+
+
+def test_publishes_awaiting_confirms_together_are_written_together_each_returning_on_its_own_ack() -> None:
+    """Fifty tasks each awaiting a publish (the natural way to stream confirms).
+
+    The first publish writes itself; the others, made while it waits, leave
+    the writing to the writer task, which writes them in one go (the
+    "writing behind" path).  The broker gets the same bytes, in sequence
+    order, as from publishes made one by one, each writing itself (the
+    general path); each publish returns only once an ack covers it.
+    """
+
+    async def test() -> None:
+        broker = MockBroker()
+        connection, stream = await open_connection(broker)
+        channel = await connection.channel()
+        await channel.confirm_select()
+        writes = 0
+        writelines = stream.writelines
+
+        async def counting_writelines(buffers: list[bytes | bytearray | memoryview]) -> None:
+            nonlocal writes
+            writes += 1
+            await writelines(buffers)
+
+        stream.writelines = counting_writelines  # type: ignore[method-assign]
+        publishes = [
+            asyncio.ensure_future(channel.basic_publish(b"m%d" % number, routing_key="q"))
+            for number in range(50)
+        ]
+        await stream.wait_until(broker.sent(BasicPublish, 50))
+        assert writes <= 3, writes
+        broker.send(MethodFrame(channel.id, BasicAck(49, multiple=True)))
+        assert [await publish for publish in publishes[:49]] == list(range(1, 50))
+        for _ in range(20):  # loop turns in which nothing may settle the last one
+            await asyncio.sleep(0)
+        assert not publishes[49].done()
+        broker.send(MethodFrame(channel.id, BasicAck(50, multiple=True)))
+        assert await publishes[49] == 50
+        behind = bodies(broker.published())
+
+        # The general path: one publish at a time, each writing itself.
+        writes = 0
+        for number in range(50):
+            publish = asyncio.ensure_future(channel.basic_publish(b"m%d" % number, routing_key="q"))
+            await stream.wait_until(broker.sent(BasicPublish, 51 + number))
+            broker.send(MethodFrame(channel.id, BasicAck(51 + number)))
+            assert await publish == 51 + number
+        assert writes == 50
+        assert bodies(broker.published())[50:] == behind == [b"m%d" % number for number in range(50)]
+        await connection.close()
+
+    run(test)
+
+
+def test_a_write_behind_that_fails_fails_each_waiting_publish_naming_it() -> None:
+    """The writer's write fails: every publish that left its write to it fails, typed, naming itself."""
+
+    async def test() -> None:
+        broker = MockBroker()
+        connection, stream = await open_connection(broker)
+        channel = await connection.channel()
+        await channel.confirm_select()
+        writelines = stream.writelines
+        writes = 0
+
+        async def failing_writelines(buffers: list[bytes | bytearray | memoryview]) -> None:
+            nonlocal writes
+            writes += 1
+            if writes > 1:
+                raise ConnectionResetError("the mock stream broke")
+            await writelines(buffers)
+
+        stream.writelines = failing_writelines  # type: ignore[method-assign]
+        publishes = [asyncio.ensure_future(channel.basic_publish(b"m", routing_key="q")) for _ in range(10)]
+        outcomes = [await outcome(publish) for publish in publishes]
+        assert outcomes == [("ConnectionLost", (number,)) for number in range(1, 11)]
+        assert not connection._confirm_waiters and not connection._confirm_deadlines
+        assert not connection.is_open
+
+    run(test)

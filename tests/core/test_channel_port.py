@@ -10,9 +10,11 @@ from __future__ import annotations
 import pytest
 
 from amqproto import BasicProperties, Channel, ChannelState
+from amqproto._state import ConnectionInput, ConnectionState, ConnectionStateMachine
 from amqproto.channel import ChannelPort
+from amqproto.connection import _ChannelPort
 from amqproto.events import ChannelClosed, ChannelOpened, Event, MessageDelivered, ReplyReceived
-from amqproto.exceptions import ConnectionClosedError, NotFound, ResourceError
+from amqproto.exceptions import AMQPError, ConnectionClosedError, NotFound, ResourceError
 from amqproto.schema import (
     BasicDeliver,
     BasicPublish,
@@ -113,3 +115,24 @@ def test_the_connection_forgets_a_channel_when_it_sees_its_channel_closed() -> N
     assert list(connection.channels) == [second.id]
     # The id is free again.
     assert connection.open_channel().id == first.id
+
+
+@pytest.mark.parametrize("state", list(ConnectionState))
+def test_the_connections_port_lets_a_frame_out_as_its_state_table_says(state: ConnectionState) -> None:
+    """``check_can_send`` returns at once when the connection is open (every publish
+    asks it); in every state it agrees with feeding the table ``SEND_CHANNEL_FRAME``."""
+    general = ConnectionStateMachine(state)
+    try:
+        general.process(ConnectionInput.SEND_CHANNEL_FRAME)
+    except AMQPError as exc:
+        expected: object = type(exc)
+    else:
+        expected = None
+    fast = ConnectionStateMachine(state)
+    try:
+        _ChannelPort(fast, 0).check_can_send()
+    except AMQPError as exc:
+        got: object = type(exc)
+    else:
+        got = None
+    assert (got, fast.state) == (expected, general.state)

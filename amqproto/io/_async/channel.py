@@ -909,6 +909,7 @@ class AsyncChannel:
         connection = self._connection
         waiter = None
         watched = True
+        behind = False
         if connection._recovering:
             await connection._until_usable(timeout)
         if connection._unblocked is not None:
@@ -926,12 +927,20 @@ class AsyncChannel:
             if sequence is not None:
                 self._unconfirmed_count += 1
                 if wait:
-                    waiter, watched = connection._expect_confirm(core.id, sequence, timeout)
-        await connection._flush()
+                    waiter, watched, behind = connection._expect_confirm(core.id, sequence, timeout)
+        if not behind:
+            await connection._flush()
+        elif not connection._write_requested:
+            await connection._flush_soon()
         if waiter is not None:
             assert sequence is not None
             try:
-                await connection._wait_confirm(waiter, sequence, timeout, watched)
+                if watched and connection._watching_confirms:
+                    # The common case, without _wait_confirm's frame: the
+                    # watcher runs and bounds the wait.
+                    await waiter.wait()
+                else:
+                    await connection._wait_confirm(waiter, sequence, timeout, watched)
             except OperationTimeout as exc:
                 with connection._lock:
                     connection._forget_confirm(core.id, sequence)

@@ -98,9 +98,14 @@ class AsyncSession(Protocol):
 
     def _expect_confirm(
         self, channel_id: int, sequence: int, timeout: float | None
-    ) -> tuple[AsyncWaiter, bool]:
-        """A waiter the confirm of publish ``sequence`` settles, and whether the confirm watcher
-        bounds its wait (under the lock); pass both to :meth:`_wait_confirm`."""
+    ) -> tuple[AsyncWaiter, bool, bool]:
+        """A waiter the confirm of publish ``sequence`` settles, whether the confirm watcher
+        bounds its wait (under the lock; pass both to :meth:`_wait_confirm`), and whether
+        the publish may leave its write to the writer (:meth:`_flush_soon`)."""
+
+    @property
+    def _watching_confirms(self) -> bool:
+        """True while the confirm watcher runs: a watched wait is then the waiter's alone."""
 
     async def _wait_confirm(
         self, waiter: AsyncWaiter, sequence: int, timeout: float | None, watched: bool
@@ -130,6 +135,13 @@ class AsyncSession(Protocol):
 
     async def _flush(self) -> bool:
         """Write what the core queued."""
+
+    @property
+    def _write_requested(self) -> bool:
+        """True from :meth:`_flush_soon` until the writer drains the core."""
+
+    async def _flush_soon(self) -> None:
+        """Have the writer write what the core queued; never waits for the write."""
 
     async def _call_later(self, kind: str, callback: Callable[..., object], *arguments: Any) -> None:
         """Queue a user callback for the callback runner."""

@@ -910,6 +910,7 @@ class SyncChannel:
         connection = self._connection
         waiter = None
         watched = True
+        behind = False
         if connection._recovering:
             connection._until_usable(timeout)
         if connection._unblocked is not None:
@@ -927,12 +928,20 @@ class SyncChannel:
             if sequence is not None:
                 self._unconfirmed_count += 1
                 if wait:
-                    waiter, watched = connection._expect_confirm(core.id, sequence, timeout)
-        connection._flush()
+                    waiter, watched, behind = connection._expect_confirm(core.id, sequence, timeout)
+        if not behind:
+            connection._flush()
+        elif not connection._write_requested:
+            connection._flush_soon()
         if waiter is not None:
             assert sequence is not None
             try:
-                connection._wait_confirm(waiter, sequence, timeout, watched)
+                if watched and connection._watching_confirms:
+                    # The common case, without _wait_confirm's frame: the
+                    # watcher runs and bounds the wait.
+                    waiter.wait()
+                else:
+                    connection._wait_confirm(waiter, sequence, timeout, watched)
             except OperationTimeout as exc:
                 with connection._lock:
                     connection._forget_confirm(core.id, sequence)

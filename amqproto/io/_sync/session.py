@@ -99,9 +99,14 @@ class SyncSession(Protocol):
 
     def _expect_confirm(
         self, channel_id: int, sequence: int, timeout: float | None
-    ) -> tuple[SyncWaiter, bool]:
-        """A waiter the confirm of publish ``sequence`` settles, and whether the confirm watcher
-        bounds its wait (under the lock); pass both to :meth:`_wait_confirm`."""
+    ) -> tuple[SyncWaiter, bool, bool]:
+        """A waiter the confirm of publish ``sequence`` settles, whether the confirm watcher
+        bounds its wait (under the lock; pass both to :meth:`_wait_confirm`), and whether
+        the publish may leave its write to the writer (:meth:`_flush_soon`)."""
+
+    @property
+    def _watching_confirms(self) -> bool:
+        """True while the confirm watcher runs: a watched wait is then the waiter's alone."""
 
     def _wait_confirm(
         self, waiter: SyncWaiter, sequence: int, timeout: float | None, watched: bool
@@ -131,6 +136,13 @@ class SyncSession(Protocol):
 
     def _flush(self) -> bool:
         """Write what the core queued."""
+
+    @property
+    def _write_requested(self) -> bool:
+        """True from :meth:`_flush_soon` until the writer drains the core."""
+
+    def _flush_soon(self) -> None:
+        """Have the writer write what the core queued; never waits for the write."""
 
     def _call_later(self, kind: str, callback: Callable[..., object], *arguments: Any) -> None:
         """Queue a user callback for the callback runner."""
