@@ -211,7 +211,8 @@ def _lay_out_arguments(
             bits_var = f"_bits{index}"
             layout.fixed(
                 "B",
-                " | ".join(f"({1 << k} if m.{s.name} else 0)" for k, s in enumerate(run)),
+                # Distinct bits, so + is |; 3.11 specialises int + (not |): see _property_encoder_lines.
+                " + ".join(f"({1 << k} if m.{s.name} else 0)" for k, s in enumerate(run)),
                 bits_var,
             )
             constructor_args.extend(f"({bits_var} & {1 << k}) != 0" for k in range(len(run)))
@@ -713,15 +714,25 @@ parts.append(LONGS[_tsize] if _tsize < {SMALL} else pack_I(_tsize))
 parts.append(_tdata)"""
 
 
-def _property_encoder_lines(specs: tuple[FieldSpec, ...]) -> list[str]:
-    """Lines that encode the properties ``p`` into ``flags`` and ``encoded``."""
+def _property_encoder_lines(specs: tuple[FieldSpec, ...], then: str | None = None) -> list[str]:
+    """Lines that encode the properties ``p`` into ``flags`` and ``encoded``.
+
+    ``then``, an expression, is joined after the properties into ``encoded``
+    (the header frame's frame end: one ``+`` less for its caller).
+    """
     # parts.append(...) rather than a bound append: 3.11 turns the method
     # call into an inline list append, about half the instructions (callgrind).
+    # flags += bit rather than |=: each bit is added once, so the two agree,
+    # and 3.11 specialises int + (BINARY_OP_ADD_INT) but not |, which costs
+    # a generic number call (callgrind: with one + less below, a content header
+    # frame of five properties 18.6k -> 18.2k instructions).
     lines = ["flags = 0", "parts = []"]
     for number, spec in enumerate(specs):
-        lines += [f"v = p.{spec.name}", "if v is not None:", f"    flags |= {1 << (15 - number)}"]
+        lines += [f"v = p.{spec.name}", "if v is not None:", f"    flags += {1 << (15 - number)}"]
         encode = _INLINE_TABLE_ENCODE.splitlines() if spec.wire is Table else _property_lines(spec)[0]
         lines += indent(encode)
+    if then is not None:
+        lines.append(f"parts.append({then})")
     return [*lines, "encoded = b''.join(parts)"]
 
 
@@ -885,11 +896,11 @@ def _compile_header_frame_encoder() -> Callable[[int, int, BasicProperties], byt
     source = [
         f"def {name}(channel, body_size, p):",
         '    """A whole content header frame of class basic: generated from BasicProperties."""',
-        *indent(_property_encoder_lines(fields_of(BasicProperties))),
+        # encoded ends with the frame end: the payload is 14 octets and the properties.
+        *indent(_property_encoder_lines(fields_of(BasicProperties), then="b'\\xce'")),
         (
-            f"    return _HEADER_FRAME.pack(2, channel, 14 + len(encoded), "
-            f"{BasicProperties.CLASS_ID}, 0, body_size, flags)"
-            " + encoded + b'\\xce'"
+            f"    return _HEADER_FRAME.pack(2, channel, 13 + len(encoded), "
+            f"{BasicProperties.CLASS_ID}, 0, body_size, flags) + encoded"
         ),
     ]
     return compile_function("\n".join(source), name, namespace, __name__)
