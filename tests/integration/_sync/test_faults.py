@@ -216,6 +216,51 @@ def test_publishes_waiting_for_their_confirm_fail_with_the_close(
                 assert sorted(error.unconfirmed for error in errors) == [(4,), (5,)]
 
 
+#: Publishes made at once in the natural-API test (as many as the blocking
+#: twin's gather runs at once: 16 threads), and the first of them the broker acks.
+CONCURRENT, CONCURRENT_ACKED = 16, 8
+
+
+@pytest.mark.parametrize("end", list(THE_END))
+def test_publishes_writing_behind_end_typed_and_only_acked_ones_are_confirmed(
+    connection_class: type[SyncConnection], end: str
+) -> None:
+    # The natural API: a task per publish awaiting its own ack, so that every
+    # publish made while others wait leaves its write to the writer ("Writing
+    # behind" in io/_async/connection.py). The broker acks the first half in
+    # one multiple ack and ends, in the same write.
+    def script(broker: FakeBroker) -> None:
+        channel = broker.expect(BasicPublish, CONCURRENT)[0][0].channel
+        end_with(broker, channel, [ack(channel, CONCURRENT_ACKED, multiple=True)], end)
+
+    with FakeBroker(script) as broker:
+        with connect(connection_class, broker) as connection:
+            with connection.get_channel() as channel:
+                channel.confirm_select()
+
+                def publish() -> int | AMQPError:
+                    try:
+                        sequence = channel.basic_publish(b"m", routing_key="q")
+                    except AMQPError as exc:
+                        return exc
+                    assert sequence is not None  # in confirm mode, the publish's number
+                    return sequence
+
+                outcomes = bounded(HANG_BOUND, lambda: gather(*[publish] * CONCURRENT))
+    confirmed = sorted(outcome for outcome in outcomes if isinstance(outcome, int))
+    failed = [outcome for outcome in outcomes if not isinstance(outcome, int)]
+    for error in failed:
+        assert isinstance(error, THE_END[end]), repr(error)
+        assert len(error.unconfirmed) == 1  # its own publish, and only it
+    # Each publish ended exactly once, and none not acked passed as confirmed.
+    assert sorted(confirmed + [error.unconfirmed[0] for error in failed]) == list(range(1, CONCURRENT + 1))
+    if end == "reset":
+        # A reset may destroy the ack before the client reads it: acks may be lost, never invented.
+        assert set(confirmed) <= set(range(1, CONCURRENT_ACKED + 1))
+    else:
+        assert confirmed == list(range(1, CONCURRENT_ACKED + 1))
+
+
 def test_a_nack_fails_the_wait_naming_the_nacked_publishes(
     connection_class: type[SyncConnection],
 ) -> None:
