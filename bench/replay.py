@@ -115,6 +115,25 @@ def _frame(channel: int, method: Any) -> bytes:
     return encode_frame(MethodFrame(channel, method))
 
 
+#: What the broker says first, once it has the protocol header.
+CONNECTION_START = _frame(0, ConnectionStart(0, 9, SERVER_PROPERTIES, "PLAIN", "en_US"))
+
+
+def handshake_reply(channel: int, method: Any) -> bytes | None:
+    """The broker's reply to a request of the handshake, or to opening or closing; ``None`` for others."""
+    if isinstance(method, ConnectionStartOk):
+        return _frame(0, ConnectionTune(2047, 131072, 0))
+    if isinstance(method, ConnectionOpen):
+        return _frame(0, ConnectionOpenOk())
+    if isinstance(method, ChannelOpen):
+        return _frame(channel, ChannelOpenOk())
+    if isinstance(method, ChannelClose):
+        return _frame(channel, ChannelCloseOk())
+    if isinstance(method, ConnectionClose):
+        return _frame(0, ConnectionCloseOk())
+    return None
+
+
 # -- the core alone ---------------------------------------------------------------
 
 
@@ -183,17 +202,14 @@ class _Peer:
             assert data.startswith(PROTOCOL_HEADER)
             data = data[len(PROTOCOL_HEADER) :]
             self.header_seen = True
-            self._send(_frame(0, ConnectionStart(0, 9, SERVER_PROPERTIES, "PLAIN", "en_US")))
+            self._send(CONNECTION_START)
         for frame in self.decoder.feed(data):
             if type(frame) is not MethodFrame:
                 continue
             method, channel = frame.method, frame.channel
-            if isinstance(method, ConnectionStartOk):
-                self._send(_frame(0, ConnectionTune(2047, 131072, 0)))
-            elif isinstance(method, ConnectionOpen):
-                self._send(_frame(0, ConnectionOpenOk()))
-            elif isinstance(method, ChannelOpen):
-                self._send(_frame(channel, ChannelOpenOk()))
+            reply = handshake_reply(channel, method)
+            if reply is not None:
+                self._send(reply)
             elif isinstance(method, BasicQos):
                 self._send(_frame(channel, BasicQosOk()))
             elif isinstance(method, BasicConsume):
@@ -203,10 +219,6 @@ class _Peer:
                     self._send(chunk)
             elif isinstance(method, BasicCancel):
                 self._send(_frame(channel, BasicCancelOk(method.consumer_tag)))
-            elif isinstance(method, ChannelClose):
-                self._send(_frame(channel, ChannelCloseOk()))
-            elif isinstance(method, ConnectionClose):
-                self._send(_frame(0, ConnectionCloseOk()))
 
     async def close(self) -> None:
         self.closed = True

@@ -43,23 +43,12 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from amqproto.schema import (
     PROTOCOL_HEADER,
-    ChannelClose,
-    ChannelCloseOk,
-    ChannelOpen,
-    ChannelOpenOk,
     ConfirmSelect,
     ConfirmSelectOk,
-    ConnectionClose,
-    ConnectionCloseOk,
-    ConnectionOpen,
-    ConnectionOpenOk,
-    ConnectionStart,
-    ConnectionStartOk,
-    ConnectionTune,
 )
 from amqproto.wire import FrameDecoder, MethodFrame, encode_frame
 from amqproto.wire.publish import encode_publish_content, encode_publish_method
-from bench.replay import SERVER_PROPERTIES
+from bench.replay import CONNECTION_START, handshake_reply
 
 __all__ = ["replay_confirms"]
 
@@ -70,10 +59,6 @@ WINDOW = 500
 FRAME_MAX = 131072
 #: basic.ack: frame type 1, channel, size 13, class 60, method 80, tag, multiple, frame end.
 _ACK = struct.Struct(">BHIHHQBB")
-
-
-def _frame(channel: int, method: Any) -> bytes:
-    return encode_frame(MethodFrame(channel, method))
 
 
 def _publish_bytes() -> bytes:
@@ -106,7 +91,7 @@ class _Broker:
             assert data.startswith(PROTOCOL_HEADER)
             data = data[len(PROTOCOL_HEADER) :]
             self.header_seen = True
-            self._send(_frame(0, ConnectionStart(0, 9, SERVER_PROPERTIES, "PLAIN", "en_US")))
+            self._send(CONNECTION_START)
         if self.confirming:
             count = data.count(self.publish)
             if count and count * len(self.publish) == len(data):
@@ -118,19 +103,12 @@ class _Broker:
                     self._ack(1)  # a body frame ends a publish
                 continue
             method, channel = frame.method, frame.channel
-            if isinstance(method, ConnectionStartOk):
-                self._send(_frame(0, ConnectionTune(2047, FRAME_MAX, 0)))
-            elif isinstance(method, ConnectionOpen):
-                self._send(_frame(0, ConnectionOpenOk()))
-            elif isinstance(method, ChannelOpen):
-                self._send(_frame(channel, ChannelOpenOk()))
+            reply = handshake_reply(channel, method)
+            if reply is not None:
+                self._send(reply)
             elif isinstance(method, ConfirmSelect):
                 self.confirming = True
-                self._send(_frame(channel, ConfirmSelectOk()))
-            elif isinstance(method, ChannelClose):
-                self._send(_frame(channel, ChannelCloseOk()))
-            elif isinstance(method, ConnectionClose):
-                self._send(_frame(0, ConnectionCloseOk()))
+                self._send(encode_frame(MethodFrame(channel, ConfirmSelectOk())))
 
     def _ack(self, count: int) -> None:
         acks = []
