@@ -635,84 +635,98 @@ class FrameDecoder:
                         raise unknown_method(index)
                     method = decoder(buf[start:end], 4, size)
                     offset = end + 1
-                    if index == deliver_index and offset <= last_start:
-                        # A delivery (trick 11 of amqproto.wire._fast): its content
-                        # header and single body frame, when both are here and
-                        # plain, decoded without going round the loop twice.  Any
-                        # doubt, and the loop decodes them (or refuses them) the
-                        # general way, after the method frame below.  The
-                        # variables the error handler below reads describe the
-                        # header while it is decoded.
-                        frame_type, frame_channel, size, index, body_size, flags = _unpack_frame_start(
-                            buf, offset
-                        )
-                        start = offset + 7
-                        end = start + size
-                        body_start = end + 8
-                        if (
-                            frame_type == 2
-                            and frame_channel == channel
-                            and 14 <= size <= max_size
-                            and index >> 16 == 60
-                            and body_start <= length
-                            and buf[end] == 0xCE
-                        ):
-                            frame_type, frame_channel, body_end = _unpack_frame_header(buf, end + 1)
-                            if (
-                                frame_type == 3
-                                and frame_channel == channel
-                                and body_end == body_size
-                                and 0 < body_end <= max_size
-                                and body_end < views_from  # not a large body: trick 10's views
-                                and (body_end := body_end + body_start) < length
-                                and buf[body_end] == 0xCE
-                            ):
-                                frame_type = 2
-                                header: Any = None
-                                if flags == 0 and size == 14:
-                                    # Immutable: the shared empty properties (what the
-                                    # header decoder for no flags gives), or the header
-                                    # frame holding them, one per size and channel.
-                                    if delivery_twin is not None:
-                                        header = _EMPTY_PROPERTIES
-                                    else:
-                                        header = empty_headers.get(body_size << 16 | channel)
-                                if header is None:
-                                    header_decoder = header_decoders.get(flags)
-                                if header is None and header_decoder is not None:
-                                    try:
-                                        header = header_decoder(buf[start:end], 14, size, channel, body_size)
-                                    except RAW_DECODE_ERRORS:
-                                        pass  # the loop decodes the header again, and refuses it
-                                    else:
-                                        if delivery_twin is not None:
-                                            header = header.properties
-                                        elif flags == 0 and len(empty_headers) < _EMPTY_HEADERS_MAX:
-                                            empty_headers[body_size << 16 | channel] = header
-                                if header is not None:
-                                    if delivery_twin is not None:
-                                        # The whole delivery as one object (see __init__).
-                                        frame = delivery_twin()
-                                        frame.channel_id = channel
-                                        frame.method = method
-                                        frame.properties = header
-                                        frame.body = buf[body_start:body_end]
-                                        frame.__class__ = delivery_class
-                                        append(frame)
-                                    else:
-                                        append(MethodFrame(channel, method))
-                                        append(header)
-                                        append(ContentBodyFrame(channel, buf[body_start:body_end]))
-                                    offset = body_end + 1
-                                    continue
-                    if method_twin is not None:
-                        frame = method_twin()
-                        frame.channel = channel
-                        frame.method = method
-                        frame.__class__ = MethodFrame
+                    if index != deliver_index or offset > last_start:
+                        if method_twin is not None:
+                            frame = method_twin()
+                            frame.channel = channel
+                            frame.method = method
+                            frame.__class__ = MethodFrame
+                        else:
+                            frame = MethodFrame(channel, method)
+                        append(frame)
+                        continue
+                    # A delivery (trick 11 of amqproto.wire._fast): its content
+                    # header and single body frame, when both are here and
+                    # plain, decoded without going round the loop twice.  Any
+                    # doubt, and the method goes out as a frame, and the loop
+                    # decodes the two (or refuses them) the general way.  The
+                    # variables the error handler below reads describe the
+                    # header while it is decoded.  (Each doubt appends the
+                    # frame itself: a jump to one place for all of them would
+                    # be long, and Python 3.11 specialises no comparison
+                    # followed by a long jump.)
+                    frame_type, frame_channel, size, index, body_size, flags = _unpack_frame_start(
+                        buf, offset
+                    )
+                    start = offset + 7
+                    end = start + size
+                    body_start = end + 8
+                    if (
+                        frame_type != 2
+                        or frame_channel != channel
+                        or size < 14
+                        or size > max_size
+                        or index >> 16 != 60
+                        or body_start > length
+                        or buf[end] != 0xCE
+                    ):
+                        append(MethodFrame(channel, method))
+                        continue
+                    frame_type, frame_channel, body_end = _unpack_frame_header(buf, end + 1)
+                    if (
+                        frame_type != 3
+                        or frame_channel != channel
+                        or body_end != body_size
+                        or not body_end
+                        or body_end > max_size
+                        or body_end >= views_from  # a large body: trick 10's views
+                    ):
+                        append(MethodFrame(channel, method))
+                        continue
+                    body_end += body_start
+                    if body_end >= length or buf[body_end] != 0xCE:
+                        append(MethodFrame(channel, method))
+                        continue
+                    frame_type = 2
+                    if flags == 0 and size == 14:
+                        # Immutable: the shared empty properties (what the header
+                        # decoder for no flags gives), or the header frame holding
+                        # them, one per size and channel.
+                        if delivery_twin is not None:
+                            header = _EMPTY_PROPERTIES
+                        else:
+                            header = empty_headers.get(body_size << 16 | channel)
                     else:
-                        frame = MethodFrame(channel, method)
-                    append(frame)
+                        header = None
+                    if header is None:
+                        header_decoder = header_decoders.get(flags)
+                        if header_decoder is None:
+                            append(MethodFrame(channel, method))
+                            continue
+                        try:
+                            header = header_decoder(buf[start:end], 14, size, channel, body_size)
+                        except RAW_DECODE_ERRORS:
+                            # The loop decodes the header again, and refuses it.
+                            append(MethodFrame(channel, method))
+                            continue
+                        if delivery_twin is not None:
+                            header = header.properties
+                        elif flags == 0 and len(empty_headers) < _EMPTY_HEADERS_MAX:
+                            empty_headers[body_size << 16 | channel] = header
+                    if delivery_twin is not None:
+                        # The whole delivery as one object (see __init__).
+                        frame = delivery_twin()
+                        frame.channel_id = channel
+                        frame.method = method
+                        frame.properties = header
+                        frame.body = buf[body_start:body_end]
+                        frame.__class__ = delivery_class
+                        append(frame)
+                    else:
+                        append(MethodFrame(channel, method))
+                        append(header)
+                        append(ContentBodyFrame(channel, buf[body_start:body_end]))
+                    offset = body_end + 1
                     continue
                 elif frame_type == 3:
                     if size >= views_from:
