@@ -302,6 +302,11 @@ _unpack_frame_start = struct.Struct(">BHIIQH").unpack_from
 #: The frame header and the first 4 payload octets (a method's ids).
 _unpack_frame_and_ids = struct.Struct(">BHII").unpack_from
 _unpack_flags = struct.Struct(">H").unpack_from
+#: What follows a delivery's method frame: the content header's frame start
+#: (as _unpack_frame_start) and, where they lie when the header has no
+#: properties (a 14-octet payload), its frame-end octet and the body frame's
+#: header.  One unpack instead of two for the usual delivery.
+_unpack_delivery_rest = struct.Struct(">BHIIQHBBHI").unpack_from
 _END_THEN_BODY_HEADER = END_THEN_BODY_HEADER
 _SMALL_BODY = 4096
 
@@ -576,8 +581,12 @@ class FrameDecoder:
         header_decoders = _HEADER_DECODERS
         frame_type = index = flags = start = end = size = 0
         frame: Any
-        # Where the last 21-octet frame start (see below) fits.
+        header: Any  # a delivery's properties, or its header frame
+        # Where the last 21-octet frame start (see below) fits, and where
+        # the last delivery's method frame may end for the rest to be
+        # read at once (see _unpack_delivery_rest).
         last_start = length - 21
+        last_delivery = length - 29
         views_from = self._views_from
         method_twin = _METHOD_FRAME_TWIN
         body_twin = _BODY_FRAME_TWIN
@@ -635,7 +644,7 @@ class FrameDecoder:
                         raise unknown_method(index)
                     method = decoder(buf[start:end], 4, size)
                     offset = end + 1
-                    if index != deliver_index or offset > last_start:
+                    if index != deliver_index or offset > last_delivery:
                         if method_twin is not None:
                             frame = method_twin()
                             frame.channel = channel
@@ -655,9 +664,18 @@ class FrameDecoder:
                     # frame itself: a jump to one place for all of them would
                     # be long, and Python 3.11 specialises no comparison
                     # followed by a long jump.)
-                    frame_type, frame_channel, size, index, body_size, flags = _unpack_frame_start(
-                        buf, offset
-                    )
+                    (
+                        frame_type,
+                        frame_channel,
+                        size,
+                        index,
+                        body_size,
+                        flags,
+                        header_end,
+                        body_type,
+                        body_channel,
+                        body_end,
+                    ) = _unpack_delivery_rest(buf, offset)
                     start = offset + 7
                     end = start + size
                     body_start = end + 8
@@ -668,14 +686,16 @@ class FrameDecoder:
                         or size > max_size
                         or index >> 16 != 60
                         or body_start > length
-                        or buf[end] != 0xCE
                     ):
                         append(MethodFrame(channel, method))
                         continue
-                    frame_type, frame_channel, body_end = _unpack_frame_header(buf, end + 1)
+                    if size != 14:  # properties: the body frame's header lies further on
+                        header_end = buf[end]
+                        body_type, body_channel, body_end = _unpack_frame_header(buf, end + 1)
                     if (
-                        frame_type != 3
-                        or frame_channel != channel
+                        header_end != 0xCE
+                        or body_type != 3
+                        or body_channel != channel
                         or body_end != body_size
                         or not body_end
                         or body_end > max_size
@@ -687,7 +707,6 @@ class FrameDecoder:
                     if body_end >= length or buf[body_end] != 0xCE:
                         append(MethodFrame(channel, method))
                         continue
-                    frame_type = 2
                     if flags == 0 and size == 14:
                         # Immutable: the shared empty properties (what the header
                         # decoder for no flags gives), or the header frame holding
@@ -785,3 +804,4 @@ class FrameDecoder:
 
 # HEADER_FRAME is the encoder's view of the same layout as the decoder's prefix.
 assert HEADER_FRAME.size == struct.calcsize(">BHIIQH") == 21
+assert struct.calcsize(">BHIIQHBBHI") == 21 + 1 + 7 == 29  # a frame's header is 7 octets
