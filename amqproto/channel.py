@@ -44,7 +44,6 @@ one or, with ``multiple``, every outstanding number up to theirs.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import deque
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -130,7 +129,6 @@ from .schema.methods import (
 )
 from .schema.properties import BasicProperties
 from .schema.types import FieldTable
-from .wire._introspect import slots_twin
 from .wire.codec import encode_method_frame
 from .wire.frames import ContentBodyFrame, ContentBodyParts, ContentHeaderFrame, Frame, MethodFrame
 from .wire.publish import Output, encode_publish_content, encode_publish_method
@@ -567,64 +565,40 @@ class Channel:
             msg = f"{kind.__name__} on channel {self.id}"
             raise UnexpectedFrame(msg)
 
-    def receive_deliveries(self, frames: list[Frame], index: int, events: list[Event]) -> int:
+    def receive_deliveries(self, frames: list[Any], index: int, events: list[Event]) -> int:
         """Handle the whole deliveries that start at ``frames[index]``; return the index past them.
 
         The core's one fast path (the seam between it and the general path,
         which ``tests/core/test_delivery_fast_path.py`` checks it against).
-        The connection calls it for a ``basic.deliver`` on this channel with
-        at least two frames after it: for each ``basic.deliver`` whose
-        content header and one body frame follow it, it does what
-        :meth:`receive_frame` does for the three, fused, and goes on with the
-        next delivery, so that a received chunk's run of deliveries costs one
-        call.  It handles only the plain case (the channel open and expecting
-        no content, the three frames on this channel, the body whole,
-        non-empty and within ``max_message_size``) and stops at the first
-        frame that is anything else, which the general path then handles (and
-        refuses, when it must); it returns ``index`` unchanged when it handled
-        nothing.  Each event is built through the twin of
-        :class:`~amqproto.events.MessageDelivered` (see :func:`_delivered_twin`).
+        The connection's decoder gives a delivery whose content header and
+        single body frame arrived with it as one
+        :class:`~amqproto.events.MessageDelivered` (trick 11 of
+        :mod:`amqproto.wire._fast`), which stands for the three frames; the
+        connection calls this for one on this channel.  For each such
+        delivery it does what :meth:`receive_frame` does for the three: the
+        event, which is the decoder's object itself, goes on to ``events``.
+        It handles only the plain case (the channel open and expecting no
+        content, the body within ``max_message_size``; the decoder saw to the
+        rest: the frames on one channel, the body whole and non-empty) and
+        stops at the first item that is anything else, which the connection
+        then hands to the general path as its frames (which refuses them,
+        when it must); it returns ``index`` unchanged when it handled nothing.
         """
-        twin = _MessageDeliveredTwin
-        if self._incoming is not None or self._machine.state is not _OPEN or twin is None:
+        if self._incoming is not None or self._machine.state is not _OPEN:
             return index
         # Nothing below changes the channel's state: RECV_METHOD and
         # RECV_CONTENT leave an open channel open (checked at import).
         channel_id = self.id
         limit = self._port.max_message_size
-        last = len(frames) - 3
-        append = events.append
+        count = len(frames)
         delivered = MessageDelivered
-        while index <= last:
-            frame = frames[index]
-            if type(frame) is not MethodFrame or frame.channel != channel_id:
+        first = index
+        while index < count:
+            event = frames[index]
+            if type(event) is not delivered or event.channel_id != channel_id or len(event.body) > limit:
                 break
-            method = frame.method
-            header = frames[index + 1]
-            body = frames[index + 2]
-            if (
-                type(method) is not BasicDeliver
-                or type(header) is not ContentHeaderFrame
-                or type(body) is not ContentBodyFrame
-                or header.channel != channel_id
-                or body.channel != channel_id
-            ):
-                break
-            payload = body.payload
-            size = header.body_size
-            if size != len(payload) or not size or size > limit:
-                break
-            # MessageDelivered(channel_id=..., ...) without its frozen
-            # __init__, which sets each field through object.__setattr__
-            # (see _delivered_twin).
-            event = twin()
-            event.channel_id = channel_id
-            event.method = method
-            event.properties = header.properties
-            event.body = payload
-            event.__class__ = delivered
-            append(event)
-            index += 3
+            index += 1
+        events += frames[first:index]
         return index
 
     def _expect(self, event: ChannelInput, method: Method) -> bool:
@@ -964,28 +938,6 @@ def _handlers() -> Mapping[type[Method], Any]:
         BasicNack: Channel._on_confirm,
     }
 
-
-def _delivered_twin() -> Any:
-    """The twin of :class:`MessageDelivered` (see :func:`~amqproto.wire._introspect.slots_twin`), or ``None``.
-
-    A frozen dataclass's ``__init__`` sets each field through
-    ``object.__setattr__``, which counts once per message consumed; the
-    twin is filled with plain attribute stores instead, then becomes a
-    ``MessageDelivered`` equal to the one the constructor builds.
-
-    ``None`` when there is no twin (an interpreter that refuses the
-    ``__class__`` assignment) or when ``MessageDelivered`` no longer has
-    exactly the four fields :meth:`Channel.receive_deliveries` sets: the
-    fast path then handles nothing, and every delivery takes the general
-    path.
-    """
-    names = tuple(field.name for field in dataclasses.fields(MessageDelivered))
-    if names != ("channel_id", "method", "properties", "body"):  # pragma: no cover - a guard on events.py
-        return None
-    return slots_twin(MessageDelivered)
-
-
-_MessageDeliveredTwin = _delivered_twin()
 
 # receive_deliveries skips the state machine: a method, and its content,
 # received on an open channel must leave it open.

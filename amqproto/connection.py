@@ -61,6 +61,7 @@ from .events import (
     ConnectionUnblocked,
     Event,
     HeartbeatTimedOut,
+    MessageDelivered,
     ReplyReceived,
 )
 from .exceptions import (
@@ -84,7 +85,9 @@ from .exceptions import (
 from .request import Request
 from .schema.constants import FRAME_MIN_SIZE, PROTOCOL_HEADER
 from .schema.methods import (
-    BasicDeliver,
+    ConnectionBlocked as ConnectionBlockedMethod,
+)
+from .schema.methods import (
     ConnectionClose,
     ConnectionCloseOk,
     ConnectionOpen,
@@ -100,9 +103,6 @@ from .schema.methods import (
     Method,
 )
 from .schema.methods import (
-    ConnectionBlocked as ConnectionBlockedMethod,
-)
-from .schema.methods import (
     ConnectionUnblocked as ConnectionUnblockedMethod,
 )
 from .schema.types import FieldTable
@@ -115,6 +115,7 @@ from .wire.frames import (
     HeartbeatFrame,
     MethodFrame,
     ProtocolHeaderFrame,
+    delivery_frames,
 )
 from .wire.publish import Output
 
@@ -292,7 +293,11 @@ class Connection:
 
         # Large body frames as views of the received chunks, joined once by
         # their channel: a large body is copied once after the socket read.
-        self._decoder = FrameDecoder(FRAME_MIN_SIZE, body_views_from=BODY_VIEWS_FROM)
+        # A whole delivery in one chunk comes as its event (trick 11 of
+        # amqproto.wire._fast), which the channel passes on as it is.
+        self._decoder = FrameDecoder(
+            FRAME_MIN_SIZE, body_views_from=BODY_VIEWS_FROM, deliveries=MessageDelivered
+        )
         self._channels: dict[int, Channel] = {}
         self._secret_request: Request[ConnectionUpdateSecretOk] | None = None
         self._close_error: AMQPError | None = None
@@ -392,28 +397,29 @@ class Connection:
             return events
         self._received_since_tick = True
         try:
-            frames = self._decoder.feed(data)
+            # Frames, ContentBodyParts and whole deliveries (see __init__).
+            frames: list[Any] = self._decoder.feed(data)
             count = len(frames)
             index = 0
             while index < count:
                 frame = frames[index]
-                if (
-                    type(frame) is MethodFrame
-                    and type(frame.method) is BasicDeliver
-                    and index + 2 < count
-                    and self._machine.state is _OPEN
-                ):
-                    # The hot path of consuming: a run of deliveries, each with
-                    # its header and whole body (see Channel.receive_deliveries);
-                    # anything unusual about them takes the general path, frame
-                    # by frame.
-                    channel = self._channels.get(frame.channel)
-                    if channel is not None:
+                if type(frame) is MessageDelivered:
+                    # The hot path of consuming: a run of deliveries, each
+                    # decoded whole, as its event (see Channel.receive_deliveries).
+                    # What the channel does not take, the general path
+                    # handles as the delivery's three frames.
+                    channel = self._channels.get(frame.channel_id)
+                    if channel is not None and self._machine.state is _OPEN:
                         handled = channel.receive_deliveries(frames, index, events)
                         if handled != index:
                             index = handled
                             continue
-                self._handle_frame(frame, events)
+                    for part in delivery_frames(frame):
+                        self._handle_frame(part, events)
+                        if self._machine.state is _CLOSED:
+                            break
+                else:
+                    self._handle_frame(frame, events)
                 index += 1
                 if self._machine.state is _CLOSED:
                     break

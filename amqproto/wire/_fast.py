@@ -73,8 +73,16 @@ the general path; it never asserts at import.
     is one shared frame per body size and channel
     (``frames._EMPTY_HEADERS``: frozen, and its properties are the shared
     empty ones).  Anything else about the two frames, and the loop decodes
-    them, or refuses them, one by one.  General path: the loop frame by
-    frame, taken with ``_FUSE_DELIVERIES`` false.
+    them, or refuses them, one by one.  A decoder given a class as
+    ``FrameDecoder(deliveries=...)`` (the core's, with
+    :class:`~amqproto.events.MessageDelivered`) builds one instance of it
+    per such delivery, through its twin (trick 1), in place of the three
+    frames: fewer objects per message, each kept alive until the read is
+    dispatched (the garbage collector counts them), and the core passes it
+    on as the event; ``frames.delivery_frames`` gives the three frames it
+    stands for, which is how the core hands one it cannot take to the
+    general path.  General path: the loop frame by frame, taken with
+    ``_FUSE_DELIVERIES`` false.
 
 12. **Small encodings from tables** (``table.LONGS``,
     ``table.TAGGED_STRING_SIZES``, ``table.TAGGED_SMALL_INTS``,

@@ -231,7 +231,9 @@ def _lay_out_arguments(
                 decode = f"n = off + _n{index}; {var} = bytes(buf[off:n]); off = n"
             else:
                 prepare.append(f"{var} = m.{spec.name}.encode()")
-                decode = f"n = off + _n{index}; {var} = buf[off:n].decode(); off = n"
+                # An empty string (the default exchange's name, most often)
+                # without slicing and decoding nothing: "" is what they give.
+                decode = f"n = off + _n{index}; {var} = buf[off:n].decode() if _n{index} else ''; off = n"
             layout.fixed(length_fmt, f"len({var})", f"_n{index}")
             layout.raw(var, decode)
             variable_sizes.append(f"len({var})")

@@ -20,6 +20,7 @@ raises the error on the next call (see :attr:`FrameDecoder.error`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import struct
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from ..schema.methods import METHODS, Method
 from ..schema.properties import BasicProperties
 from ._fast import install_fast_init, slots_twin
 from .codec import (
+    _EMPTY_PROPERTIES,
     CONTENT_ENCODERS,
     END_THEN_BODY_HEADER,
     FRAME_HEADER,
@@ -70,6 +72,7 @@ __all__ = [
     "encode_frame",
     "encode_content_frames",
     "FrameDecoder",
+    "delivery_frames",
     "HEARTBEAT_FRAME_BYTES",
 ]
 
@@ -299,6 +302,11 @@ _unpack_frame_start = struct.Struct(">BHIIQH").unpack_from
 #: The frame header and the first 4 payload octets (a method's ids).
 _unpack_frame_and_ids = struct.Struct(">BHII").unpack_from
 _unpack_flags = struct.Struct(">H").unpack_from
+#: What follows a delivery's method frame: the content header's frame start
+#: (as _unpack_frame_start) and, where they lie when the header has no
+#: properties (a 14-octet payload), its frame-end octet and the body frame's
+#: header.  One unpack instead of two for the usual delivery.
+_unpack_delivery_rest = struct.Struct(">BHIIQHBBHI").unpack_from
 _END_THEN_BODY_HEADER = END_THEN_BODY_HEADER
 _SMALL_BODY = 4096
 
@@ -320,6 +328,18 @@ _FUSE_DELIVERIES = True
 #: past this many sizes, the others are decoded each time.
 _EMPTY_HEADERS: dict[int, ContentHeaderFrame] = {}
 _EMPTY_HEADERS_MAX = 256
+#: The fields of a class given as ``FrameDecoder(deliveries=...)``.
+_DELIVERY_FIELDS = ("channel_id", "method", "properties", "body")
+
+
+def delivery_frames(delivery: Any) -> tuple[MethodFrame, ContentHeaderFrame, ContentBodyFrame]:
+    """The three frames a delivery decoded in one step stands for (see ``FrameDecoder(deliveries=...)``)."""
+    channel, body = delivery.channel_id, delivery.body
+    return (
+        MethodFrame(channel, delivery.method),
+        ContentHeaderFrame(channel, len(body), delivery.properties),
+        ContentBodyFrame(channel, body),
+    )
 
 
 def _header_decoder(flags: int) -> Callable[..., Any]:
@@ -396,6 +416,18 @@ class FrameDecoder:
             octets come out as :class:`ContentBodyParts` (views of the fed
             bytes) instead of :class:`ContentBodyFrame` (a copy); None, the
             default, for never.  The core's own decoder sets it.
+        deliveries: A class to decode a whole delivery into, in place of its
+            three frames, when trick 11 decodes them in one step (see
+            :mod:`amqproto.wire._fast`): a frozen, slotted dataclass with
+            exactly the fields ``channel_id``, ``method`` (the
+            ``basic.deliver``), ``properties`` and ``body``, such as
+            :class:`~amqproto.events.MessageDelivered`, which the core's
+            own decoder gives.  Each instance stands for the three frames
+            ``MethodFrame(channel_id, method)``,
+            ``ContentHeaderFrame(channel_id, len(body), properties)`` and
+            ``ContentBodyFrame(channel_id, body)`` (see
+            :func:`delivery_frames`); the body is never empty.  None, the
+            default, for the frames.
 
     Buffering.  Whole frames are decoded straight from the ``bytes`` fed;
     what is left, the start of one frame, is kept as it arrived, a list of
@@ -408,13 +440,27 @@ class FrameDecoder:
     body is copied on its way through.
     """
 
-    def __init__(self, frame_max: int = FRAME_MIN_SIZE, *, body_views_from: int | None = None) -> None:
+    def __init__(
+        self,
+        frame_max: int = FRAME_MIN_SIZE,
+        *,
+        body_views_from: int | None = None,
+        deliveries: type | None = None,
+    ) -> None:
         #: The largest frame accepted (framing octets included); 0 = no limit.
         self.frame_max = frame_max
         #: The error that stopped decoding; raised again by every later :meth:`feed`.
         self.error: AMQPError | None = None
         # Above any payload size when off: one comparison per body frame.
         self._views_from = 1 << 33 if body_views_from is None else body_views_from
+        self._deliveries = deliveries
+        self._delivery_twin: Any = None
+        if deliveries is not None:
+            names = tuple(field.name for field in dataclasses.fields(deliveries))
+            if names != _DELIVERY_FIELDS:
+                raise TypeError(f"{deliveries.__name__} has the fields {names}, not {_DELIVERY_FIELDS}")
+            # Without a twin (see amqproto.wire._fast), the three frames.
+            self._delivery_twin = slots_twin(deliveries)
         # The incomplete frame: its pieces as they arrived, their total size,
         # and (once its 7-octet header is in) its whole length, framing
         # included, with whether it is a large body frame and its channel.
@@ -435,8 +481,9 @@ class FrameDecoder:
         Frames decoded before a malformed one are returned; the error is
         raised by the next call (and every one after it).  With
         ``body_views_from`` set, large body frames come as
-        :class:`ContentBodyParts` (see the class): only the core, which
-        handles them, sets it.
+        :class:`ContentBodyParts` (see the class), and with ``deliveries``
+        set, whole deliveries as one object each (see :meth:`__init__`):
+        only the core, which handles them, sets these.
 
         Raises:
             FrameError: a bad frame type, frame-end octet, a frame larger than
@@ -450,7 +497,8 @@ class FrameDecoder:
             # Views must be of bytes nobody changes: a caller's bytearray or
             # memoryview may be reused for the next read.
             data = bytes(data)
-        # Frames, and ContentBodyParts when body_views_from is set.
+        # Frames, ContentBodyParts when body_views_from is set, and whole
+        # deliveries when deliveries is.
         frames: list[Any] = []
         try:
             offset = self._resume(data, frames) if self._pending else 0
@@ -533,14 +581,20 @@ class FrameDecoder:
         header_decoders = _HEADER_DECODERS
         frame_type = index = flags = start = end = size = 0
         frame: Any
-        # Where the last 21-octet frame start (see below) fits.
+        header: Any  # a delivery's properties, or its header frame
+        # Where the last 21-octet frame start (see below) fits, and where
+        # the last delivery's method frame may end for the rest to be
+        # read at once (see _unpack_delivery_rest).
         last_start = length - 21
+        last_delivery = length - 29
         views_from = self._views_from
         method_twin = _METHOD_FRAME_TWIN
         body_twin = _BODY_FRAME_TWIN
         # No delivery is basic.deliver when trick 11 is off (the tests' general path).
         deliver_index = _DELIVER_INDEX if _FUSE_DELIVERIES else -1
         empty_headers = _EMPTY_HEADERS
+        delivery_twin = self._delivery_twin
+        delivery_class = self._deliveries
         body_start = body_end = 0
         try:
             while True:
@@ -588,69 +642,109 @@ class FrameDecoder:
                     decoder = method_decoders.get(index)
                     if decoder is None:
                         raise unknown_method(index)
-                    if method_twin is not None:
-                        frame = method_twin()
-                        frame.channel = channel
-                        frame.method = decoder(buf[start:end], 4, size)
-                        frame.__class__ = MethodFrame
-                    else:
-                        frame = MethodFrame(channel, decoder(buf[start:end], 4, size))
-                    append(frame)
+                    method = decoder(buf[start:end], 4, size)
                     offset = end + 1
-                    if index != deliver_index or offset > last_start:
+                    if index != deliver_index or offset > last_delivery:
+                        if method_twin is not None:
+                            frame = method_twin()
+                            frame.channel = channel
+                            frame.method = method
+                            frame.__class__ = MethodFrame
+                        else:
+                            frame = MethodFrame(channel, method)
+                        append(frame)
                         continue
                     # A delivery (trick 11 of amqproto.wire._fast): its content
                     # header and single body frame, when both are here and
                     # plain, decoded without going round the loop twice.  Any
-                    # doubt, and the loop decodes them (or refuses them) the
-                    # general way.  The variables the error handler below
-                    # reads describe the header while it is decoded.
-                    frame_type, frame_channel, size, index, body_size, flags = _unpack_frame_start(
-                        buf, offset
-                    )
+                    # doubt, and the method goes out as a frame, and the loop
+                    # decodes the two (or refuses them) the general way.  The
+                    # variables the error handler below reads describe the
+                    # header while it is decoded.  (Each doubt appends the
+                    # frame itself: a jump to one place for all of them would
+                    # be long, and Python 3.11 specialises no comparison
+                    # followed by a long jump.)
+                    (
+                        frame_type,
+                        frame_channel,
+                        size,
+                        index,
+                        body_size,
+                        flags,
+                        header_end,
+                        body_type,
+                        body_channel,
+                        body_end,
+                    ) = _unpack_delivery_rest(buf, offset)
                     start = offset + 7
                     end = start + size
                     body_start = end + 8
                     if (
                         frame_type != 2
                         or frame_channel != channel
-                        or not 14 <= size <= max_size
+                        or size < 14
+                        or size > max_size
                         or index >> 16 != 60
                         or body_start > length
-                        or buf[end] != 0xCE
                     ):
+                        append(MethodFrame(channel, method))
                         continue
-                    frame_type, frame_channel, body_end = _unpack_frame_header(buf, end + 1)
+                    if size != 14:  # properties: the body frame's header lies further on
+                        header_end = buf[end]
+                        body_type, body_channel, body_end = _unpack_frame_header(buf, end + 1)
                     if (
-                        frame_type != 3
-                        or frame_channel != channel
+                        header_end != 0xCE
+                        or body_type != 3
+                        or body_channel != channel
                         or body_end != body_size
+                        or not body_end
                         or body_end > max_size
                         or body_end >= views_from  # a large body: trick 10's views
                     ):
+                        append(MethodFrame(channel, method))
                         continue
                     body_end += body_start
                     if body_end >= length or buf[body_end] != 0xCE:
+                        append(MethodFrame(channel, method))
                         continue
-                    frame_type = 2
-                    if flags == 0 and size == 14 and (frame := empty_headers.get(body_size << 16 | channel)):
-                        pass  # immutable, with the shared empty properties: one per size and channel
+                    if flags == 0 and size == 14:
+                        # Immutable: the shared empty properties (what the header
+                        # decoder for no flags gives), or the header frame holding
+                        # them, one per size and channel.
+                        if delivery_twin is not None:
+                            header = _EMPTY_PROPERTIES
+                        else:
+                            header = empty_headers.get(body_size << 16 | channel)
                     else:
+                        header = None
+                    if header is None:
                         header_decoder = header_decoders.get(flags)
                         if header_decoder is None:
+                            append(MethodFrame(channel, method))
                             continue
-                        frame = header_decoder(buf[start:end], 14, size, channel, body_size)
-                        if flags == 0 and len(empty_headers) < _EMPTY_HEADERS_MAX:
-                            empty_headers[body_size << 16 | channel] = frame
-                    append(frame)
-                    if body_twin is not None:
-                        frame = body_twin()
-                        frame.channel = channel
-                        frame.payload = buf[body_start:body_end]
-                        frame.__class__ = ContentBodyFrame
+                        try:
+                            header = header_decoder(buf[start:end], 14, size, channel, body_size)
+                        except RAW_DECODE_ERRORS:
+                            # The loop decodes the header again, and refuses it.
+                            append(MethodFrame(channel, method))
+                            continue
+                        if delivery_twin is not None:
+                            header = header.properties
+                        elif flags == 0 and len(empty_headers) < _EMPTY_HEADERS_MAX:
+                            empty_headers[body_size << 16 | channel] = header
+                    if delivery_twin is not None:
+                        # The whole delivery as one object (see __init__).
+                        frame = delivery_twin()
+                        frame.channel_id = channel
+                        frame.method = method
+                        frame.properties = header
+                        frame.body = buf[body_start:body_end]
+                        frame.__class__ = delivery_class
+                        append(frame)
                     else:
-                        frame = ContentBodyFrame(channel, bytes(buf[body_start:body_end]))
-                    append(frame)
+                        append(MethodFrame(channel, method))
+                        append(header)
+                        append(ContentBodyFrame(channel, buf[body_start:body_end]))
                     offset = body_end + 1
                     continue
                 elif frame_type == 3:
@@ -710,3 +804,4 @@ class FrameDecoder:
 
 # HEADER_FRAME is the encoder's view of the same layout as the decoder's prefix.
 assert HEADER_FRAME.size == struct.calcsize(">BHIIQH") == 21
+assert struct.calcsize(">BHIIQHBBHI") == 21 + 1 + 7 == 29  # a frame's header is 7 octets

@@ -8,9 +8,11 @@ events, and the same errors.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-import amqproto.channel
+import amqproto.wire.frames
 from amqproto.channel import Channel
 from amqproto.events import Event
 from amqproto.exceptions import ResourceError, UnexpectedFrame
@@ -121,23 +123,47 @@ def test_a_delivery_while_closing_is_discarded_on_both_paths() -> None:
         assert [type(event).__name__ for event in events] == ["ReplyReceived", "ChannelClosed"]
 
 
-def test_the_fast_path_takes_the_runs_and_gives_way_without_a_twin(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The seam: with the twin, a whole run costs one call; without it, the general path does it all."""
+def test_the_fast_path_takes_the_runs_and_gives_way_to_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seam: a run of whole deliveries costs one call; as frames, the general path takes them."""
     frames = deliveries(1)[:3] + deliveries(1)[10:]  # the first and the last: plain, back to back
+    # Room for the header decoders of these flags, whatever ran before: the
+    # decoder fuses a delivery only with a compiled one, which the frame by
+    # frame run compiles.
+    monkeypatch.setattr(amqproto.wire.frames, "_HEADER_DECODERS", {})
+    by_frame = run(frames, whole=False)
     calls: list[tuple[int, int]] = []
     original = Channel.receive_deliveries
 
-    def spy(self: Channel, frames: list[Frame], index: int, events: list[Event]) -> int:
+    def spy(self: Channel, frames: list[Any], index: int, events: list[Event]) -> int:
         handled = original(self, frames, index, events)
         calls.append((index, handled))
         return handled
 
     monkeypatch.setattr(Channel, "receive_deliveries", spy)
     fast = run(frames, whole=True)
-    assert calls == [(0, 6)]
+    assert calls == [(0, 2)]  # each delivery decoded as one event
     calls.clear()
-    monkeypatch.setattr(amqproto.channel, "_MessageDeliveredTwin", None)
-    slow = run(frames, whole=True)
-    assert calls == [(0, 0), (3, 3)]  # offered each delivery, handled none
-    assert fast == slow == run(frames, whole=False)
-    assert [name for name, _ in slow] == ["MessageDelivered"] * 2
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(amqproto.wire.frames, "slots_twin", lambda cls: None)  # no twin: the three frames
+        no_twin = run(frames, whole=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(amqproto.wire.frames, "_FUSE_DELIVERIES", False)  # trick 11 off: the three frames
+        unfused = run(frames, whole=True)
+    assert calls == []
+    assert fast == no_twin == unfused == by_frame
+    assert [name for name, _ in fast] == ["MessageDelivered"] * 2
+
+
+def test_a_whole_delivery_the_channel_does_not_take_goes_as_its_frames() -> None:
+    """Not taken by the fast path (content is expected): refused as the frames are, one by one."""
+    frames = content_frames(1, BasicDeliver("c", 1, False, "", "q"), b"one")
+    results = []
+    for whole in (True, False):
+        connection, broker = open_connection()
+        channel = open_channel(connection, broker)
+        connection.receive_data(encode([MethodFrame(channel.id, BasicDeliver("c", 0, False, "", "q"))]))
+        data = encode(frames) if whole else encode(frames[:1])
+        with pytest.raises(UnexpectedFrame, match=r"content of basic\.deliver was expected") as caught:
+            connection.receive_data(data)
+        results.append((str(caught.value), comparable(caught.value.events)))
+    assert results[0] == results[1]

@@ -18,12 +18,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from amqproto.events import MessageDelivered
 from amqproto.exceptions import AMQPError, FrameError
 from amqproto.schema import BasicDeliver, BasicProperties, Method
 from amqproto.schema.methods import METHODS
 from amqproto.wire import (
     ContentBodyFrame,
     ContentHeaderFrame,
+    Frame,
     FrameDecoder,
     HeartbeatFrame,
     MethodFrame,
@@ -41,6 +43,7 @@ from amqproto.wire import frames as frames_module
 from amqproto.wire import table as table_module
 from amqproto.wire._compile import compile_function, indent
 from amqproto.wire._introspect import fields_of
+from amqproto.wire.frames import delivery_frames
 from amqproto.wire.table import timestamp_to_datetime
 
 from .strategies import ALL_METHODS, field_tables, frames, instances_of, properties
@@ -605,8 +608,10 @@ def _deliveries() -> st.SearchStrategy[list[Any]]:
     )
 
 
-def _decode_all(data: bytes, cuts: list[int], frame_max: int = 0) -> tuple[list[Any], str | None]:
-    decoder = FrameDecoder(frame_max=frame_max)
+def _decode_all(
+    data: bytes, cuts: list[int], frame_max: int = 0, deliveries: type | None = None
+) -> tuple[list[Any], str | None]:
+    decoder = FrameDecoder(frame_max=frame_max, deliveries=deliveries)
     decoded: list[Any] = []
     previous = 0
     try:
@@ -631,6 +636,56 @@ def test_11_deliveries_decode_as_frame_by_frame(stream: list[Any], cuts: list[in
     assert [type(frame) for frame in fast[0]] == [type(frame) for frame in general[0]]
     if fast[1] is None:
         assert fast[0] == stream
+
+
+@settings(max_examples=200, deadline=None)
+@given(_deliveries(), st.lists(st.integers(0, 10_000), max_size=4), st.sampled_from([0, 4096, 131072]))
+def test_11_a_delivery_as_one_object_stands_for_its_frames(
+    stream: list[Any], cuts: list[int], frame_max: int
+) -> None:
+    """``FrameDecoder(deliveries=...)``: a whole delivery is one object, for the general path's frames."""
+    data = b"".join(encode_frame(frame) for frame in stream)
+    fast = _decode_all(data, cuts, frame_max, deliveries=MessageDelivered)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(frames_module, "_FUSE_DELIVERIES", False)
+        general = _decode_all(data, cuts, frame_max, deliveries=MessageDelivered)
+    assert all(type(frame) is not MessageDelivered for frame in general[0])
+    expanded: list[Any] = []
+    for frame in fast[0]:
+        if type(frame) is MessageDelivered:
+            assert frame.body  # never empty
+            expanded += delivery_frames(frame)
+        else:
+            expanded.append(frame)
+    assert (expanded, fast[1]) == general
+    assert [type(frame) for frame in expanded] == [type(frame) for frame in general[0]]
+
+
+def test_11_a_delivery_is_one_object_equal_to_the_constructed_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(frames_module, "_HEADER_DECODERS", {})  # room for the flags below, whatever ran
+    method = BasicDeliver("tag", 7, True, "ex", "q")
+    frames: list[Frame] = [
+        MethodFrame(3, method),
+        ContentHeaderFrame(3, 3, BasicProperties()),
+        ContentBodyFrame(3, b"abc"),
+        MethodFrame(3, method),
+        ContentHeaderFrame(3, 2, BasicProperties(type="t")),
+        ContentBodyFrame(3, b"de"),
+    ]
+    data = b"".join(encode_frame(frame) for frame in frames)
+    FrameDecoder(0).feed(data)  # compiles the decoder of the second header's flags, which the fusion needs
+    decoded: list[Any] = FrameDecoder(0, deliveries=MessageDelivered).feed(data)
+    assert decoded == [
+        MessageDelivered(channel_id=3, method=method, properties=BasicProperties(), body=b"abc"),
+        MessageDelivered(channel_id=3, method=method, properties=BasicProperties(type="t"), body=b"de"),
+    ]
+    assert [type(event) for event in decoded] == [MessageDelivered] * 2
+    assert [part for event in decoded for part in delivery_frames(event)] == frames
+    with pytest.MonkeyPatch.context() as patch:  # no twin: the frames
+        patch.setattr(frames_module, "slots_twin", lambda cls: None)
+        assert FrameDecoder(0, deliveries=MessageDelivered).feed(data) == frames
+    with pytest.raises(TypeError, match="fields"):
+        FrameDecoder(0, deliveries=ContentBodyFrame)
 
 
 @pytest.mark.parametrize(

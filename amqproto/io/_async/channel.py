@@ -457,7 +457,12 @@ class AsyncChannel:
         is taken after the append (the order :meth:`AsyncConsumer._end`
         keeps) and added to ``woken``, for the caller to set.  A delivery for
         a consumer tag this channel does not know is rejected with requeue,
-        so that it holds no prefetch slot.  Returns the index of the first
+        so that it holds no prefetch slot.  Each event taken is cleared from
+        ``events`` (``None`` in its place): the event and its method are
+        garbage once the message is queued, so that a chunk's deliveries
+        do not keep the garbage collector's young generation full while
+        their messages are made (each new object counts towards a
+        collection, each freed one back).  Returns the index of the first
         event not taken.
         """
         first = index
@@ -475,12 +480,18 @@ class AsyncChannel:
         if len(consumers) == 1:
             ((only_tag, only),) = consumers.items()
         unknown: list[int] = []
+        # The body sizes, for the observer (the events are gone by then).
+        observed: list[int] | None = [] if self._connection._observer is not None else None
+        cleared = cast(list[Any], events)
         while index < count:
             event = events[index]
             if type(event) is not MessageDelivered or event.channel_id != channel_id:
                 break
+            cleared[index] = None
             index += 1
             method = event.method
+            if observed is not None:
+                observed.append(len(event.body))
             tag = method.consumer_tag
             consumer = only if tag == only_tag else consumers.get(tag)
             if consumer is None:
@@ -490,7 +501,8 @@ class AsyncChannel:
             message.channel = self
             message.body = event.body
             message.properties = event.properties
-            message.delivery_tag = method.delivery_tag + offset
+            # A tag plus 0 would be a new int, unless a small one.
+            message.delivery_tag = method.delivery_tag + offset if offset else method.delivery_tag
             message.exchange = method.exchange
             message.routing_key = method.routing_key
             message.redelivered = method.redelivered
@@ -500,13 +512,12 @@ class AsyncChannel:
             if consumer._sleepers:
                 woken.append(consumer._sleepers.popleft())
         if index > first:
-            self._last_tag = events[index - 1].method.delivery_tag + offset  # type: ignore[attr-defined]
+            self._last_tag = method.delivery_tag + offset
         if unknown:
             self._reject_unknown(unknown)
-        connection = self._connection
-        if connection._observer is not None:
-            for event in events[first:index]:
-                connection._observe("message_delivered", channel_id, len(event.body))  # type: ignore[attr-defined]
+        if observed is not None:
+            for size in observed:
+                self._connection._observe("message_delivered", channel_id, size)
         return index
 
     def _reject_unknown(self, delivery_tags: list[int]) -> None:
