@@ -424,6 +424,15 @@ class AsyncioBackend:
             future.remove_done_callback(wake)
         return future.done()
 
+    async def wake_all(self, waiters: list[_Waiter]) -> None:
+        # Every ack settles several publishes, each awaiting its waiter:
+        # their futures are set here in one loop, without a set_result
+        # coroutine per waiter.
+        for waiter in waiters:
+            future = waiter._future
+            if not future.done():
+                future.set_result(None)
+
     #: time.monotonic itself, called without a frame of ours in between
     #: (each publish awaiting its confirm reads the clock for its deadline).
     monotonic = staticmethod(time.monotonic)

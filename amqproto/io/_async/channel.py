@@ -533,22 +533,28 @@ class AsyncChannel:
         if consumer is not None:
             await consumer._end(error)
 
-    async def _confirms_settled(self, settled: int, nacked: list[int]) -> None:
-        """``settled`` publishes were acked or nacked (``nacked``: the ``wait=False`` ones); wake windows."""
+    def _confirms_settled(self, settled: int, nacked: list[int]) -> list[AsyncWaiter]:
+        """``settled`` publishes were acked or nacked (``nacked``: the ``wait=False`` ones).
+
+        Returns the waiters of the ``wait_for_confirms`` windows now
+        reached, for the connection to wake with the acked publishes'.
+        """
         self._unconfirmed_count -= settled
         if nacked:
             self._nacked.extend(nacked)
         windows = self._confirm_windows
         if not windows:
-            return
+            return []
         unconfirmed = self._unconfirmed_count
+        reached = []
         still = []
         for limit, waiter in windows:
             if unconfirmed <= limit:
-                await waiter.set_result(None)
+                reached.append(waiter)
             else:
                 still.append((limit, waiter))
         self._confirm_windows = still
+        return reached
 
     async def _closed(
         self, error: AMQPError, unconfirmed: tuple[int, ...], waited: frozenset[int] = frozenset()
@@ -935,9 +941,10 @@ class AsyncChannel:
         if waiter is not None:
             assert sequence is not None
             try:
-                if watched and connection._watching_confirms:
+                if watched and (connection._watching_confirms or not connection._confirm_deadlines):
                     # The common case, without _wait_confirm's frame: the
-                    # watcher runs and bounds the wait.
+                    # watcher runs and bounds the wait, or there is nothing
+                    # to bound (no timeout, and none before it).
                     await waiter.wait()
                 else:
                     await connection._wait_confirm(waiter, sequence, timeout, watched)

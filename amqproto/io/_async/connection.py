@@ -135,6 +135,10 @@ DEFAULT_CALL_TIMEOUT = 600.0
 _TIMER_SLACK = 0.002
 #: A wait "for ever" on a shared waiter, as seconds every backend accepts.
 _FOREVER = 1e9
+#: A confirm waiter's key is ``sequence << _CHANNEL_BITS | channel_id``: one
+#: int for the pair (channel numbers are 16 bits, 0 to 65535).
+_CHANNEL_BITS = 16
+_CHANNEL_MASK = (1 << _CHANNEL_BITS) - 1
 
 logger = logging.getLogger("amqproto")
 
@@ -262,11 +266,14 @@ class AsyncConnection:
         self._write_requests: AsyncQueue
         self._write_requested = False
         self._waiters: dict[Request[Any], AsyncWaiter] = {}
-        self._confirm_waiters: dict[tuple[int, int], AsyncWaiter] = {}
-        # The confirm watcher's deadlines (see the module header): (channel,
-        # sequence) -> (deadline, the timeout's seconds, the waiter), the
+        # The waiters of publishes awaiting their confirms, keyed by
+        # sequence << _CHANNEL_BITS | channel: an int, not a tuple to build
+        # and hash on every publish and every settled tag.
+        self._confirm_waiters: dict[int, AsyncWaiter] = {}
+        # The confirm watcher's deadlines (see the module header): the same
+        # keys -> (deadline, the timeout's seconds, the waiter), the
         # earliest first; the latest deadline given out; whether it runs.
-        self._confirm_deadlines: dict[tuple[int, int], tuple[float, float, AsyncWaiter]] = {}
+        self._confirm_deadlines: dict[int, tuple[float, float, AsyncWaiter]] = {}
         self._last_confirm_deadline = -math.inf
         self._watching_confirms = False
         self._channels: dict[int, AsyncChannelEvents] = {}
@@ -290,6 +297,11 @@ class AsyncConnection:
         self._recovery_failed_callbacks: list[Callable[[AMQPError], object]] = []
         self._sent_log = FrameLog("sent")
         self._received_log = FrameLog("received")
+        # Set waiters' results to None all at once: the backend's own
+        # wake_all where it has one (a loop over futures, no coroutine per
+        # waiter: an ack settles several publishes), else one by one.
+        wake_all = getattr(backend, "wake_all", None)
+        self._wake_all = wake_all if wake_all is not None else self._wake_each
 
     def __repr__(self) -> str:
         state = "recovering" if self._recovering else self._core.state.value
@@ -610,11 +622,11 @@ class AsyncConnection:
         their confirms too.
         """
         waiter = self.backend.create_waiter()
-        key = (channel_id, sequence)
+        key = sequence << _CHANNEL_BITS | channel_id
         waiters = self._confirm_waiters
         waiters[key] = waiter
         behind = len(waiters) > 1
-        seconds = self._timeout(timeout)
+        seconds = self._call_timeout if timeout is None else timeout  # _timeout, inline
         if seconds is None:
             return waiter, True, behind
         deadline = self.backend.monotonic() + seconds
@@ -651,7 +663,7 @@ class AsyncConnection:
         await waiter.wait()
 
     def _forget_confirm(self, channel_id: int, sequence: int) -> None:
-        key = (channel_id, sequence)
+        key = sequence << _CHANNEL_BITS | channel_id
         self._confirm_waiters.pop(key, None)
         self._confirm_deadlines.pop(key, None)
 
@@ -910,7 +922,7 @@ class AsyncConnection:
                         if waiters.get(key) is waiter:
                             del waiters[key]
                             await waiter.set_exception(
-                                _no_answer(f"the confirm of publish {key[1]}", seconds)
+                                _no_answer(f"the confirm of publish {key >> _CHANNEL_BITS}", seconds)
                             )
                         continue
                 if await backend.wait_timeout(self._closed, delay):
@@ -1011,8 +1023,8 @@ class AsyncConnection:
                 if channel is not None:
                     woken: list[AsyncWaiter] = []
                     index = channel._deliver(events, index - 1, woken)
-                    for sleeper in woken:
-                        await sleeper.set_result(None)
+                    if woken:
+                        await self._wake_all(woken)
             elif kind is ReplyReceived:
                 assert isinstance(event, ReplyReceived)
                 replied = self._waiters.pop(event.request, None)
@@ -1059,40 +1071,54 @@ class AsyncConnection:
                     await self._call_later("unblocked", unblocked_callback)
 
     async def _settle(self, event: PublishConfirmed | PublishNacked) -> None:
+        """Settle the publishes an ack or a nack covers: their waiters, then the channel's windows.
+
+        An ack's waiters, and the ``wait_for_confirms`` windows it reaches,
+        are woken together (:meth:`_wake_all`): one call per ack, not a
+        coroutine per publish.
+        """
         confirm_waiters = self._confirm_waiters
         channel_id = event.channel_id
         nacked = type(event) is PublishNacked
         tags = event.delivery_tags
         unwaited: list[int] = []  # the nacked publishes made with wait=False
+        woken: list[AsyncWaiter] = []  # the acked publishes' waiters
         if confirm_waiters:
             deadlines = self._confirm_deadlines
+            pop = confirm_waiters.pop
             for tag in tags:
-                key = (channel_id, tag)
-                waiter = confirm_waiters.pop(key, None)
+                key = tag << _CHANNEL_BITS | channel_id
+                waiter = pop(key, None)
                 if deadlines:
                     deadlines.pop(key, None)
                 if waiter is None:
                     if nacked:
                         unwaited.append(tag)
-                    continue
-                if nacked:
+                elif nacked:
                     await waiter.set_exception(NackError(tag))
                 else:
-                    await waiter.set_result(None)
+                    woken.append(waiter)
         elif nacked:
             unwaited = list(tags)
         if self._observer is not None:
             self._observe("publishes_nacked" if nacked else "publishes_confirmed", channel_id, len(tags))
         channel = self._channels.get(channel_id)
         if channel is not None:
-            await channel._confirms_settled(len(tags), unwaited)
+            woken += channel._confirms_settled(len(tags), unwaited)
+        if woken:
+            await self._wake_all(woken)
+
+    async def _wake_each(self, waiters: list[AsyncWaiter]) -> None:
+        """Set each waiter's result to ``None``, one by one (a backend without ``wake_all``)."""
+        for waiter in waiters:
+            await waiter.set_result(None)
 
     async def _returned(self, event: MessageReturned) -> None:
         if self._observer is not None:
             self._observe("message_returned", event.channel_id)
         channel = self._channels.get(event.channel_id)
         if event.delivery_tag is not None:
-            key = (event.channel_id, event.delivery_tag)
+            key = event.delivery_tag << _CHANNEL_BITS | event.channel_id
             waiter = self._confirm_waiters.pop(key, None)
             self._confirm_deadlines.pop(key, None)
             method = event.method
@@ -1143,10 +1169,13 @@ class AsyncConnection:
 
     async def _fail_confirm_waiters(self, channel_id: int, error: AMQPError) -> frozenset[int]:
         """Fail the ``wait=True`` publishes of a channel, each naming itself; their sequence numbers."""
-        waited = frozenset(key[1] for key in self._confirm_waiters if key[0] == channel_id)
+        waited = frozenset(
+            key >> _CHANNEL_BITS for key in self._confirm_waiters if key & _CHANNEL_MASK == channel_id
+        )
         for sequence in sorted(waited):
-            self._confirm_deadlines.pop((channel_id, sequence), None)
-            await self._confirm_waiters.pop((channel_id, sequence)).set_exception(
+            key = sequence << _CHANNEL_BITS | channel_id
+            self._confirm_deadlines.pop(key, None)
+            await self._confirm_waiters.pop(key).set_exception(
                 error.with_unconfirmed((sequence,))
             )
         return waited

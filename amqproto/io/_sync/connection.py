@@ -136,6 +136,10 @@ DEFAULT_CALL_TIMEOUT = 600.0
 _TIMER_SLACK = 0.002
 #: A wait "for ever" on a shared waiter, as seconds every backend accepts.
 _FOREVER = 1e9
+#: A confirm waiter's key is ``sequence << _CHANNEL_BITS | channel_id``: one
+#: int for the pair (channel numbers are 16 bits, 0 to 65535).
+_CHANNEL_BITS = 16
+_CHANNEL_MASK = (1 << _CHANNEL_BITS) - 1
 
 logger = logging.getLogger("amqproto")
 
@@ -263,11 +267,14 @@ class SyncConnection:
         self._write_requests: SyncQueue
         self._write_requested = False
         self._waiters: dict[Request[Any], SyncWaiter] = {}
-        self._confirm_waiters: dict[tuple[int, int], SyncWaiter] = {}
-        # The confirm watcher's deadlines (see the module header): (channel,
-        # sequence) -> (deadline, the timeout's seconds, the waiter), the
+        # The waiters of publishes awaiting their confirms, keyed by
+        # sequence << _CHANNEL_BITS | channel: an int, not a tuple to build
+        # and hash on every publish and every settled tag.
+        self._confirm_waiters: dict[int, SyncWaiter] = {}
+        # The confirm watcher's deadlines (see the module header): the same
+        # keys -> (deadline, the timeout's seconds, the waiter), the
         # earliest first; the latest deadline given out; whether it runs.
-        self._confirm_deadlines: dict[tuple[int, int], tuple[float, float, SyncWaiter]] = {}
+        self._confirm_deadlines: dict[int, tuple[float, float, SyncWaiter]] = {}
         self._last_confirm_deadline = -math.inf
         self._watching_confirms = False
         self._channels: dict[int, SyncChannelEvents] = {}
@@ -291,6 +298,11 @@ class SyncConnection:
         self._recovery_failed_callbacks: list[Callable[[AMQPError], object]] = []
         self._sent_log = FrameLog("sent")
         self._received_log = FrameLog("received")
+        # Set waiters' results to None all at once: the backend's own
+        # wake_all where it has one (a loop over futures, no coroutine per
+        # waiter: an ack settles several publishes), else one by one.
+        wake_all = getattr(backend, "wake_all", None)
+        self._wake_all = wake_all if wake_all is not None else self._wake_each
 
     def __repr__(self) -> str:
         state = "recovering" if self._recovering else self._core.state.value
@@ -611,11 +623,11 @@ class SyncConnection:
         their confirms too.
         """
         waiter = self.backend.create_waiter()
-        key = (channel_id, sequence)
+        key = sequence << _CHANNEL_BITS | channel_id
         waiters = self._confirm_waiters
         waiters[key] = waiter
         behind = len(waiters) > 1
-        seconds = self._timeout(timeout)
+        seconds = self._call_timeout if timeout is None else timeout  # _timeout, inline
         if seconds is None:
             return waiter, True, behind
         deadline = self.backend.monotonic() + seconds
@@ -652,7 +664,7 @@ class SyncConnection:
         waiter.wait()
 
     def _forget_confirm(self, channel_id: int, sequence: int) -> None:
-        key = (channel_id, sequence)
+        key = sequence << _CHANNEL_BITS | channel_id
         self._confirm_waiters.pop(key, None)
         self._confirm_deadlines.pop(key, None)
 
@@ -911,7 +923,7 @@ class SyncConnection:
                         if waiters.get(key) is waiter:
                             del waiters[key]
                             waiter.set_exception(
-                                _no_answer(f"the confirm of publish {key[1]}", seconds)
+                                _no_answer(f"the confirm of publish {key >> _CHANNEL_BITS}", seconds)
                             )
                         continue
                 if backend.wait_timeout(self._closed, delay):
@@ -1012,8 +1024,8 @@ class SyncConnection:
                 if channel is not None:
                     woken: list[SyncWaiter] = []
                     index = channel._deliver(events, index - 1, woken)
-                    for sleeper in woken:
-                        sleeper.set_result(None)
+                    if woken:
+                        self._wake_all(woken)
             elif kind is ReplyReceived:
                 assert isinstance(event, ReplyReceived)
                 replied = self._waiters.pop(event.request, None)
@@ -1060,40 +1072,54 @@ class SyncConnection:
                     self._call_later("unblocked", unblocked_callback)
 
     def _settle(self, event: PublishConfirmed | PublishNacked) -> None:
+        """Settle the publishes an ack or a nack covers: their waiters, then the channel's windows.
+
+        An ack's waiters, and the ``wait_for_confirms`` windows it reaches,
+        are woken together (:meth:`_wake_all`): one call per ack, not a
+        coroutine per publish.
+        """
         confirm_waiters = self._confirm_waiters
         channel_id = event.channel_id
         nacked = type(event) is PublishNacked
         tags = event.delivery_tags
         unwaited: list[int] = []  # the nacked publishes made with wait=False
+        woken: list[SyncWaiter] = []  # the acked publishes' waiters
         if confirm_waiters:
             deadlines = self._confirm_deadlines
+            pop = confirm_waiters.pop
             for tag in tags:
-                key = (channel_id, tag)
-                waiter = confirm_waiters.pop(key, None)
+                key = tag << _CHANNEL_BITS | channel_id
+                waiter = pop(key, None)
                 if deadlines:
                     deadlines.pop(key, None)
                 if waiter is None:
                     if nacked:
                         unwaited.append(tag)
-                    continue
-                if nacked:
+                elif nacked:
                     waiter.set_exception(NackError(tag))
                 else:
-                    waiter.set_result(None)
+                    woken.append(waiter)
         elif nacked:
             unwaited = list(tags)
         if self._observer is not None:
             self._observe("publishes_nacked" if nacked else "publishes_confirmed", channel_id, len(tags))
         channel = self._channels.get(channel_id)
         if channel is not None:
-            channel._confirms_settled(len(tags), unwaited)
+            woken += channel._confirms_settled(len(tags), unwaited)
+        if woken:
+            self._wake_all(woken)
+
+    def _wake_each(self, waiters: list[SyncWaiter]) -> None:
+        """Set each waiter's result to ``None``, one by one (a backend without ``wake_all``)."""
+        for waiter in waiters:
+            waiter.set_result(None)
 
     def _returned(self, event: MessageReturned) -> None:
         if self._observer is not None:
             self._observe("message_returned", event.channel_id)
         channel = self._channels.get(event.channel_id)
         if event.delivery_tag is not None:
-            key = (event.channel_id, event.delivery_tag)
+            key = event.delivery_tag << _CHANNEL_BITS | event.channel_id
             waiter = self._confirm_waiters.pop(key, None)
             self._confirm_deadlines.pop(key, None)
             method = event.method
@@ -1144,10 +1170,13 @@ class SyncConnection:
 
     def _fail_confirm_waiters(self, channel_id: int, error: AMQPError) -> frozenset[int]:
         """Fail the ``wait=True`` publishes of a channel, each naming itself; their sequence numbers."""
-        waited = frozenset(key[1] for key in self._confirm_waiters if key[0] == channel_id)
+        waited = frozenset(
+            key >> _CHANNEL_BITS for key in self._confirm_waiters if key & _CHANNEL_MASK == channel_id
+        )
         for sequence in sorted(waited):
-            self._confirm_deadlines.pop((channel_id, sequence), None)
-            self._confirm_waiters.pop((channel_id, sequence)).set_exception(
+            key = sequence << _CHANNEL_BITS | channel_id
+            self._confirm_deadlines.pop(key, None)
+            self._confirm_waiters.pop(key).set_exception(
                 error.with_unconfirmed((sequence,))
             )
         return waited
