@@ -1032,8 +1032,7 @@ class SyncConnection:
                 if replied is not None:
                     replied.set_result(event)
             elif kind is PublishConfirmed or kind is PublishNacked:
-                assert isinstance(event, (PublishConfirmed, PublishNacked))
-                self._settle(event)
+                index = self._settle(events, index - 1)
             elif kind is MessageReturned:
                 assert isinstance(event, MessageReturned)
                 self._returned(event)
@@ -1071,43 +1070,60 @@ class SyncConnection:
                 for unblocked_callback in self._unblocked_callbacks:
                     self._call_later("unblocked", unblocked_callback)
 
-    def _settle(self, event: PublishConfirmed | PublishNacked) -> None:
-        """Settle the publishes an ack or a nack covers: their waiters, then the channel's windows.
+    def _settle(self, events: list[Event], index: int) -> int:
+        """Settle the run of confirms that starts at ``events[index]``; the index past it.
 
-        An ack's waiters, and the ``wait_for_confirms`` windows it reaches,
-        are woken together (:meth:`_wake_all`): one call per ack, not a
-        coroutine per publish.
+        Each ack or nack settles the publishes it covers: their waiters, then
+        its channel's ``wait_for_confirms`` windows.  What the acks of the
+        run wake (a received chunk holds many acks, each of a few publishes)
+        is woken at once, by one :meth:`_wake_all` at the end of the run,
+        not by a coroutine per publish or per ack; a nack wakes what the
+        acks before it settled first, so waiters are still set in the
+        order of the confirms.
         """
         confirm_waiters = self._confirm_waiters
-        channel_id = event.channel_id
-        nacked = type(event) is PublishNacked
-        tags = event.delivery_tags
-        unwaited: list[int] = []  # the nacked publishes made with wait=False
-        woken: list[SyncWaiter] = []  # the acked publishes' waiters
-        if confirm_waiters:
-            deadlines = self._confirm_deadlines
-            pop = confirm_waiters.pop
-            for tag in tags:
-                key = tag << _CHANNEL_BITS | channel_id
-                waiter = pop(key, None)
-                if deadlines:
-                    deadlines.pop(key, None)
-                if waiter is None:
-                    if nacked:
-                        unwaited.append(tag)
-                elif nacked:
-                    waiter.set_exception(NackError(tag))
-                else:
-                    woken.append(waiter)
-        elif nacked:
-            unwaited = list(tags)
-        if self._observer is not None:
-            self._observe("publishes_nacked" if nacked else "publishes_confirmed", channel_id, len(tags))
-        channel = self._channels.get(channel_id)
-        if channel is not None:
-            woken += channel._confirms_settled(len(tags), unwaited)
+        deadlines = self._confirm_deadlines
+        pop = confirm_waiters.pop
+        channels = self._channels
+        woken: list[SyncWaiter] = []  # the acked publishes' waiters, and windows reached
+        count = len(events)
+        while index < count:
+            event = events[index]
+            kind = type(event)
+            if kind is not PublishConfirmed and kind is not PublishNacked:
+                break
+            index += 1
+            assert isinstance(event, (PublishConfirmed, PublishNacked))
+            channel_id = event.channel_id
+            nacked = kind is PublishNacked
+            tags = event.delivery_tags
+            unwaited: list[int] = []  # the nacked publishes made with wait=False
+            if nacked and woken:
+                self._wake_all(woken)
+                woken = []
+            if confirm_waiters:
+                for tag in tags:
+                    key = tag << _CHANNEL_BITS | channel_id
+                    waiter = pop(key, None)
+                    if deadlines:
+                        deadlines.pop(key, None)
+                    if waiter is None:
+                        if nacked:
+                            unwaited.append(tag)
+                    elif nacked:
+                        waiter.set_exception(NackError(tag))
+                    else:
+                        woken.append(waiter)
+            elif nacked:
+                unwaited = list(tags)
+            if self._observer is not None:
+                self._observe("publishes_nacked" if nacked else "publishes_confirmed", channel_id, len(tags))
+            channel = channels.get(channel_id)
+            if channel is not None:
+                woken += channel._confirms_settled(len(tags), unwaited)
         if woken:
             self._wake_all(woken)
+        return index
 
     def _wake_each(self, waiters: list[SyncWaiter]) -> None:
         """Set each waiter's result to ``None``, one by one (a backend without ``wake_all``)."""
