@@ -84,6 +84,7 @@ from .exceptions import (
 from .request import Request
 from .schema.constants import FRAME_MIN_SIZE, PROTOCOL_HEADER
 from .schema.methods import (
+    BasicAck,
     BasicDeliver,
     ConnectionClose,
     ConnectionCloseOk,
@@ -164,9 +165,9 @@ _HANDSHAKE_STATES = (
     ConnectionState.AWAITING_OPEN_OK,
 )
 
-# receive_data hands a run of deliveries to the channel's fast path when the
-# connection is OPEN, without feeding RECV_CHANNEL_FRAME for each frame: the
-# table must keep an open connection open for them.
+# receive_data hands a run of deliveries, or of acks, to the channel's fast
+# path when the connection is OPEN, without feeding RECV_CHANNEL_FRAME for
+# each frame: the table must keep an open connection open for them.
 if (
     CONNECTION_TRANSITIONS[(ConnectionState.OPEN, ConnectionInput.RECV_CHANNEL_FRAME)]
     is not ConnectionState.OPEN
@@ -397,22 +398,28 @@ class Connection:
             index = 0
             while index < count:
                 frame = frames[index]
-                if (
-                    type(frame) is MethodFrame
-                    and type(frame.method) is BasicDeliver
-                    and index + 2 < count
-                    and self._machine.state is _OPEN
-                ):
-                    # The hot path of consuming: a run of deliveries, each with
-                    # its header and whole body (see Channel.receive_deliveries);
-                    # anything unusual about them takes the general path, frame
-                    # by frame.
-                    channel = self._channels.get(frame.channel)
-                    if channel is not None:
-                        handled = channel.receive_deliveries(frames, index, events)
-                        if handled != index:
-                            index = handled
-                            continue
+                if type(frame) is MethodFrame and self._machine.state is _OPEN:
+                    kind = type(frame.method)
+                    if kind is BasicDeliver and index + 2 < count:
+                        # The hot path of consuming: a run of deliveries, each with
+                        # its header and whole body (see Channel.receive_deliveries);
+                        # anything unusual about them takes the general path, frame
+                        # by frame.
+                        channel = self._channels.get(frame.channel)
+                        if channel is not None:
+                            handled = channel.receive_deliveries(frames, index, events)
+                            if handled != index:
+                                index = handled
+                                continue
+                    elif kind is BasicAck:
+                        # The hot path of publishing with confirms: a run of
+                        # acks (see Channel.receive_acks), the same way.
+                        channel = self._channels.get(frame.channel)
+                        if channel is not None:
+                            handled = channel.receive_acks(frames, index, events)
+                            if handled != index:
+                                index = handled
+                                continue
                 self._handle_frame(frame, events)
                 index += 1
                 if self._machine.state is _CLOSED:
