@@ -924,8 +924,16 @@ class SyncChannel:
         with connection._lock:
             if self._error is not None:
                 raise self._error.with_unconfirmed(self._unreported_unconfirmed())
-            connection._check_usable()
-            core = self._open_core()
+            core = self._core
+            if core is None or connection._recovering:
+                # Not opened, or the connection recovers: the checks of
+                # every call, with their errors.  Otherwise they are
+                # settled already, without two calls per publish: a
+                # connection that ended closed this channel (its error was
+                # raised above), and one that is closing fails the core's
+                # own check (ConnectionClosedError, check_can_send).
+                connection._check_usable()
+                core = self._open_core()
             sequence = core.basic_publish(
                 body, exchange, routing_key, properties=properties, mandatory=mandatory, immediate=immediate
             )
