@@ -195,9 +195,7 @@ class _Stream:
             self._loop.call_soon(self._write_pending)
             self._write_out()
         else:
-            size = self._pending_size
-            for buffer in buffers:
-                size += len(buffer)
+            size = self._pending_size + sum(map(len, buffers))
             if size < _COALESCE_LIMIT:
                 self._pending_size = size
                 return

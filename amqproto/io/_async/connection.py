@@ -135,6 +135,8 @@ DEFAULT_CALL_TIMEOUT = 600.0
 _TIMER_SLACK = 0.002
 #: A wait "for ever" on a shared waiter, as seconds every backend accepts.
 _FOREVER = 1e9
+#: What an ack passes for its nacked publishes (none), shared and never changed.
+_NO_TAGS: list[int] = []
 #: A confirm waiter's key is ``sequence << _CHANNEL_BITS | channel_id``: one
 #: int for the pair (channel numbers are 16 bits, 0 to 65535).
 _CHANNEL_BITS = 16
@@ -1092,14 +1094,17 @@ class AsyncConnection:
             if kind is not PublishConfirmed and kind is not PublishNacked:
                 break
             index += 1
-            assert isinstance(event, (PublishConfirmed, PublishNacked))
-            channel_id = event.channel_id
+            # Narrowed by the test above, without an isinstance per confirm.
+            confirm: PublishConfirmed | PublishNacked = event  # type: ignore[assignment]
+            channel_id = confirm.channel_id
             nacked = kind is PublishNacked
-            tags = event.delivery_tags
-            unwaited: list[int] = []  # the nacked publishes made with wait=False
-            if nacked and woken:
-                await self._wake_all(woken)
-                woken = []
+            tags = confirm.delivery_tags
+            unwaited: list[int] = _NO_TAGS  # the nacked publishes made with wait=False
+            if nacked:
+                unwaited = []
+                if woken:
+                    await self._wake_all(woken)
+                    woken = []
             if confirm_waiters:
                 for tag in tags:
                     key = tag << _CHANNEL_BITS | channel_id
