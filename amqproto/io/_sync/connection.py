@@ -38,7 +38,12 @@ core queued them.
 
 Confirms are counted here, in the order of events, not read from the core:
 the core has already processed the whole chunk (a close behind the acks
-included) when the first of its events is dispatched.
+included) when the first of its events is dispatched.  A received chunk
+holds many acks (RabbitMQ acks a few publishes at a time): the core takes a
+run of them in one call (``Channel.receive_acks``), and the reader settles
+the run of confirm events in one :meth:`SyncConnection._settle`, popping
+each publish's waiter by an int key and waking all it settled at once
+(the backend's ``wake_all``, asyncio's a loop over futures).
 
 A publish that waits for its confirm is bounded by its timeout without a
 timer of its own.  Publishes waiting with the same timeout (the
