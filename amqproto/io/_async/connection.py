@@ -628,7 +628,8 @@ class AsyncConnection:
         "Writing behind" in the module header): other publishes wait for
         their confirms too.
         """
-        waiter = self.backend.create_waiter()
+        backend = self.backend
+        waiter = backend.create_waiter()
         key = sequence << _CHANNEL_BITS | channel_id
         waiters = self._confirm_waiters
         waiters[key] = waiter
@@ -636,7 +637,7 @@ class AsyncConnection:
         seconds = self._call_timeout if timeout is None else timeout  # _timeout, inline
         if seconds is None:
             return waiter, True, behind
-        deadline = self.backend.monotonic() + seconds
+        deadline = backend.monotonic() + seconds
         if deadline < self._last_confirm_deadline:
             return waiter, False, behind
         self._last_confirm_deadline = deadline
