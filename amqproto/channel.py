@@ -44,6 +44,7 @@ one or, with ``multiple``, every outstanding number up to theirs.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -129,6 +130,7 @@ from .schema.methods import (
 )
 from .schema.properties import BasicProperties
 from .schema.types import FieldTable
+from .wire._introspect import slots_twin
 from .wire.codec import encode_method_frame
 from .wire.frames import ContentBodyFrame, ContentBodyParts, ContentHeaderFrame, Frame, MethodFrame
 from .wire.publish import Output, encode_publish_content, encode_publish_method
@@ -568,8 +570,9 @@ class Channel:
     def receive_deliveries(self, frames: list[Any], index: int, events: list[Event]) -> int:
         """Handle the whole deliveries that start at ``frames[index]``; return the index past them.
 
-        The core's one fast path (the seam between it and the general path,
-        which ``tests/core/test_delivery_fast_path.py`` checks it against).
+        One of the core's two fast paths (with :meth:`receive_acks`; the seam
+        between it and the general path, which
+        ``tests/core/test_delivery_fast_path.py`` checks it against).
         The connection's decoder gives a delivery whose content header and
         single body frame arrived with it as one
         :class:`~amqproto.events.MessageDelivered` (trick 11 of
@@ -599,6 +602,58 @@ class Channel:
                 break
             index += 1
         events += frames[first:index]
+        return index
+
+    def receive_acks(self, frames: list[Frame], index: int, events: list[Event]) -> int:
+        """Handle the run of ``basic.ack`` frames starting at ``frames[index]``; return the index past it.
+
+        The confirms' fast path, as :meth:`receive_deliveries` is the
+        consumer's (``tests/core/test_ack_fast_path.py`` checks it against
+        the general path).  The connection calls it for a ``basic.ack`` on
+        this channel: for each ack of the run it does what
+        :meth:`receive_frame` does (settle the publishes it covers and append
+        their :class:`~amqproto.events.PublishConfirmed`, one per ack, none
+        for an ack that settles nothing), without the state machines'
+        lookups and the handler's calls.  It handles only the plain case
+        (the channel open, in confirm mode, expecting no content and holding
+        no returns for the ack to release) and stops at the first frame that
+        is not an ack on this channel; it returns ``index`` unchanged when it
+        handled nothing, and the general path handles (or refuses) the frame.
+        Each event is built through the twin of ``PublishConfirmed``.
+        """
+        twin = _PublishConfirmedTwin
+        if (
+            self._incoming is not None
+            or self._machine.state is not _OPEN
+            or not self.confirm_mode
+            or self._held_returns
+            or twin is None
+        ):
+            return index
+        # Nothing below changes the channel's state: RECV_METHOD leaves an
+        # open channel open (checked at import).
+        channel_id = self.id
+        count = len(frames)
+        append = events.append
+        confirmed = PublishConfirmed
+        settle = self._settle
+        while index < count:
+            frame = frames[index]
+            if type(frame) is not MethodFrame or frame.channel != channel_id:
+                break
+            method = frame.method
+            if type(method) is not BasicAck:
+                break
+            settled = settle(method.delivery_tag, method.multiple)
+            if settled:
+                # PublishConfirmed(channel_id=..., delivery_tags=...) without
+                # its frozen __init__ (see _confirmed_twin).
+                event = twin()
+                event.channel_id = channel_id
+                event.delivery_tags = settled
+                event.__class__ = confirmed
+                append(event)
+            index += 1
         return index
 
     def _expect(self, event: ChannelInput, method: Method) -> bool:
@@ -939,13 +994,34 @@ def _handlers() -> Mapping[type[Method], Any]:
     }
 
 
-# receive_deliveries skips the state machine: a method, and its content,
-# received on an open channel must leave it open.
+def _confirmed_twin() -> Any:
+    """The twin of :class:`PublishConfirmed` (see :func:`~amqproto.wire._introspect.slots_twin`), or ``None``.
+
+    A frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__``, once per ack received; the twin is filled with
+    plain attribute stores instead, then becomes a ``PublishConfirmed``
+    equal to the one the constructor builds.
+
+    ``None`` when there is no twin (an interpreter that refuses the
+    ``__class__`` assignment) or when ``PublishConfirmed`` no longer has
+    exactly the two fields :meth:`Channel.receive_acks` sets: every ack then
+    takes the general path.
+    """
+    names = tuple(field.name for field in dataclasses.fields(PublishConfirmed))
+    if names != ("channel_id", "delivery_tags"):  # pragma: no cover - a guard on events.py
+        return None
+    return slots_twin(PublishConfirmed)
+
+
+_PublishConfirmedTwin = _confirmed_twin()
+
+# receive_deliveries and receive_acks skip the state machine: a method, and
+# its content, received on an open channel must leave it open.
 if (
     CHANNEL_TRANSITIONS[(ChannelState.OPEN, ChannelInput.RECV_METHOD)] is not ChannelState.OPEN
     or CHANNEL_TRANSITIONS[(ChannelState.OPEN, ChannelInput.RECV_CONTENT)] is not ChannelState.OPEN
 ):  # pragma: no cover - a guard on the tables
-    raise ImportError("receive_deliveries assumes that a delivery leaves an open channel open")
+    raise ImportError("the fast paths assume that a delivery or an ack leaves an open channel open")
 
 # Methods not listed are replies to requests; a client-only method from the
 # broker matches no request and is refused as a violation.

@@ -85,9 +85,7 @@ from .exceptions import (
 from .request import Request
 from .schema.constants import FRAME_MIN_SIZE, PROTOCOL_HEADER
 from .schema.methods import (
-    ConnectionBlocked as ConnectionBlockedMethod,
-)
-from .schema.methods import (
+    BasicAck,
     ConnectionClose,
     ConnectionCloseOk,
     ConnectionOpen,
@@ -101,6 +99,9 @@ from .schema.methods import (
     ConnectionUpdateSecret,
     ConnectionUpdateSecretOk,
     Method,
+)
+from .schema.methods import (
+    ConnectionBlocked as ConnectionBlockedMethod,
 )
 from .schema.methods import (
     ConnectionUnblocked as ConnectionUnblockedMethod,
@@ -165,9 +166,9 @@ _HANDSHAKE_STATES = (
     ConnectionState.AWAITING_OPEN_OK,
 )
 
-# receive_data hands a run of deliveries to the channel's fast path when the
-# connection is OPEN, without feeding RECV_CHANNEL_FRAME for each frame: the
-# table must keep an open connection open for them.
+# receive_data hands a run of deliveries, or of acks, to the channel's fast
+# path when the connection is OPEN, without feeding RECV_CHANNEL_FRAME for
+# each frame: the table must keep an open connection open for them.
 if (
     CONNECTION_TRANSITIONS[(ConnectionState.OPEN, ConnectionInput.RECV_CHANNEL_FRAME)]
     is not ConnectionState.OPEN
@@ -419,6 +420,19 @@ class Connection:
                         if self._machine.state is _CLOSED:
                             break
                 else:
+                    if (
+                        type(frame) is MethodFrame
+                        and type(frame.method) is BasicAck
+                        and self._machine.state is _OPEN
+                    ):
+                        # The hot path of publishing with confirms: a run of
+                        # acks (see Channel.receive_acks), the same way.
+                        channel = self._channels.get(frame.channel)
+                        if channel is not None:
+                            handled = channel.receive_acks(frames, index, events)
+                            if handled != index:
+                                index = handled
+                                continue
                     self._handle_frame(frame, events)
                 index += 1
                 if self._machine.state is _CLOSED:

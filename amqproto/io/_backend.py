@@ -197,6 +197,10 @@ def coalesce(buffers: list[Buffer]) -> list[Buffer]:
     """Join each run of small buffers into one ``bytes``; keep large ones as they are."""
     if len(buffers) <= 1:
         return buffers
+    if max(map(len, buffers)) < JOIN_BELOW:
+        # The common case (many small frames: publishes written behind, acks):
+        # one join, the sizes checked in C rather than in the loop below.
+        return [b"".join(buffers)]
     parts: list[Buffer] = []
     small: list[Buffer] = []
     for buffer in buffers:

@@ -195,9 +195,7 @@ class _Stream:
             self._loop.call_soon(self._write_pending)
             self._write_out()
         else:
-            size = self._pending_size
-            for buffer in buffers:
-                size += len(buffer)
+            size = self._pending_size + sum(map(len, buffers))
             if size < _COALESCE_LIMIT:
                 self._pending_size = size
                 return
@@ -423,6 +421,15 @@ class AsyncioBackend:
             timer.cancel()
             future.remove_done_callback(wake)
         return future.done()
+
+    async def wake_all(self, waiters: list[_Waiter]) -> None:
+        # Every ack settles several publishes, each awaiting its waiter:
+        # their futures are set here in one loop, without a set_result
+        # coroutine per waiter.
+        for waiter in waiters:
+            future = waiter._future
+            if not future.done():
+                future.set_result(None)
 
     #: time.monotonic itself, called without a frame of ours in between
     #: (each publish awaiting its confirm reads the clock for its deadline).

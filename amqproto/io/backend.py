@@ -60,6 +60,11 @@ What each piece must do:
   time is up (True if it was set); ``wait_for(waiter, timeout)`` is
   ``waiter.wait()`` raising ``TimeoutError``; ``monotonic()`` is the clock
   those two measure with.
+- ``wake_all(waiters)`` (optional) sets the result of each waiter of the
+  list that is not set yet to ``None``, as ``set_result(None)`` on each
+  would: the connection wakes every publish an ack settles (and the readers
+  of a run of deliveries) through it, once per ack.  Without it the
+  connection calls ``set_result`` on each.
 - ``core_lock()`` guards the sans-io core: a no-op context manager in any
   single-threaded library.  ``write_lock()`` is an async lock that keeps
   frames from interleaving, or ``None`` when the stream queues every write

@@ -37,7 +37,12 @@ core queued them.
 
 Confirms are counted here, in the order of events, not read from the core:
 the core has already processed the whole chunk (a close behind the acks
-included) when the first of its events is dispatched.
+included) when the first of its events is dispatched.  A received chunk
+holds many acks (RabbitMQ acks a few publishes at a time): the core takes a
+run of them in one call (``Channel.receive_acks``), and the reader settles
+the run of confirm events in one :meth:`AsyncConnection._settle`, popping
+each publish's waiter by an int key and waking all it settled at once
+(the backend's ``wake_all``, asyncio's a loop over futures).
 
 A publish that waits for its confirm is bounded by its timeout without a
 timer of its own.  Publishes waiting with the same timeout (the
@@ -135,6 +140,12 @@ DEFAULT_CALL_TIMEOUT = 600.0
 _TIMER_SLACK = 0.002
 #: A wait "for ever" on a shared waiter, as seconds every backend accepts.
 _FOREVER = 1e9
+#: What an ack passes for its nacked publishes (none), shared and never changed.
+_NO_TAGS: list[int] = []
+#: A confirm waiter's key is ``sequence << _CHANNEL_BITS | channel_id``: one
+#: int for the pair (channel numbers are 16 bits, 0 to 65535).
+_CHANNEL_BITS = 16
+_CHANNEL_MASK = (1 << _CHANNEL_BITS) - 1
 
 logger = logging.getLogger("amqproto")
 
@@ -262,11 +273,14 @@ class AsyncConnection:
         self._write_requests: AsyncQueue
         self._write_requested = False
         self._waiters: dict[Request[Any], AsyncWaiter] = {}
-        self._confirm_waiters: dict[tuple[int, int], AsyncWaiter] = {}
-        # The confirm watcher's deadlines (see the module header): (channel,
-        # sequence) -> (deadline, the timeout's seconds, the waiter), the
+        # The waiters of publishes awaiting their confirms, keyed by
+        # sequence << _CHANNEL_BITS | channel: an int, not a tuple to build
+        # and hash on every publish and every settled tag.
+        self._confirm_waiters: dict[int, AsyncWaiter] = {}
+        # The confirm watcher's deadlines (see the module header): the same
+        # keys -> (deadline, the timeout's seconds, the waiter), the
         # earliest first; the latest deadline given out; whether it runs.
-        self._confirm_deadlines: dict[tuple[int, int], tuple[float, float, AsyncWaiter]] = {}
+        self._confirm_deadlines: dict[int, tuple[float, float, AsyncWaiter]] = {}
         self._last_confirm_deadline = -math.inf
         self._watching_confirms = False
         self._channels: dict[int, AsyncChannelEvents] = {}
@@ -290,6 +304,11 @@ class AsyncConnection:
         self._recovery_failed_callbacks: list[Callable[[AMQPError], object]] = []
         self._sent_log = FrameLog("sent")
         self._received_log = FrameLog("received")
+        # Set waiters' results to None all at once: the backend's own
+        # wake_all where it has one (a loop over futures, no coroutine per
+        # waiter: an ack settles several publishes), else one by one.
+        wake_all = getattr(backend, "wake_all", None)
+        self._wake_all = wake_all if wake_all is not None else self._wake_each
 
     def __repr__(self) -> str:
         state = "recovering" if self._recovering else self._core.state.value
@@ -609,15 +628,16 @@ class AsyncConnection:
         "Writing behind" in the module header): other publishes wait for
         their confirms too.
         """
-        waiter = self.backend.create_waiter()
-        key = (channel_id, sequence)
+        backend = self.backend
+        waiter = backend.create_waiter()
+        key = sequence << _CHANNEL_BITS | channel_id
         waiters = self._confirm_waiters
         waiters[key] = waiter
         behind = len(waiters) > 1
-        seconds = self._timeout(timeout)
+        seconds = self._call_timeout if timeout is None else timeout  # _timeout, inline
         if seconds is None:
             return waiter, True, behind
-        deadline = self.backend.monotonic() + seconds
+        deadline = backend.monotonic() + seconds
         if deadline < self._last_confirm_deadline:
             return waiter, False, behind
         self._last_confirm_deadline = deadline
@@ -651,7 +671,7 @@ class AsyncConnection:
         await waiter.wait()
 
     def _forget_confirm(self, channel_id: int, sequence: int) -> None:
-        key = (channel_id, sequence)
+        key = sequence << _CHANNEL_BITS | channel_id
         self._confirm_waiters.pop(key, None)
         self._confirm_deadlines.pop(key, None)
 
@@ -910,7 +930,7 @@ class AsyncConnection:
                         if waiters.get(key) is waiter:
                             del waiters[key]
                             await waiter.set_exception(
-                                _no_answer(f"the confirm of publish {key[1]}", seconds)
+                                _no_answer(f"the confirm of publish {key >> _CHANNEL_BITS}", seconds)
                             )
                         continue
                 if await backend.wait_timeout(self._closed, delay):
@@ -1011,16 +1031,15 @@ class AsyncConnection:
                 if channel is not None:
                     woken: list[AsyncWaiter] = []
                     index = channel._deliver(events, index - 1, woken)
-                    for sleeper in woken:
-                        await sleeper.set_result(None)
+                    if woken:
+                        await self._wake_all(woken)
             elif kind is ReplyReceived:
                 assert isinstance(event, ReplyReceived)
                 replied = self._waiters.pop(event.request, None)
                 if replied is not None:
                     await replied.set_result(event)
             elif kind is PublishConfirmed or kind is PublishNacked:
-                assert isinstance(event, (PublishConfirmed, PublishNacked))
-                await self._settle(event)
+                index = await self._settle(events, index - 1)
             elif kind is MessageReturned:
                 assert isinstance(event, MessageReturned)
                 await self._returned(event)
@@ -1058,41 +1077,75 @@ class AsyncConnection:
                 for unblocked_callback in self._unblocked_callbacks:
                     await self._call_later("unblocked", unblocked_callback)
 
-    async def _settle(self, event: PublishConfirmed | PublishNacked) -> None:
+    async def _settle(self, events: list[Event], index: int) -> int:
+        """Settle the run of confirms that starts at ``events[index]``; the index past it.
+
+        Each ack or nack settles the publishes it covers: their waiters, then
+        its channel's ``wait_for_confirms`` windows.  What the acks of the
+        run wake (a received chunk holds many acks, each of a few publishes)
+        is woken at once, by one :meth:`_wake_all` at the end of the run,
+        not by a coroutine per publish or per ack; a nack wakes what the
+        acks before it settled first, so waiters are still set in the
+        order of the confirms.
+        """
         confirm_waiters = self._confirm_waiters
-        channel_id = event.channel_id
-        nacked = type(event) is PublishNacked
-        tags = event.delivery_tags
-        unwaited: list[int] = []  # the nacked publishes made with wait=False
-        if confirm_waiters:
-            deadlines = self._confirm_deadlines
-            for tag in tags:
-                key = (channel_id, tag)
-                waiter = confirm_waiters.pop(key, None)
-                if deadlines:
-                    deadlines.pop(key, None)
-                if waiter is None:
-                    if nacked:
-                        unwaited.append(tag)
-                    continue
-                if nacked:
-                    await waiter.set_exception(NackError(tag))
-                else:
-                    await waiter.set_result(None)
-        elif nacked:
-            unwaited = list(tags)
-        if self._observer is not None:
-            self._observe("publishes_nacked" if nacked else "publishes_confirmed", channel_id, len(tags))
-        channel = self._channels.get(channel_id)
-        if channel is not None:
-            await channel._confirms_settled(len(tags), unwaited)
+        deadlines = self._confirm_deadlines
+        pop = confirm_waiters.pop
+        channels = self._channels
+        woken: list[AsyncWaiter] = []  # the acked publishes' waiters, and windows reached
+        count = len(events)
+        while index < count:
+            event = events[index]
+            kind = type(event)
+            if kind is not PublishConfirmed and kind is not PublishNacked:
+                break
+            index += 1
+            # Narrowed by the test above, without an isinstance per confirm.
+            confirm: PublishConfirmed | PublishNacked = event  # type: ignore[assignment]
+            channel_id = confirm.channel_id
+            nacked = kind is PublishNacked
+            tags = confirm.delivery_tags
+            unwaited: list[int] = _NO_TAGS  # the nacked publishes made with wait=False
+            if nacked:
+                unwaited = []
+                if woken:
+                    await self._wake_all(woken)
+                    woken = []
+            if confirm_waiters:
+                for tag in tags:
+                    key = tag << _CHANNEL_BITS | channel_id
+                    waiter = pop(key, None)
+                    if deadlines:
+                        deadlines.pop(key, None)
+                    if waiter is None:
+                        if nacked:
+                            unwaited.append(tag)
+                    elif nacked:
+                        await waiter.set_exception(NackError(tag))
+                    else:
+                        woken.append(waiter)
+            elif nacked:
+                unwaited = list(tags)
+            if self._observer is not None:
+                self._observe("publishes_nacked" if nacked else "publishes_confirmed", channel_id, len(tags))
+            channel = channels.get(channel_id)
+            if channel is not None:
+                woken += channel._confirms_settled(len(tags), unwaited)
+        if woken:
+            await self._wake_all(woken)
+        return index
+
+    async def _wake_each(self, waiters: list[AsyncWaiter]) -> None:
+        """Set each waiter's result to ``None``, one by one (a backend without ``wake_all``)."""
+        for waiter in waiters:
+            await waiter.set_result(None)
 
     async def _returned(self, event: MessageReturned) -> None:
         if self._observer is not None:
             self._observe("message_returned", event.channel_id)
         channel = self._channels.get(event.channel_id)
         if event.delivery_tag is not None:
-            key = (event.channel_id, event.delivery_tag)
+            key = event.delivery_tag << _CHANNEL_BITS | event.channel_id
             waiter = self._confirm_waiters.pop(key, None)
             self._confirm_deadlines.pop(key, None)
             method = event.method
@@ -1143,10 +1196,13 @@ class AsyncConnection:
 
     async def _fail_confirm_waiters(self, channel_id: int, error: AMQPError) -> frozenset[int]:
         """Fail the ``wait=True`` publishes of a channel, each naming itself; their sequence numbers."""
-        waited = frozenset(key[1] for key in self._confirm_waiters if key[0] == channel_id)
+        waited = frozenset(
+            key >> _CHANNEL_BITS for key in self._confirm_waiters if key & _CHANNEL_MASK == channel_id
+        )
         for sequence in sorted(waited):
-            self._confirm_deadlines.pop((channel_id, sequence), None)
-            await self._confirm_waiters.pop((channel_id, sequence)).set_exception(
+            key = sequence << _CHANNEL_BITS | channel_id
+            self._confirm_deadlines.pop(key, None)
+            await self._confirm_waiters.pop(key).set_exception(
                 error.with_unconfirmed((sequence,))
             )
         return waited

@@ -545,22 +545,28 @@ class SyncChannel:
         if consumer is not None:
             consumer._end(error)
 
-    def _confirms_settled(self, settled: int, nacked: list[int]) -> None:
-        """``settled`` publishes were acked or nacked (``nacked``: the ``wait=False`` ones); wake windows."""
+    def _confirms_settled(self, settled: int, nacked: list[int]) -> list[SyncWaiter]:
+        """``settled`` publishes were acked or nacked (``nacked``: the ``wait=False`` ones).
+
+        Returns the waiters of the ``wait_for_confirms`` windows now
+        reached, for the connection to wake with the acked publishes'.
+        """
         self._unconfirmed_count -= settled
         if nacked:
             self._nacked.extend(nacked)
         windows = self._confirm_windows
         if not windows:
-            return
+            return []
         unconfirmed = self._unconfirmed_count
+        reached = []
         still = []
         for limit, waiter in windows:
             if unconfirmed <= limit:
-                waiter.set_result(None)
+                reached.append(waiter)
             else:
                 still.append((limit, waiter))
         self._confirm_windows = still
+        return reached
 
     def _closed(
         self, error: AMQPError, unconfirmed: tuple[int, ...], waited: frozenset[int] = frozenset()
@@ -929,8 +935,16 @@ class SyncChannel:
         with connection._lock:
             if self._error is not None:
                 raise self._error.with_unconfirmed(self._unreported_unconfirmed())
-            connection._check_usable()
-            core = self._open_core()
+            core = self._core
+            if core is None or connection._recovering:
+                # Not opened, or the connection recovers: the checks of
+                # every call, with their errors.  Otherwise they are
+                # settled already, without two calls per publish: a
+                # connection that ended closed this channel (its error was
+                # raised above), and one that is closing fails the core's
+                # own check (ConnectionClosedError, check_can_send).
+                connection._check_usable()
+                core = self._open_core()
             sequence = core.basic_publish(
                 body, exchange, routing_key, properties=properties, mandatory=mandatory, immediate=immediate
             )
@@ -947,9 +961,10 @@ class SyncChannel:
         if waiter is not None:
             assert sequence is not None
             try:
-                if watched and connection._watching_confirms:
+                if watched and (connection._watching_confirms or not connection._confirm_deadlines):
                     # The common case, without _wait_confirm's frame: the
-                    # watcher runs and bounds the wait.
+                    # watcher runs and bounds the wait, or there is nothing
+                    # to bound (no timeout, and none before it).
                     waiter.wait()
                 else:
                     connection._wait_confirm(waiter, sequence, timeout, watched)
