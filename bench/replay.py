@@ -30,6 +30,12 @@ frames at arbitrary points, as TCP does.
     handshake and the channel's requests and, after ``consume-ok``, hands the
     reader the delivery stream.  The consumer is the bench's own loop
     (``async for``, ``ack(multiple=True)`` every 100).
+
+The other replays (``bench/replay_confirm.py``, ``bench/replay_publish.py``)
+share the fake broker's first bytes and its replies to the handshake
+(:data:`CONNECTION_START`, :func:`handshake_reply`), and run the adapter's
+own stream over an in-memory transport (:class:`MemoryTransport`, through
+:func:`memory_connection`) rather than a stream of their own.
 """
 
 from __future__ import annotations
@@ -38,8 +44,9 @@ import argparse
 import asyncio
 import struct
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -70,7 +77,17 @@ from amqproto.schema import (
 from amqproto.schema.types import FieldTable
 from amqproto.wire import FrameDecoder, MethodFrame, encode_content_frames, encode_frame
 
-__all__ = ["delivery_stream", "replay_core", "replay_adapter", "CONSUMER_TAG", "QUEUE"]
+__all__ = [
+    "CONNECTION_START",
+    "CONSUMER_TAG",
+    "QUEUE",
+    "MemoryTransport",
+    "delivery_stream",
+    "handshake_reply",
+    "memory_connection",
+    "replay_adapter",
+    "replay_core",
+]
 
 CONSUMER_TAG = "amqproto.0f8e3b3c5d2a4e6f8a9b0c1d2e3f4a5b"
 QUEUE = "bench-consume-32B-0f8e3b3c"
@@ -132,6 +149,73 @@ def handshake_reply(channel: int, method: Any) -> bytes | None:
     if isinstance(method, ConnectionClose):
         return _frame(0, ConnectionCloseOk())
     return None
+
+
+class Broker(Protocol):
+    """The far end of a :class:`MemoryTransport`: takes what the client writes."""
+
+    def take(self, data: bytes) -> None: ...
+
+
+class MemoryTransport(asyncio.Transport):
+    """An in-memory transport: writes go to ``broker.take`` at once.
+
+    The broker answers through the protocol's ``data_received``, on a later
+    loop turn if it schedules it so (``loop.call_soon``), as a real reply
+    comes back on a later read.  It never pushes back: writing never pauses.
+    """
+
+    def __init__(self, protocol: asyncio.Protocol, make_broker: Callable[[asyncio.Protocol], Broker]) -> None:
+        super().__init__()
+        self.broker = make_broker(protocol)
+        self.closing = False
+        self.protocol = protocol
+
+    def write(self, data: Any) -> None:
+        self.broker.take(bytes(data))
+
+    def writelines(self, list_of_data: Any) -> None:
+        self.broker.take(b"".join(list_of_data))
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def close(self) -> None:
+        if not self.closing:
+            self.closing = True
+            asyncio.get_running_loop().call_soon(self.protocol.connection_lost, None)
+
+    abort = close
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+def memory_connection(make_broker: Callable[[asyncio.Protocol], Broker], brokers: list[Any]) -> type[Any]:
+    """An :class:`~amqproto.io.asyncio.AsyncioConnection` class on a :class:`MemoryTransport`.
+
+    Its backend's ``connect`` returns the adapter's own stream (``_Stream``
+    and ``_StreamProtocol``, write coalescing included) over a new transport
+    whose broker ``make_broker(protocol)`` makes; each broker is appended to
+    ``brokers``.
+    """
+    from amqproto.io.asyncio import AsyncioBackend, AsyncioConnection, _Stream, _StreamProtocol
+
+    class _MemoryBackend(AsyncioBackend):
+        async def connect(self, *args: Any, **kwargs: Any) -> Any:
+            protocol = _StreamProtocol()
+            transport = MemoryTransport(protocol, make_broker)
+            protocol.connection_made(transport)
+            brokers.append(transport.broker)
+            return _Stream(transport, protocol)
+
+    class _MemoryConnection(AsyncioConnection):
+        backend: ClassVar[Any] = _MemoryBackend()
+
+    return _MemoryConnection
 
 
 # -- the core alone ---------------------------------------------------------------

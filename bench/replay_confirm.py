@@ -11,8 +11,9 @@ difference by the difference of the counts::
 Theory of operation
 -------------------
 :class:`~amqproto.io.asyncio.AsyncioConnection` runs on its own stream
-(``_Stream`` and ``_StreamProtocol``, write coalescing included) over an
-in-memory transport whose far end is a small broker: it answers the
+(``_Stream`` and ``_StreamProtocol``, write coalescing included) over the
+in-memory transport of :func:`bench.replay.memory_connection`, whose far
+end is a small broker: it answers the
 handshake and the channel's requests by decoding frames, and, once the
 channel is in confirm mode, counts the publishes in each write by their
 bytes (every publish of the scenario is the same bytes but for nothing:
@@ -36,7 +37,7 @@ import asyncio
 import struct
 import sys
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -48,7 +49,7 @@ from amqproto.schema import (
 )
 from amqproto.wire import FrameDecoder, MethodFrame, encode_frame
 from amqproto.wire.publish import encode_publish_content, encode_publish_method
-from bench.replay import CONNECTION_START, handshake_reply
+from bench.replay import CONNECTION_START, handshake_reply, memory_connection
 
 __all__ = ["replay_confirms"]
 
@@ -121,55 +122,12 @@ class _Broker:
         self._send(b"".join(acks))
 
 
-class _Transport(asyncio.Transport):
-    """An in-memory transport: writes go to the broker, which answers on later loop turns."""
-
-    def __init__(self, protocol: asyncio.Protocol, ack_every: int) -> None:
-        super().__init__()
-        self.broker = _Broker(protocol, ack_every)
-        self.closing = False
-        self.protocol = protocol
-
-    def write(self, data: Any) -> None:
-        self.broker.take(bytes(data))
-
-    def writelines(self, list_of_data: Any) -> None:
-        self.broker.take(b"".join(list_of_data))
-
-    def is_closing(self) -> bool:
-        return self.closing
-
-    def close(self) -> None:
-        if not self.closing:
-            self.closing = True
-            asyncio.get_running_loop().call_soon(self.protocol.connection_lost, None)
-
-    abort = close
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-
 def replay_confirms(count: int, form: str, uvloop: bool = False, ack_every: int = 4) -> int:
     """Publish ``count`` messages in confirm mode through AsyncioConnection; return the acks received."""
-    from amqproto.io.asyncio import AsyncioBackend, AsyncioConnection, _Stream, _StreamProtocol
     from bench.clients.amqproto_async import _asyncio_streams
 
-    acks = []
-
-    class _ReplayBackend(AsyncioBackend):
-        async def connect(self, *args: Any, **kwargs: Any) -> Any:
-            protocol = _StreamProtocol()
-            transport = _Transport(protocol, ack_every)
-            protocol.connection_made(transport)
-            acks.append(transport.broker)
-            return _Stream(transport, protocol)
-
-    class _ReplayConnection(AsyncioConnection):
-        backend: ClassVar[Any] = _ReplayBackend()
+    acks: list[_Broker] = []
+    _ReplayConnection = memory_connection(lambda protocol: _Broker(protocol, ack_every), acks)
 
     async def main() -> None:
         async with (
