@@ -741,10 +741,23 @@ class FrameDecoder:
                         frame.body = buf[body_start:body_end]
                         frame.__class__ = delivery_class
                         append(frame)
+                    elif method_twin is not None and body_twin is not None:
+                        # The three frames, through their twins (see amqproto.wire._fast).
+                        frame = method_twin()
+                        frame.channel = channel
+                        frame.method = method
+                        frame.__class__ = MethodFrame
+                        append(frame)
+                        append(header)
+                        frame = body_twin()
+                        frame.channel = channel
+                        frame.payload = buf[body_start:body_end]
+                        frame.__class__ = ContentBodyFrame
+                        append(frame)
                     else:
                         append(MethodFrame(channel, method))
                         append(header)
-                        append(ContentBodyFrame(channel, buf[body_start:body_end]))
+                        append(ContentBodyFrame(channel, bytes(buf[body_start:body_end])))
                     offset = body_end + 1
                     continue
                 elif frame_type == 3:
