@@ -139,14 +139,14 @@ SCENARIOS: dict[str, Scenario] = {
             "consume-64KiB",
             "consume",
             64 * 1024,
-            2_000,
+            10_000,
             "consume a pre-filled queue, prefetch 1000, ack multiple every 100",
         ),
         Scenario(
             "consume-1MiB",
             "consume",
             1 << 20,
-            200,
+            1_000,
             "consume a pre-filled queue, prefetch 1000, ack multiple every 100",
         ),
         Scenario(
