@@ -13,6 +13,8 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
+import pytest
+
 from amqproto import Connection
 from amqproto.channel import Channel, Request
 from amqproto.events import Event
@@ -209,3 +211,27 @@ def state(machine: Connection | Channel) -> object:
     about a later state look unreachable to mypy.
     """
     return machine.state
+
+
+def receive(connection: Connection, frames: Sequence[Frame], *, whole: bool) -> list[Event]:
+    """What ``connection`` gives for ``frames``, fed as one chunk (``whole``) or one chunk per frame."""
+    if whole:
+        return connection.receive_data(encode(frames))
+    events: list[Event] = []
+    for frame in frames:
+        events += connection.receive_data(encode([frame]))
+    return events
+
+
+def spy_seam(monkeypatch: pytest.MonkeyPatch, name: str) -> list[tuple[int, int]]:
+    """Record each call of the channel's fast path ``name`` as (index offered, index returned)."""
+    calls: list[tuple[int, int]] = []
+    original = getattr(Channel, name)
+
+    def spy(self: Channel, frames: list[Any], index: int, events: list[Event]) -> int:
+        handled: int = original(self, frames, index, events)
+        calls.append((index, handled))
+        return handled
+
+    monkeypatch.setattr(Channel, name, spy)
+    return calls

@@ -15,12 +15,20 @@ import pytest
 import amqproto.channel
 from amqproto.channel import Channel
 from amqproto.connection import Connection
-from amqproto.events import Event
 from amqproto.exceptions import CommandInvalid
 from amqproto.schema.methods import BasicAck, BasicDeliver, BasicNack, BasicReturn, ConfirmSelectOk
 from amqproto.wire import Frame, MethodFrame
 
-from .helpers import FakeBroker, comparable, content_frames, encode, open_channel, open_connection
+from .helpers import (
+    FakeBroker,
+    comparable,
+    content_frames,
+    encode,
+    open_channel,
+    open_connection,
+    receive,
+    spy_seam,
+)
 
 
 def confirming(publishes: int, channels: int = 1) -> tuple[Connection, FakeBroker, list[Channel]]:
@@ -43,12 +51,7 @@ def run(
     frames: list[Frame], *, whole: bool, publishes: int = 10, channels: int = 1
 ) -> tuple[list[tuple[str, dict[str, object]]], list[tuple[int, ...]]]:
     connection, _, opened = confirming(publishes, channels)
-    events: list[Event] = []
-    if whole:
-        events += connection.receive_data(encode(frames))
-    else:
-        for frame in frames:
-            events += connection.receive_data(encode([frame]))
+    events = receive(connection, frames, whole=whole)
     return comparable(events), [channel.unconfirmed for channel in opened]
 
 
@@ -131,15 +134,7 @@ def test_an_ack_outside_confirm_mode_is_refused_on_both_paths() -> None:
 
 def test_the_fast_path_takes_the_run_in_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
     frames: list[Frame] = [MethodFrame(1, BasicAck(tag, True)) for tag in (2, 4, 6)]
-    calls: list[tuple[int, int]] = []
-    original = Channel.receive_acks
-
-    def spy(self: Channel, frames: list[Frame], index: int, events: list[Event]) -> int:
-        handled = original(self, frames, index, events)
-        calls.append((index, handled))
-        return handled
-
-    monkeypatch.setattr(Channel, "receive_acks", spy)
+    calls = spy_seam(monkeypatch, "receive_acks")
     fast = run(frames, whole=True)
     assert calls == [(0, 3)]
     calls.clear()

@@ -8,19 +8,16 @@ events, and the same errors.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 import amqproto.wire.frames
-from amqproto.channel import Channel
 from amqproto.events import Event
 from amqproto.exceptions import ResourceError, UnexpectedFrame
 from amqproto.schema.methods import BasicAck, BasicDeliver, ChannelCloseOk, ConfirmSelectOk
 from amqproto.schema.properties import BasicProperties
 from amqproto.wire import ContentBodyFrame, ContentHeaderFrame, Frame, MethodFrame
 
-from .helpers import comparable, content_frames, encode, open_channel, open_connection
+from .helpers import comparable, content_frames, encode, open_channel, open_connection, receive, spy_seam
 
 
 def deliveries(channel: int) -> list[Frame]:
@@ -39,12 +36,7 @@ def run(
 ) -> list[tuple[str, dict[str, object]]]:
     connection, broker = open_connection(max_message_size=max_message_size)
     channel = open_channel(connection, broker)
-    events: list[Event] = []
-    if whole:
-        events += connection.receive_data(encode(frames))
-    else:
-        for frame in frames:
-            events += connection.receive_data(encode([frame]))
+    events = receive(connection, frames, whole=whole)
     assert channel.is_open
     return comparable(events)
 
@@ -131,15 +123,7 @@ def test_the_fast_path_takes_the_runs_and_gives_way_to_frames(monkeypatch: pytes
     # frame run compiles.
     monkeypatch.setattr(amqproto.wire.frames, "_HEADER_DECODERS", {})
     by_frame = run(frames, whole=False)
-    calls: list[tuple[int, int]] = []
-    original = Channel.receive_deliveries
-
-    def spy(self: Channel, frames: list[Any], index: int, events: list[Event]) -> int:
-        handled = original(self, frames, index, events)
-        calls.append((index, handled))
-        return handled
-
-    monkeypatch.setattr(Channel, "receive_deliveries", spy)
+    calls = spy_seam(monkeypatch, "receive_deliveries")
     fast = run(frames, whole=True)
     assert calls == [(0, 2)]  # each delivery decoded as one event
     calls.clear()
