@@ -83,6 +83,7 @@ __all__ = [
     "QUEUE",
     "MemoryTransport",
     "delivery_stream",
+    "HandshakePeer",
     "handshake_reply",
     "memory_connection",
     "replay_adapter",
@@ -149,6 +150,39 @@ def handshake_reply(channel: int, method: Any) -> bytes | None:
     if isinstance(method, ConnectionClose):
         return _frame(0, ConnectionCloseOk())
     return None
+
+
+class HandshakePeer:
+    """What each fake broker here does first, whatever it does next.
+
+    It takes the client's protocol header and answers it with
+    :data:`CONNECTION_START`, and answers the handshake, opening and closing
+    (:func:`handshake_reply`); :meth:`frames` gives the rest to look at.
+    Subclasses say how a reply goes out (:meth:`_send`).
+    """
+
+    def __init__(self) -> None:
+        self.decoder = FrameDecoder(0)
+        self.header_seen = False
+
+    def _send(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def frames(self, data: bytes) -> list[Any]:
+        """The frames of ``data`` that the handshake does not answer, once those it does are answered."""
+        if not self.header_seen:
+            assert data.startswith(PROTOCOL_HEADER)
+            data = data[len(PROTOCOL_HEADER) :]
+            self.header_seen = True
+            self._send(CONNECTION_START)
+        left = []
+        for frame in self.decoder.feed(data):
+            reply = handshake_reply(frame.channel, frame.method) if type(frame) is MethodFrame else None
+            if reply is None:
+                left.append(frame)
+            else:
+                self._send(reply)
+        return left
 
 
 class Broker(Protocol):
@@ -247,13 +281,12 @@ def replay_core(count: int) -> int:
 # -- the asyncio adapter on an in-memory stream ------------------------------------
 
 
-class _Peer:
+class _Peer(HandshakePeer):
     """The broker end of an in-memory stream: answers requests, then streams deliveries."""
 
     def __init__(self, count: int) -> None:
+        super().__init__()
         self.count = count
-        self.decoder = FrameDecoder(0)
-        self.header_seen = False
         self.pending = bytearray()
         self.chunks: list[bytes] = []
         self.readable: asyncio.Event = asyncio.Event()
@@ -282,19 +315,11 @@ class _Peer:
         self._take(b"".join(bytes(buffer) for buffer in buffers))
 
     def _take(self, data: bytes) -> None:
-        if not self.header_seen:
-            assert data.startswith(PROTOCOL_HEADER)
-            data = data[len(PROTOCOL_HEADER) :]
-            self.header_seen = True
-            self._send(CONNECTION_START)
-        for frame in self.decoder.feed(data):
+        for frame in self.frames(data):
             if type(frame) is not MethodFrame:
                 continue
             method, channel = frame.method, frame.channel
-            reply = handshake_reply(channel, method)
-            if reply is not None:
-                self._send(reply)
-            elif isinstance(method, BasicQos):
+            if isinstance(method, BasicQos):
                 self._send(_frame(channel, BasicQosOk()))
             elif isinstance(method, BasicConsume):
                 assert method.consumer_tag == CONSUMER_TAG

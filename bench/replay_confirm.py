@@ -43,13 +43,12 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from amqproto.schema import (
-    PROTOCOL_HEADER,
     ConfirmSelect,
     ConfirmSelectOk,
 )
-from amqproto.wire import FrameDecoder, MethodFrame, encode_frame
+from amqproto.wire import MethodFrame, encode_frame
 from amqproto.wire.publish import encode_publish_content, encode_publish_method
-from bench.replay import CONNECTION_START, handshake_reply, memory_connection
+from bench.replay import HandshakePeer, memory_connection
 
 __all__ = ["replay_confirms"]
 
@@ -70,14 +69,13 @@ def _publish_bytes() -> bytes:
     return b"".join(bytes(part) for part in output)
 
 
-class _Broker:
+class _Broker(HandshakePeer):
     """The far end of the in-memory transport."""
 
     def __init__(self, protocol: asyncio.Protocol, ack_every: int) -> None:
+        super().__init__()
         self.protocol = protocol
         self.loop = asyncio.get_running_loop()
-        self.decoder = FrameDecoder(0)
-        self.header_seen = False
         self.confirming = False
         self.published = 0
         self.acks = 0
@@ -88,26 +86,18 @@ class _Broker:
         self.loop.call_soon(self.protocol.data_received, data)
 
     def take(self, data: bytes) -> None:
-        if not self.header_seen:
-            assert data.startswith(PROTOCOL_HEADER)
-            data = data[len(PROTOCOL_HEADER) :]
-            self.header_seen = True
-            self._send(CONNECTION_START)
         if self.confirming:
             count = data.count(self.publish)
             if count and count * len(self.publish) == len(data):
                 self._ack(count)
                 return
-        for frame in self.decoder.feed(data):
+        for frame in self.frames(data):
             if type(frame) is not MethodFrame:
                 if self.confirming and getattr(frame, "body_size", None) is None:
                     self._ack(1)  # a body frame ends a publish
                 continue
             method, channel = frame.method, frame.channel
-            reply = handshake_reply(channel, method)
-            if reply is not None:
-                self._send(reply)
-            elif isinstance(method, ConfirmSelect):
+            if isinstance(method, ConfirmSelect):
                 self.confirming = True
                 self._send(encode_frame(MethodFrame(channel, ConfirmSelectOk())))
 

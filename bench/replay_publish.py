@@ -37,11 +37,11 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from amqproto.schema import PROTOCOL_HEADER, BasicPublish
-from amqproto.wire import FrameDecoder, MethodFrame
+from amqproto.schema import BasicPublish
+from amqproto.wire import MethodFrame
 from amqproto.wire.publish import encode_publish_method
 from bench.common import Job
-from bench.replay import CONNECTION_START, handshake_reply, memory_connection
+from bench.replay import HandshakePeer, memory_connection
 
 __all__ = ["replay_publishes"]
 
@@ -50,14 +50,13 @@ SIZE = 32
 QUEUE = "bench-publish-props-32B-0f8e3b3c"
 
 
-class _Broker:
+class _Broker(HandshakePeer):
     """The far end of the in-memory transport: answers requests, counts publishes."""
 
     def __init__(self, protocol: asyncio.Protocol) -> None:
+        super().__init__()
         self.protocol = protocol
         self.loop = asyncio.get_running_loop()
-        self.decoder = FrameDecoder(0)
-        self.header_seen = False
         #: While true (the publishing loop), writes are publishes: counted, not decoded.
         self.counting = False
         self.published = 0
@@ -70,19 +69,9 @@ class _Broker:
         if self.counting:
             self.published += data.count(self.method_frame)
             return
-        if not self.header_seen:
-            assert data.startswith(PROTOCOL_HEADER)
-            data = data[len(PROTOCOL_HEADER) :]
-            self.header_seen = True
-            self._send(CONNECTION_START)
-        for frame in self.decoder.feed(data):
-            if type(frame) is not MethodFrame:
-                continue
-            if isinstance(frame.method, BasicPublish):
+        for frame in self.frames(data):
+            if type(frame) is MethodFrame and isinstance(frame.method, BasicPublish):
                 self.published += 1
-            reply = handshake_reply(frame.channel, frame.method)
-            if reply is not None:
-                self._send(reply)
 
 
 class _Probe:
